@@ -1,0 +1,1 @@
+"""Settings, Redis connection and key names, the config store. Imports nothing else of ours."""

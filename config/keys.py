@@ -1,0 +1,88 @@
+"""Every Redis key Relais uses, and its TTL, in one place.
+
+All keys live under one prefix (REDIS_KEY_PREFIX, default ``relais:``), so one
+Redis can serve several deployments and an operator can see at a glance what
+belongs to Relais.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DAY = 86400
+
+# TTLs (seconds). Day-based ones are multiplied from settings where an operator
+# can change them (dedup, retention); the rest are fixed here.
+WAKE_LIST_MAX = 1000  # the workers' doorbell list is trimmed to this length
+STATS_TTL = 8 * DAY  # hourly counters cover the dashboard's 7-day chart
+LAST_INGRESS_TTL = 30 * DAY
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Key names under one prefix. Build once per app from settings."""
+
+    prefix: str
+
+    # config documents: relais:config:<name>  (JSON {version, updated_at, data})
+    def config(self, name: str) -> str:
+        return f"{self.prefix}config:{name}"
+
+    # dedup claims: relais:seen:<email_id> -> ingest timestamp, TTL = dedup days
+    def seen(self, email_id: str) -> str:
+        return f"{self.prefix}seen:{email_id}"
+
+    # stored email: hash {meta (JSON), body, plain_body}, TTL = retention
+    def email(self, email_id: str) -> str:
+        return f"{self.prefix}email:{email_id}"
+
+    @property
+    def emails_index(self) -> str:
+        """ZSET email_id -> ingest time, newest last; pruned by retention."""
+        return f"{self.prefix}emails"
+
+    # delivery record (the queue item): hash, TTL = retention once finished
+    def delivery(self, delivery_id: str) -> str:
+        return f"{self.prefix}delivery:{delivery_id}"
+
+    def delivery_attempts(self, delivery_id: str) -> str:
+        """LIST of attempt JSON documents, oldest first."""
+        return f"{self.prefix}delivery:{delivery_id}:attempts"
+
+    @property
+    def deliveries_index(self) -> str:
+        """ZSET delivery_id -> creation time, for listing."""
+        return f"{self.prefix}deliveries"
+
+    @property
+    def queue_scheduled(self) -> str:
+        """ZSET delivery_id -> due time (scheduled, retrying and held deliveries)."""
+        return f"{self.prefix}q:scheduled"
+
+    @property
+    def queue_leased(self) -> str:
+        """ZSET delivery_id -> lease expiry (deliveries a worker is attempting)."""
+        return f"{self.prefix}q:leased"
+
+    @property
+    def queue_dead(self) -> str:
+        """ZSET delivery_id -> time it died."""
+        return f"{self.prefix}q:dead"
+
+    @property
+    def queue_wake(self) -> str:
+        """LIST the ingest pushes to, so idle workers wake at once (BLPOP)."""
+        return f"{self.prefix}q:wake"
+
+    def stats_hour(self, hour_epoch: int) -> str:
+        """HASH counters for one UTC hour (field: status or status:target)."""
+        return f"{self.prefix}stats:{hour_epoch}"
+
+    @property
+    def last_ingress(self) -> str:
+        return f"{self.prefix}last_ingress"
+
+    @property
+    def probe(self) -> str:
+        """Key written by readiness checks (never read back)."""
+        return f"{self.prefix}probe"

@@ -1,0 +1,146 @@
+"""Settings read once from the environment and validated at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+MIB = 1024 * 1024
+DEFAULT_RETRY_SCHEDULE = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _parse_int_list(value: Any) -> Any:
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        return [int(p) for p in parts]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every environment variable Relais reads (documented in README and .env.example)."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, frozen=True)
+
+    relais_env: Literal["production", "development"] = "production"
+    port: int = Field(8000, ge=1, le=65535)
+    data_dir: Path = Path("./data")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    redis_url: str | None = None
+    redis_key_prefix: str = Field("relais:", min_length=1, max_length=64)
+    redis_connect_timeout: float = Field(2.0, gt=0, le=60)
+    redis_socket_timeout: float = Field(5.0, gt=0, le=120)
+
+    process_api_token: SecretStr | None = None
+    process_api_token_previous: SecretStr | None = None
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    allow_private_targets: bool | None = None
+    flask_secret_key: SecretStr | None = None
+    dashboard_user: str = Field("admin", min_length=1, max_length=128)
+    dashboard_password: SecretStr | None = None
+
+    ingress_max_bytes: int = Field(5 * MIB, ge=1024, le=64 * MIB)
+    dedup_ttl_days: int = Field(30, ge=1, le=3650)
+    retention_days: int = Field(14, ge=1, le=3650)
+    allow_custom_webhook_without_links: bool = False
+    timezone: str = "Europe/Paris"
+
+    worker_threads: int = Field(4, ge=0, le=64)
+    worker_lease_seconds: float = Field(60.0, ge=1, le=3600)
+    shutdown_grace_seconds: float = Field(20.0, ge=0, le=600)
+    retry_schedule: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_RETRY_SCHEDULE)
+    )
+    retry_jitter: float = Field(0.2, ge=0, le=1)
+    retry_after_max_seconds: int = Field(86400, ge=1)
+    webhook_connect_timeout: float = Field(5.0, gt=0, le=60)
+    webhook_timeout: float = Field(15.0, gt=0, le=300)
+
+    @field_validator("retry_schedule", mode="before")
+    @classmethod
+    def _split_schedule(cls, value: Any) -> Any:
+        return _parse_int_list(value)
+
+    @field_validator("retry_schedule")
+    @classmethod
+    def _check_schedule(cls, value: list[int]) -> list[int]:
+        if not value or len(value) > 50 or any(v < 0 for v in value):
+            raise ValueError("a comma-separated list of 1 to 50 delays in seconds, each >= 0")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            check_whsec(value.get_secret_value())
+        return value
+
+    @model_validator(mode="after")
+    def _check_tokens(self) -> Settings:
+        for name in ("process_api_token", "process_api_token_previous", "dashboard_password"):
+            secret = getattr(self, name)
+            if secret is not None and len(secret.get_secret_value()) < 8:
+                raise ValueError(f"{name.upper()} must be at least 8 characters")
+        return self
+
+    @property
+    def development(self) -> bool:
+        return self.relais_env == "development"
+
+    @property
+    def private_targets_allowed(self) -> bool:
+        """Loopback/private webhook targets: explicit setting, else only in development."""
+        if self.allow_private_targets is None:
+            return self.development
+        return self.allow_private_targets
+
+
+def check_whsec(secret: str) -> None:
+    """Raise ValueError unless `secret` is a Standard Webhooks `whsec_` base64 secret."""
+    import base64
+    import binascii
+
+    if not secret.startswith("whsec_"):
+        raise ValueError("must start with whsec_ (a Standard Webhooks secret)")
+    try:
+        raw = base64.b64decode(secret[len("whsec_") :], validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("whsec_ secret must be base64") from exc
+    if not 24 <= len(raw) <= 64:
+        raise ValueError("whsec_ secret must decode to 24-64 bytes")
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    """Read the environment once; `overrides` (tests) win over it."""
+    try:
+        return Settings(**(overrides or {}))
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc)) from None
+
+
+def describe_errors(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors(include_input=False, include_url=False):
+        name = ".".join(str(p) for p in err["loc"]).upper() or "SETTINGS"
+        lines.append(f"{name}: {err['msg']}")
+    return "invalid settings: " + "; ".join(lines)

@@ -1,0 +1,1 @@
+"""Pure functions over one email: no I/O, no Flask, no Redis."""
