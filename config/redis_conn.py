@@ -16,7 +16,6 @@ REDIS_DOWN_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.BusyLoadingError,
     redis.exceptions.ReadOnlyError,
     redis.exceptions.MasterDownError,
-    OSError,
 )
 
 
@@ -26,13 +25,15 @@ def resolve_url(settings: Settings) -> str:
 
 def connect(settings: Settings, url: str | None = None) -> redis.Redis:
     """A pooled client with explicit timeouts, a short retry with backoff, and health checks."""
+    url = url or resolve_url(settings)
+    tcp_only = {} if url.startswith("unix://") else {"socket_keepalive": True}
     return redis.Redis.from_url(
-        url or resolve_url(settings),
+        url,
         socket_connect_timeout=settings.redis_connect_timeout,
         socket_timeout=settings.redis_socket_timeout,
-        socket_keepalive=True,
+        **tcp_only,
         health_check_interval=30,
-        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=1),
         retry_on_error=[redis.exceptions.ConnectionError, redis.exceptions.TimeoutError],
         max_connections=64,
         decode_responses=True,

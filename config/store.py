@@ -121,7 +121,9 @@ class ConfigStore:
     def _mark_degraded(self) -> None:
         if self._degraded_since is None:
             self._degraded_since = self._clock()
-            logger.error("store degraded: Redis unreachable, serving config from %s", self._mirror_dir)
+            logger.error(
+                "store degraded: Redis unreachable, serving config from %s", self._mirror_dir
+            )
 
     def _mirror_path(self, name: str) -> Path:
         return self._mirror_dir / f"{name}.json"

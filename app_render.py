@@ -1,0 +1,57 @@
+"""Relais: the application factory. gunicorn runs `app_render:create_app()`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+
+from config.local_secrets import complete_secrets
+from config.log import init_logging
+from config.redis_conn import connect
+from config.settings import Settings, load_settings
+from routes import init_blueprints
+from routes.cli import init_cli
+from routes.errors import init_errors
+from routes.request_context import init_request_context
+from services.container import build_services
+
+# Keys of `overrides` that are not settings: test seams.
+_SEAMS = ("clock", "resolver")
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, logging, secrets, store and services, errors, routes, commands."""
+    overrides = dict(overrides or {})
+    seams = {name: overrides.pop(name) for name in _SEAMS if name in overrides}
+    settings = load_settings(overrides)
+    init_logging(settings)
+    settings = complete_secrets(settings)
+
+    app = Flask(__name__, static_folder="static", static_url_path="/static")
+    init_flask_config(app, settings)
+    init_services(app, settings, seams.get("clock", time.time), seams.get("resolver"))
+    init_request_context(app)
+    init_errors(app)
+    init_blueprints(app)
+    init_cli(app)
+    return app
+
+
+def init_flask_config(app: Flask, settings: Settings) -> None:
+    secret = settings.flask_secret_key
+    app.config.update(
+        SECRET_KEY=secret.get_secret_value() if secret else None,
+        MAX_CONTENT_LENGTH=settings.ingress_max_bytes,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+
+def init_services(
+    app: Flask, settings: Settings, clock: Callable[[], float], resolver: Any = None
+) -> None:
+    app.extensions["relais"] = build_services(settings, connect(settings), clock, resolver)

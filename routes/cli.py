@@ -1,0 +1,57 @@
+"""Operator commands: `flask --app app_render <command>`."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+import click
+from flask import Blueprint, Flask
+
+from services import get_services
+from services.container import worker_config
+from services.delivery_worker import WorkerPool
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("cli", __name__, cli_group=None)
+
+
+@bp.cli.command("worker")
+@click.option("--threads", type=click.IntRange(1, 64), default=None, help="Delivery threads.")
+def worker(threads: int | None) -> None:
+    """Run delivery workers in this process until SIGTERM/SIGINT, then drain and exit 0."""
+    services = get_services()
+    config = worker_config(services.settings, threads or max(1, services.settings.worker_threads))
+    pool = WorkerPool(
+        services.queue, services.deliverer, services.preferences, config, services.clock
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        logger.info("shutdown: signal %s received, draining deliveries", signum)
+        pool.begin_stop()
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    pool.start()
+    while not stop.wait(1.0):
+        pass
+    pool.stop()
+    logger.info("shutdown: worker exited cleanly")
+
+
+@bp.cli.command("replay")
+@click.argument("delivery_ids", nargs=-1, required=True)
+def replay(delivery_ids: tuple[str, ...]) -> None:
+    """Re-queue dead or delivered deliveries (same webhook-id)."""
+    queue = get_services().queue
+    for delivery_id in delivery_ids:
+        click.echo(f"{delivery_id}: {queue.replay(delivery_id)}")
+
+
+def init_cli(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,29 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+
+from config.version import VERSION
+from services import get_services
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/health")
+def health() -> Any:
+    """The process is alive; checks no dependency."""
+    return jsonify({"status": "ok", "version": VERSION})
+
+
+@bp.get("/ready")
+def ready() -> Any:
+    """Redis reachable and queue state; 503 when not ready."""
+    ok, report = get_services().readiness.check()
+    resp = jsonify(report)
+    if not ok:
+        resp.status_code = 503
+        resp.headers["Retry-After"] = "10"
+    return resp

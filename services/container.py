@@ -1,0 +1,108 @@
+"""Builds every service once per app, wiring dependencies through constructors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import redis
+
+from config.keys import DAY, Keys
+from config.settings import Settings
+from config.store import ConfigStore
+from config.version import VERSION
+from services.delivery_queue import DeliveryQueue
+from services.delivery_worker import Deliverer, WorkerConfig, WorkerPool
+from services.ingest import IngestService
+from services.ingress_auth import IngressAuth
+from services.outbound_http import OutboundHttp, Resolver
+from services.preferences import PreferencesService
+from services.readiness import Readiness
+from services.runtime_flags import RuntimeFlagsService
+from services.webhook_targets import WebhookTargetsService
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Callable[[], float]
+    redis: redis.Redis
+    keys: Keys
+    store: ConfigStore
+    flags: RuntimeFlagsService
+    targets: WebhookTargetsService
+    preferences: PreferencesService
+    queue: DeliveryQueue
+    ingest: IngestService
+    ingress_auth: IngressAuth
+    http: OutboundHttp
+    deliverer: Deliverer
+    workers: WorkerPool
+    readiness: Readiness
+
+    def close(self, grace: float | None = None) -> None:
+        """Stop the delivery threads, then close the Redis and HTTP pools."""
+        self.workers.stop(grace)
+        self.http.close()
+        self.redis.close()
+
+
+def worker_config(settings: Settings, threads: int | None = None) -> WorkerConfig:
+    return WorkerConfig(
+        threads=settings.worker_threads if threads is None else threads,
+        lease_seconds=settings.worker_lease_seconds,
+        grace_seconds=settings.shutdown_grace_seconds,
+        connect_timeout=settings.webhook_connect_timeout,
+        jitter=settings.retry_jitter,
+        retry_after_max=settings.retry_after_max_seconds,
+        user_agent=f"Relais/{VERSION}",
+    )
+
+
+def build_services(
+    settings: Settings,
+    client: redis.Redis,
+    clock: Callable[[], float],
+    resolver: Resolver | None = None,
+) -> Services:
+    keys = Keys(settings.redis_key_prefix)
+    store = ConfigStore(client, keys, settings.data_dir / "config", clock)
+    flags = RuntimeFlagsService(store, clock)
+    targets = WebhookTargetsService(store, settings, clock)
+    preferences = PreferencesService(store, settings, clock)
+    queue = DeliveryQueue(
+        client,
+        keys,
+        clock,
+        dedup_ttl=settings.dedup_ttl_days * DAY,
+        retention_ttl=settings.retention_days * DAY,
+    )
+    http = OutboundHttp(
+        allow_private=settings.private_targets_allowed,
+        resolver=resolver,
+        pool_maxsize=max(4, settings.worker_threads),
+    )
+    config = worker_config(settings)
+    deliverer = Deliverer(queue, targets, preferences, http, clock, config)
+    tokens = [
+        s.get_secret_value()
+        for s in (settings.process_api_token, settings.process_api_token_previous)
+        if s is not None
+    ]
+    return Services(
+        settings=settings,
+        clock=clock,
+        redis=client,
+        keys=keys,
+        store=store,
+        flags=flags,
+        targets=targets,
+        preferences=preferences,
+        queue=queue,
+        ingest=IngestService(flags, targets, queue, clock),
+        ingress_auth=IngressAuth(tokens),
+        http=http,
+        deliverer=deliverer,
+        workers=WorkerPool(queue, deliverer, preferences, config, clock),
+        readiness=Readiness(client, keys, queue, store),
+    )

@@ -1,0 +1,366 @@
+"""Delivery workers: claim a due delivery, sign, POST, record the attempt, decide what next."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from config.redis_conn import REDIS_DOWN_ERRORS
+from email_processing.payload import build_payload
+from preferences import ProcessingPreferences
+from services.delivery_queue import (
+    DEAD,
+    DELIVERED,
+    RETRYING,
+    ClaimedDelivery,
+    DeliveryQueue,
+    StoredEmail,
+)
+from services.outbound_http import HttpResponse, OutboundError, OutboundHttp
+from services.preferences import PreferencesService
+from services.signing import signature_headers
+from services.webhook_targets import WebhookTarget, WebhookTargetsService
+
+logger = logging.getLogger(__name__)
+
+SNIPPET_BYTES = 500
+IDLE_WAIT_MAX = 1.0
+# Errors no retry can fix: the delivery goes to the dead letters at once (replayable).
+PERMANENT_ERRORS = frozenset(
+    {"target_missing", "target_disabled", "email_expired", "invalid_url", "blocked_address"}
+)
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    threads: int
+    lease_seconds: float
+    grace_seconds: float
+    connect_timeout: float
+    jitter: float
+    retry_after_max: float
+    user_agent: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How one attempt went, from the receiver's answer or the transport error."""
+
+    ok: bool
+    status_code: int | None = None
+    error: str | None = None
+    gone: bool = False
+    retry_after: float | None = None
+    snippet: str = ""
+    duration: float = 0.0
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP-date); None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+def _success_json(body: bytes) -> bool:
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(doc, dict) and doc.get("success") is True
+
+
+def judge(resp: HttpResponse, require_success_json: bool, now: float) -> Verdict:
+    """2xx (and `"success": true` when required) is delivered; 410 is gone; the rest retries."""
+    snippet = resp.body[:SNIPPET_BYTES].decode("utf-8", errors="replace")
+    base: dict[str, Any] = {
+        "status_code": resp.status,
+        "snippet": snippet,
+        "duration": resp.elapsed,
+    }
+    if 200 <= resp.status < 300:
+        if require_success_json and not _success_json(resp.body):
+            return Verdict(ok=False, error="success_not_true", **base)
+        return Verdict(ok=True, **base)
+    if resp.status == 410:
+        return Verdict(ok=False, gone=True, error="gone", **base)
+    retry_after = parse_retry_after(resp.headers.get("retry-after"), now)
+    return Verdict(ok=False, error=f"http_{resp.status}", retry_after=retry_after, **base)
+
+
+def next_step(
+    attempts_done: int,
+    schedule: list[int],
+    verdict: Verdict,
+    *,
+    now: float,
+    jitter: float,
+    retry_after_max: float,
+    rng: random.Random,
+) -> tuple[str, float | None]:
+    """(outcome, next attempt time) after an attempt."""
+    if verdict.ok:
+        return DELIVERED, None
+    if verdict.gone or attempts_done >= len(schedule):
+        return DEAD, None
+    delay = schedule[attempts_done] * (1 + rng.uniform(-jitter, jitter))
+    if verdict.retry_after is not None:
+        delay = max(delay, min(verdict.retry_after, retry_after_max))
+    return RETRYING, now + max(0.0, delay)
+
+
+class Deliverer:
+    """Makes one attempt of one claimed delivery and records it."""
+
+    def __init__(
+        self,
+        queue: DeliveryQueue,
+        targets: WebhookTargetsService,
+        preferences: PreferencesService,
+        http: OutboundHttp,
+        clock: Callable[[], float],
+        config: WorkerConfig,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._queue = queue
+        self._targets = targets
+        self._prefs = preferences
+        self._http = http
+        self._clock = clock
+        self._config = config
+        self._rng = rng or random.Random()
+
+    def attempt(self, claimed: ClaimedDelivery) -> str:
+        """Deliver once; return the outcome recorded (delivered, retrying, dead)."""
+        prefs = self._prefs.get()
+        target = self._targets.find(claimed.target_id)
+        email = self._queue.load_email(claimed.email_id)
+        problem = _unsendable(target, email)
+        if problem or target is None or email is None:
+            return self._record(claimed, prefs, Verdict(ok=False, error=problem), {})
+        body = json.dumps(self._payload(claimed, target, email), ensure_ascii=False)
+        headers = self._headers(claimed, target, body)
+        verdict = self._send(target, body, headers, prefs)
+        if verdict.gone:
+            self._targets.disable(target.id, "receiver answered 410 Gone")
+        return self._record(claimed, prefs, verdict, headers)
+
+    def _payload(
+        self, claimed: ClaimedDelivery, target: WebhookTarget, email: StoredEmail
+    ) -> dict[str, Any]:
+        decision = json.loads(claimed.fields.get("decision") or "{}")
+        links = email.meta.get("analysis", {}).get("links") or None
+        return build_payload(
+            email.meta, email.body, target_id=target.id, decision=decision, links=links
+        )
+
+    def _headers(
+        self, claimed: ClaimedDelivery, target: WebhookTarget, body: str
+    ) -> dict[str, str]:
+        now = self._clock()
+        headers = dict(target.options.headers)
+        headers.update(
+            signature_headers(target.signing_secrets(now), claimed.webhook_id, int(now), body)
+        )
+        headers["Content-Type"] = "application/json"
+        headers["User-Agent"] = self._config.user_agent
+        return headers
+
+    def _send(
+        self,
+        target: WebhookTarget,
+        body: str,
+        headers: Mapping[str, str],
+        prefs: ProcessingPreferences,
+    ) -> Verdict:
+        started = time.monotonic()
+        try:
+            resp = self._http.post(
+                target.url,
+                body.encode("utf-8"),
+                headers,
+                connect_timeout=self._config.connect_timeout,
+                read_timeout=target.options.timeout_sec or prefs.webhook_timeout_sec,
+            )
+        except OutboundError as exc:
+            return Verdict(ok=False, error=exc.kind, duration=time.monotonic() - started)
+        return judge(resp, target.options.require_success_json, self._clock())
+
+    def _record(
+        self,
+        claimed: ClaimedDelivery,
+        prefs: ProcessingPreferences,
+        verdict: Verdict,
+        headers: Mapping[str, str],
+    ) -> str:
+        now = self._clock()
+        attempts_done = claimed.attempts + 1
+        if verdict.error in PERMANENT_ERRORS:
+            outcome, next_at = DEAD, None
+        else:
+            outcome, next_at = next_step(
+                attempts_done,
+                prefs.retry_schedule,
+                verdict,
+                now=now,
+                jitter=self._config.jitter,
+                retry_after_max=self._config.retry_after_max,
+                rng=self._rng,
+            )
+        attempt = {
+            "n": attempts_done,
+            "at": now,
+            "duration_ms": round(verdict.duration * 1000, 1),
+            "status_code": verdict.status_code,
+            "error": verdict.error,
+            "response_snippet": verdict.snippet,
+            "outcome": outcome,
+            "next_at": next_at,
+            "request_headers": _recordable_headers(headers),
+        }
+        fields = {
+            "last_status_code": "" if verdict.status_code is None else str(verdict.status_code),
+            "last_error": verdict.error or "",
+        }
+        if not self._queue.complete(claimed, outcome, attempt, next_at=next_at, fields=fields):
+            logger.warning("delivery %s: lease lost before the attempt was recorded", claimed.id)
+        _log_outcome(claimed, outcome, verdict)
+        return outcome
+
+
+def _unsendable(target: WebhookTarget | None, email: StoredEmail | None) -> str | None:
+    if target is None:
+        return "target_missing"
+    if not target.enabled:
+        return "target_disabled"
+    if email is None:
+        return "email_expired"
+    return None
+
+
+def _recordable_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """What was sent, for the attempt record: our headers as is, static ones masked."""
+    ours = {"webhook-id", "webhook-timestamp", "webhook-signature", "content-type", "user-agent"}
+    return {k: (v if k.lower() in ours else "***") for k, v in headers.items()}
+
+
+def _log_outcome(claimed: ClaimedDelivery, outcome: str, verdict: Verdict) -> None:
+    if outcome == DEAD:
+        logger.error(
+            "delivery dead: %s to target %s (%s)", claimed.id, claimed.target_id, verdict.error
+        )
+    elif outcome == RETRYING:
+        logger.info("delivery retrying: %s (%s)", claimed.id, verdict.error)
+    else:
+        logger.info("delivery delivered: %s to target %s", claimed.id, claimed.target_id)
+
+
+class WorkerPool:
+    """Delivery threads in this process; stop() drains them within the grace period."""
+
+    def __init__(
+        self,
+        queue: DeliveryQueue,
+        deliverer: Deliverer,
+        preferences: PreferencesService,
+        config: WorkerConfig,
+        clock: Callable[[], float],
+    ) -> None:
+        self._queue = queue
+        self._deliverer = deliverer
+        self._prefs = preferences
+        self._config = config
+        self._clock = clock
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._in_flight: dict[int, ClaimedDelivery] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def running(self) -> bool:
+        return any(t.is_alive() for t in self._threads)
+
+    def start(self) -> None:
+        if self._threads or self._config.threads == 0:
+            return
+        for slot in range(self._config.threads):
+            thread = threading.Thread(
+                target=self._loop, args=(slot,), name=f"relais-delivery-{slot}", daemon=True
+            )
+            self._threads.append(thread)
+            thread.start()
+        logger.info("delivery workers started: %d threads", self._config.threads)
+
+    def begin_stop(self) -> None:
+        """Stop claiming; attempts under way go on."""
+        self._stopping.set()
+
+    def stop(self, grace: float | None = None) -> None:
+        """Stop claiming, let attempts finish within `grace`, release whatever is left."""
+        self.begin_stop()
+        deadline = time.monotonic() + (self._config.grace_seconds if grace is None else grace)
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            leftovers = list(self._in_flight.values())
+        for claimed in leftovers:
+            if self._queue.release(claimed):
+                logger.warning("shutdown: released delivery %s for another worker", claimed.id)
+        logger.info("delivery workers stopped (%d released)", len(leftovers))
+
+    def run_once(self) -> str | None:
+        """Claim and attempt one due delivery; None if nothing is due."""
+        prefs = self._prefs.get()
+        result = self._queue.claim(self._config.lease_seconds, prefs.max_attempts())
+        if result.delivery is None:
+            return None
+        return self._deliverer.attempt(result.delivery)
+
+    def _loop(self, slot: int) -> None:
+        backoff = 0.0
+        while not self._stopping.is_set():
+            try:
+                self._step(slot)
+                backoff = 0.0
+            except REDIS_DOWN_ERRORS:
+                backoff = min(5.0, backoff * 2 or 0.25)
+                logger.warning(
+                    "delivery worker %d: Redis unreachable, retrying in %.2fs", slot, backoff
+                )
+                self._stopping.wait(backoff)
+            except Exception:
+                logger.exception("delivery worker %d: unexpected error", slot)
+                self._stopping.wait(1.0)
+
+    def _step(self, slot: int) -> None:
+        prefs = self._prefs.get()
+        result = self._queue.claim(self._config.lease_seconds, prefs.max_attempts())
+        if result.delivery is None:
+            wait = IDLE_WAIT_MAX
+            if result.next_due is not None:
+                wait = min(wait, max(0.0, result.next_due - self._clock()))
+            self._queue.wait_for_work(wait)
+            return
+        with self._lock:
+            self._in_flight[slot] = result.delivery
+        try:
+            self._deliverer.attempt(result.delivery)
+        finally:
+            with self._lock:
+                self._in_flight.pop(slot, None)

@@ -1,0 +1,110 @@
+"""A config document as a pydantic model: TTL-cached, invalidated on every write."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from config.store import ConfigStore, StoreUnavailable, VersionConflict
+from services.errors import Conflict, Unavailable
+
+logger = logging.getLogger(__name__)
+
+# How long a process serves a document from memory before reading Redis again.
+# Bounds how long another instance's change takes to be seen here.
+DOCUMENT_CACHE_TTL = 5.0
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Versioned(Generic[M]):
+    value: M
+    version: int
+
+
+class DocumentService(Generic[M]):
+    """Read-through cache over one named document of the config store."""
+
+    def __init__(
+        self,
+        store: ConfigStore,
+        name: str,
+        model: type[M],
+        default: Callable[[], M],
+        clock: Callable[[], float],
+        ttl: float = DOCUMENT_CACHE_TTL,
+    ) -> None:
+        self._store = store
+        self.name = name
+        self._model = model
+        self._default = default
+        self._clock = clock
+        self._ttl = ttl
+        self._lock = threading.Lock()
+        self._cached: Versioned[M] | None = None
+        self._expires = 0.0
+
+    def get(self) -> M:
+        return self.get_versioned().value
+
+    def get_versioned(self) -> Versioned[M]:
+        now = self._clock()
+        with self._lock:
+            if self._cached is not None and now < self._expires:
+                return self._cached
+        loaded = self._load()
+        with self._lock:
+            self._cached, self._expires = loaded, now + self._ttl
+        return loaded
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._cached, self._expires = None, 0.0
+
+    def save(self, value: M, expected_version: int | None = None) -> Versioned[M]:
+        """Write a new version; 409 on a stale version, 503 when Redis is down."""
+        data = value.model_dump(mode="json")
+        try:
+            doc = self._store.write(self.name, data, expected_version)
+        except VersionConflict as exc:
+            raise Conflict(
+                f"{self.name} changed since version {expected_version} "
+                f"(now {exc.current_version}); reload and apply your change again"
+            ) from exc
+        except StoreUnavailable as exc:
+            raise Unavailable(str(exc), retry_after=5) from exc
+        finally:
+            self.invalidate()
+        return Versioned(value, doc.version)
+
+    def update(self, change: Callable[[M], M], attempts: int = 5) -> Versioned[M]:
+        """Read-modify-write with optimistic concurrency, retried on conflicts."""
+        for _ in range(attempts - 1):
+            current = self._load()
+            try:
+                return self.save(change(current.value), current.version)
+            except Conflict:
+                continue
+        current = self._load()
+        return self.save(change(current.value), current.version)
+
+    def _load(self) -> Versioned[M]:
+        doc = self._store.read(self.name)
+        if doc is None:
+            return Versioned(self._default(), 0)
+        return Versioned(self._parse(doc.data), doc.version)
+
+    def _parse(self, data: Any) -> M:
+        try:
+            return self._model.model_validate(data)
+        except ValidationError:
+            logger.error(
+                "stored %s document is invalid; using defaults until it is fixed", self.name
+            )
+            return self._default()

@@ -1,0 +1,37 @@
+"""Domain errors raised by services; routes/errors.py turns each into the one JSON error shape."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """A failure the caller can act on: an HTTP status, a stable code and a safe message."""
+
+    http_status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+class NotFound(ServiceError):
+    http_status = 404
+    code = "not_found"
+
+
+class Conflict(ServiceError):
+    http_status = 409
+    code = "conflict"
+
+
+class IngressDisabled(ServiceError):
+    http_status = 409
+    code = "ingress_disabled"
+
+
+class Unavailable(ServiceError):
+    """A dependency (Redis) is down: the caller should retry later."""
+
+    http_status = 503
+    code = "unavailable"

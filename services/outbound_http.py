@@ -1,0 +1,240 @@
+"""Outbound HTTP with an SSRF guard applied at connect time.
+
+The host is resolved once, every address is checked (private, loopback,
+link-local, metadata, CGNAT, multicast and reserved ranges are refused unless
+private targets are allowed), and the socket connects to the checked address,
+so a DNS answer cannot change between the check and the connection. TLS still
+verifies the certificate against the host name. Webhooks follow no redirects.
+
+Hand-written on urllib3 because no maintained library does connect-time
+checking: the ones that exist wrap requests and are unmaintained.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NameResolutionError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
+from urllib3.util import connection as u3connection
+
+Resolver = Callable[[str, int], list[str]]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# Not covered by `is_global == False` in every Python version, or worth naming.
+_ALWAYS_BLOCKED = (
+    ipaddress.ip_network("0.0.0.0/8"),
+    ipaddress.ip_network("100.64.0.0/10"),  # CGNAT
+    ipaddress.ip_network("169.254.0.0/16"),  # link-local, cloud metadata
+    ipaddress.ip_network("fd00:ec2::254/128"),  # AWS metadata over IPv6
+)
+
+
+class OutboundError(Exception):
+    """An outbound request failed; `kind` is a short class for records and metrics."""
+
+    kind = "error"
+
+
+class BlockedAddress(OutboundError):
+    kind = "blocked_address"
+
+
+class InvalidUrl(OutboundError):
+    kind = "invalid_url"
+
+
+class OutboundTimeout(OutboundError):
+    kind = "timeout"
+
+
+class OutboundConnectionError(OutboundError):
+    kind = "connection_error"
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    elapsed: float
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def address_allowed(ip: IPAddress, allow_private: bool) -> bool:
+    """Whether a connection to `ip` is permitted."""
+    mapped = getattr(ip, "ipv4_mapped", None)
+    if mapped is not None:
+        ip = mapped
+    if ip.is_multicast or ip.is_unspecified:
+        return False
+    if allow_private:
+        return True
+    if any(ip in net for net in _ALWAYS_BLOCKED if net.version == ip.version):
+        return False
+    return ip.is_global
+
+
+def _checked_addresses(host: str, port: int, resolver: Resolver, allow_private: bool) -> list[str]:
+    try:
+        addresses = resolver(host, port)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise BlockedAddress(f"cannot resolve host: {exc}") from exc
+    allowed = [a for a in addresses if address_allowed(ipaddress.ip_address(a), allow_private)]
+    if not allowed:
+        raise BlockedAddress("host resolves only to addresses that are not allowed")
+    return allowed
+
+
+class _GuardMixin:
+    """Overrides urllib3's socket creation: resolve, check, connect to the checked address."""
+
+    guard_resolver: Resolver = staticmethod(system_resolver)
+    guard_allow_private = False
+    _dns_host: str
+    port: int
+    timeout: Any
+    source_address: Any
+    socket_options: Any
+
+    def _new_conn(self) -> socket.socket:
+        addresses = _checked_addresses(
+            self._dns_host, self.port, self.guard_resolver, self.guard_allow_private
+        )
+        last: OSError | None = None
+        for address in addresses:
+            try:
+                return u3connection.create_connection(
+                    (address, self.port),
+                    self.timeout,
+                    source_address=self.source_address,
+                    socket_options=self.socket_options,
+                )
+            except TimeoutError as exc:
+                raise ConnectTimeoutError(self, f"connect timed out ({self.timeout})") from exc
+            except OSError as exc:
+                last = exc
+        raise NewConnectionError(self, f"failed to connect: {last}")  # type: ignore[arg-type]
+
+
+def _pool_classes(allow_private: bool, resolver: Resolver) -> dict[str, type]:
+    attrs = {"guard_allow_private": allow_private, "guard_resolver": staticmethod(resolver)}
+    http_conn = type("GuardedHTTPConnection", (_GuardMixin, HTTPConnection), attrs)
+    https_conn = type("GuardedHTTPSConnection", (_GuardMixin, HTTPSConnection), attrs)
+    return {
+        "http": type("GuardedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http_conn}),
+        "https": type("GuardedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https_conn}),
+    }
+
+
+def check_url(url: str, allow_private: bool) -> None:
+    """Refuse what is not an absolute http(s) URL with a host (https only in production)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidUrl("URL must be absolute http(s) with a host")
+    if parts.scheme == "http" and not allow_private:
+        raise InvalidUrl("https is required unless private targets are allowed")
+    if parts.username or parts.password:
+        raise InvalidUrl("credentials in URLs are not allowed; use target headers")
+
+
+class OutboundHttp:
+    """A shared, thread-safe pool of guarded connections."""
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        resolver: Resolver | None = None,
+        pool_maxsize: int = 8,
+    ) -> None:
+        self.allow_private = allow_private
+        self._pool = urllib3.PoolManager(num_pools=64, maxsize=pool_maxsize, block=False)
+        self._pool.pool_classes_by_scheme = _pool_classes(
+            allow_private, resolver or system_resolver
+        )
+
+    def post(
+        self,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        *,
+        connect_timeout: float,
+        read_timeout: float,
+        max_body: int = 65536,
+    ) -> HttpResponse:
+        """POST without following redirects; read at most `max_body` bytes of the answer."""
+        check_url(url, self.allow_private)
+        started = time.monotonic()
+        try:
+            resp = self._pool.request(
+                "POST",
+                url,
+                body=body,
+                headers=dict(headers),
+                redirect=False,
+                retries=False,
+                preload_content=False,
+                timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
+            )
+            data = _read_limited(resp, max_body)
+        except OutboundError:
+            raise
+        except Exception as exc:
+            raise _classify(exc) from exc
+        return HttpResponse(
+            resp.status,
+            {k.lower(): v for k, v in resp.headers.items()},
+            data,
+            time.monotonic() - started,
+        )
+
+    def close(self) -> None:
+        self._pool.clear()
+
+
+def _read_limited(resp: urllib3.BaseHTTPResponse, max_body: int) -> bytes:
+    try:
+        data = resp.read(max_body)
+        if resp.read(1):
+            resp.close()  # more than we want: do not keep a half-read connection
+        else:
+            resp.release_conn()
+    except BaseException:
+        resp.close()
+        raise
+    return data
+
+
+def _classify(exc: BaseException) -> OutboundError:
+    """Map urllib3/socket failures to our short error classes (retries=False: no wrapping)."""
+    reason = getattr(exc, "reason", None)
+    if isinstance(reason, OutboundError):
+        return reason
+    # NewConnectionError subclasses ConnectTimeoutError in urllib3: test it first.
+    if isinstance(exc, NameResolutionError | NewConnectionError):
+        return OutboundConnectionError(type(exc).__name__)
+    if isinstance(exc, ConnectTimeoutError | ReadTimeoutError | TimeoutError):
+        return OutboundTimeout(type(exc).__name__)
+    if isinstance(exc, HTTPError | OSError):
+        return OutboundConnectionError(type(exc).__name__)
+    return OutboundError(type(exc).__name__)

@@ -1,0 +1,36 @@
+"""Readiness: is Redis reachable, how deep is the queue, is the config store degraded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+
+from config.keys import Keys
+from config.redis_conn import REDIS_DOWN_ERRORS
+from config.store import ConfigStore
+from services.delivery_queue import DeliveryQueue
+
+
+class Readiness:
+    def __init__(
+        self, client: redis.Redis, keys: Keys, queue: DeliveryQueue, store: ConfigStore
+    ) -> None:
+        self._redis = client
+        self._keys = keys
+        self._queue = queue
+        self._store = store
+
+    def check(self) -> tuple[bool, dict[str, Any]]:
+        """(ready, report). Not ready when Redis cannot be reached."""
+        try:
+            self._redis.ping()
+            queue = self._queue.depth()
+        except REDIS_DOWN_ERRORS as exc:
+            return False, {
+                "status": "degraded",
+                "redis": "unreachable",
+                "error": type(exc).__name__,
+                "config": "served from the last-known-good mirror",
+            }
+        return True, {"status": "ready", "redis": "ok", "queue": queue}

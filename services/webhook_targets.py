@@ -1,0 +1,146 @@
+"""Webhook targets: where deliveries go, each with its own signing secret."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from config.settings import Settings, check_whsec
+from config.store import ConfigStore
+from services.documents import DocumentService, Versioned
+
+logger = logging.getLogger(__name__)
+
+DOCUMENT = "webhook_targets"
+ENV_TARGET_ID = "default"
+
+TargetId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")]
+RESERVED_HEADERS = frozenset(
+    {"content-type", "content-length", "host", "user-agent", "connection", "transfer-encoding"}
+)
+
+
+class TargetOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    default: bool = True
+    """Part of the default route: receives emails no routing rule claimed."""
+
+    require_success_json: bool = False
+    """Only a 2xx whose JSON body has "success": true counts (the old router's contract)."""
+
+    headers: dict[HeaderName, Annotated[str, StringConstraints(max_length=4000)]] = Field(
+        default_factory=dict, max_length=20
+    )
+    """Static headers sent with every delivery (e.g. an API key the receiver checks)."""
+
+    timeout_sec: float | None = Field(None, gt=0, le=300)
+    """Overrides the preferences' webhook timeout for this target."""
+
+    @field_validator("headers")
+    @classmethod
+    def _no_reserved(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [
+            name
+            for name in value
+            if name.lower() in RESERVED_HEADERS or name.lower().startswith("webhook-")
+        ]
+        if bad:
+            raise ValueError("these headers are set by Relais and cannot be overridden")
+        return value
+
+
+class WebhookTarget(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: TargetId
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    url: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    secret: str
+    previous_secret: str | None = None
+    previous_secret_until: float | None = None
+    enabled: bool = True
+    disabled_reason: str | None = None
+    options: TargetOptions = Field(default_factory=TargetOptions)
+
+    @field_validator("secret", "previous_secret")
+    @classmethod
+    def _whsec(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_whsec(value)
+        return value
+
+    def signing_secrets(self, now: float) -> list[str]:
+        """The current secret, plus the previous one during a rotation's grace period."""
+        if self.previous_secret and (self.previous_secret_until or 0) > now:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
+
+
+class TargetList(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    targets: list[WebhookTarget] = Field(default_factory=list, max_length=200)
+
+    @field_validator("targets")
+    @classmethod
+    def _unique_ids(cls, value: list[WebhookTarget]) -> list[WebhookTarget]:
+        ids = [t.id for t in value]
+        if len(ids) != len(set(ids)):
+            raise ValueError("target ids must be unique")
+        return value
+
+
+class WebhookTargetsService(DocumentService[TargetList]):
+    """The targets document, with the WEBHOOK_URL target kept in step with the environment."""
+
+    def __init__(self, store: ConfigStore, settings: Settings, clock: Callable[[], float]) -> None:
+        super().__init__(store, DOCUMENT, TargetList, TargetList, clock)
+        self._settings = settings
+        self._clock = clock
+
+    def find(self, target_id: str) -> WebhookTarget | None:
+        return next((t for t in self.get().targets if t.id == target_id), None)
+
+    def default_targets(self) -> list[WebhookTarget]:
+        return [t for t in self.get().targets if t.enabled and t.options.default]
+
+    def disable(self, target_id: str, reason: str) -> None:
+        """Switch a target off (a receiver answered 410 Gone)."""
+
+        def change(doc: TargetList) -> TargetList:
+            targets = [
+                t.model_copy(update={"enabled": False, "disabled_reason": reason})
+                if t.id == target_id
+                else t
+                for t in doc.targets
+            ]
+            return TargetList(targets=targets)
+
+        self.update(change)
+        logger.warning("target %s disabled: %s", target_id, reason)
+
+    def _load(self) -> Versioned[TargetList]:
+        loaded = super()._load()
+        return Versioned(self._with_env_target(loaded.value), loaded.version)
+
+    def _with_env_target(self, doc: TargetList) -> TargetList:
+        """WEBHOOK_URL / WEBHOOK_SECRET define the `default` target's URL and secret.
+
+        The environment wins for those two fields on every read; its name, switch and
+        options stay editable in the stored document.
+        """
+        url, secret = self._settings.webhook_url, self._settings.webhook_secret
+        if not url or secret is None:
+            return doc
+        wanted = {"url": url, "secret": secret.get_secret_value(), "previous_secret": None}
+        existing = next((t for t in doc.targets if t.id == ENV_TARGET_ID), None)
+        if existing is None:
+            env_target = WebhookTarget(id=ENV_TARGET_ID, name="Default (WEBHOOK_URL)", **wanted)
+            return TargetList(targets=[env_target, *doc.targets])
+        updated = existing.model_copy(update=wanted)
+        return TargetList(targets=[updated if t.id == ENV_TARGET_ID else t for t in doc.targets])

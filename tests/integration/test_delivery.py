@@ -1,0 +1,322 @@
+"""Delivery worker against a real sink: payload, signature, retries, dead, 410, replay, leases."""
+
+from __future__ import annotations
+
+import pytest
+from standardwebhooks.webhooks import Webhook
+
+from services.webhook_targets import TargetList, TargetOptions, WebhookTarget
+from tests.conftest import TEST_WHSEC, auth, old_payload
+from tests.support.sink import Reply
+
+URL = "/api/ingress/gmail"
+SCHEDULE = [0, 5, 300, 1800]
+
+
+@pytest.fixture
+def app(make_app, sink, clock):
+    return make_app(
+        webhook_url=sink.url(), webhook_secret=TEST_WHSEC, clock=clock, retry_schedule=SCHEDULE
+    )
+
+
+@pytest.fixture
+def services(app):
+    return app.extensions["relais"]
+
+
+def push(app, **changes):
+    resp = app.test_client().post(URL, json=old_payload(**changes), headers=auth())
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()
+
+
+def record(services, delivery_id):
+    return services.queue.get(delivery_id)
+
+
+def test_delivered_payload_has_every_old_field_and_ours(app, services, sink):
+    accepted = push(app, gmail_message_id="gm1", labels=["INBOX"])
+    assert services.workers.run_once() == "delivered"
+    (req,) = sink.wait_for(1)
+    body = req.json()
+    old = old_payload()
+    assert body == {
+        "microsoft_graph_email_id": "gm1",
+        "subject": old["subject"],
+        "receivedDateTime": old["date"],
+        "sender_address": old["sender"],
+        "bodyPreview": old["body"][:200],
+        "email_content": old["body"],
+        "source": "gmail_push",
+        "sender_email": "planning@media-solution.example",
+        "email_id": "gm1",
+        "event": "email.routed",
+        "target": "default",
+        "gmail_message_id": "gm1",
+        "labels": ["INBOX"],
+    }
+    assert record(services, accepted["deliveries"][0]["id"])["state"] == "delivered"
+
+
+def test_signature_verifies_with_standardwebhooks(app, services, sink):
+    push(app)
+    services.workers.run_once()
+    (req,) = sink.wait_for(1)
+    assert req.headers["webhook-id"].startswith("msg_")
+    assert req.headers["user-agent"].startswith("Relais/")
+    assert req.headers["content-type"] == "application/json"
+    assert Webhook(TEST_WHSEC).verify(req.body, req.headers)["email_id"]
+
+
+def test_webhook_id_is_stable_per_email_and_target(app, services, sink):
+    flags = services.flags
+    flags.save(flags.get().model_copy(update={"disable_email_id_dedup": True}))
+    push(app)
+    push(app)
+    services.workers.run_once()
+    services.workers.run_once()
+    first, second = sink.wait_for(2)
+    assert first.webhook_id == second.webhook_id
+    assert push(app, subject="other")["email_id"] != first.json()["email_id"]
+    services.workers.run_once()
+    assert sink.wait_for(3)[2].webhook_id != first.webhook_id
+
+
+def test_retries_follow_the_schedule_then_deliver(app, services, sink, clock):
+    sink.script("/hook", 500, 503, 200)
+    delivery_id = push(app)["deliveries"][0]["id"]
+    start = clock()
+    assert services.workers.run_once() == "retrying"
+    assert float(record(services, delivery_id)["deliver_at"]) == pytest.approx(start + 5)
+    assert services.workers.run_once() is None  # not due yet
+    clock.advance(5)
+    assert services.workers.run_once() == "retrying"
+    assert float(record(services, delivery_id)["deliver_at"]) == pytest.approx(start + 5 + 300)
+    clock.advance(300)
+    assert services.workers.run_once() == "delivered"
+    attempts = services.queue.attempts(delivery_id)
+    assert [a["status_code"] for a in attempts] == [500, 503, 200]
+    assert [a["outcome"] for a in attempts] == ["retrying", "retrying", "delivered"]
+    assert len({r.webhook_id for r in sink.wait_for(3)}) == 1
+
+
+def test_jitter_spreads_retries_within_bounds(make_app, sink, clock):
+    app = make_app(
+        webhook_url=sink.url(),
+        webhook_secret=TEST_WHSEC,
+        clock=clock,
+        retry_jitter=0.2,
+        retry_schedule=[0, 100, 100],
+    )
+    services = app.extensions["relais"]
+    sink.script("/hook", 500)
+    delays = set()
+    for n in range(8):
+        delivery_id = push(app, subject=f"s{n}")["deliveries"][0]["id"]
+        services.workers.run_once()
+        delays.add(round(float(record(services, delivery_id)["deliver_at"]) - clock(), 3))
+    assert all(80 <= d <= 120 for d in delays)
+    assert len(delays) > 1
+
+
+def test_dead_after_the_last_attempt(app, services, sink, clock):
+    sink.script("/hook", 500)
+    delivery_id = push(app)["deliveries"][0]["id"]
+    outcomes = []
+    for _ in SCHEDULE:
+        outcomes.append(services.workers.run_once())
+        clock.advance(3600)
+    assert outcomes == ["retrying", "retrying", "retrying", "dead"]
+    rec = record(services, delivery_id)
+    assert rec["state"] == "dead"
+    assert rec["last_status_code"] == "500"
+    assert services.queue.depth()["dead"] == 1
+    assert services.workers.run_once() is None
+
+
+def test_retry_after_is_honoured(app, services, sink, clock):
+    sink.script("/hook", Reply(status=429, headers={"Retry-After": "120"}), 200)
+    delivery_id = push(app)["deliveries"][0]["id"]
+    assert services.workers.run_once() == "retrying"
+    assert float(record(services, delivery_id)["deliver_at"]) == pytest.approx(clock() + 120)
+    clock.advance(119)
+    assert services.workers.run_once() is None
+    clock.advance(1)
+    assert services.workers.run_once() == "delivered"
+
+
+def test_410_kills_the_delivery_and_disables_the_target(app, services, sink, clock):
+    sink.script("/hook", 410)
+    first = push(app, subject="a")["deliveries"][0]["id"]
+    assert services.workers.run_once() == "dead"
+    target = services.targets.find("default")
+    assert target.enabled is False and "410" in target.disabled_reason
+    assert record(services, first)["last_error"] == "gone"
+    # Emails accepted meanwhile are ignored (no enabled target), not sent to it.
+    assert push(app, subject="b")["status"] == "ignored"
+
+
+def test_delivery_to_a_target_disabled_after_acceptance_is_dead_not_sent(app, services, sink):
+    delivery_id = push(app)["deliveries"][0]["id"]
+    services.targets.disable("default", "operator")
+    assert services.workers.run_once() == "dead"
+    assert record(services, delivery_id)["last_error"] == "target_disabled"
+    assert sink.requests == []
+
+
+def test_read_timeout_is_retried(app, services, sink):
+    prefs = services.preferences
+    prefs.save(prefs.get().model_copy(update={"webhook_timeout_sec": 0.2}))
+    sink.script("/hook", Reply(delay=1.0), 200)
+    delivery_id = push(app)["deliveries"][0]["id"]
+    assert services.workers.run_once() == "retrying"
+    assert services.queue.attempts(delivery_id)[0]["error"] == "timeout"
+
+
+def test_connection_refused_is_retried(make_app, clock):
+    app = make_app(webhook_url="http://127.0.0.1:9/hook", webhook_secret=TEST_WHSEC, clock=clock)
+    services = app.extensions["relais"]
+    delivery_id = push(app)["deliveries"][0]["id"]
+    assert services.workers.run_once() == "retrying"
+    assert services.queue.attempts(delivery_id)[0]["error"] == "connection_error"
+
+
+def test_redirects_are_not_followed(app, services, sink):
+    sink.script("/hook", Reply(status=302, headers={"Location": sink.url("/elsewhere")}))
+    push(app)
+    assert services.workers.run_once() == "retrying"
+    assert [r.path for r in sink.wait_for(1)] == ["/hook"]
+
+
+def save_targets(services, *targets):
+    services.targets.save(TargetList(targets=list(targets)))
+
+
+def test_success_json_can_be_required(make_app, sink, clock):
+    app = make_app(clock=clock)
+    services = app.extensions["relais"]
+    save_targets(
+        services,
+        WebhookTarget(
+            id="make",
+            name="Make",
+            url=sink.url("/make"),
+            secret=TEST_WHSEC,
+            options=TargetOptions(require_success_json=True),
+        ),
+    )
+    sink.script("/make", Reply(body=b"Accepted"), Reply(body=b'{"success": false}'), Reply())
+    push(app)
+    outcomes = [services.workers.run_once()]
+    for _ in range(2):
+        clock.advance(3600)
+        outcomes.append(services.workers.run_once())
+    assert outcomes == ["retrying", "retrying", "delivered"]
+
+
+def test_static_headers_are_sent_and_masked_in_records(make_app, sink, clock):
+    app = make_app(clock=clock)
+    services = app.extensions["relais"]
+    save_targets(
+        services,
+        WebhookTarget(
+            id="n8n",
+            name="n8n",
+            url=sink.url("/n8n"),
+            secret=TEST_WHSEC,
+            options=TargetOptions(headers={"X-Api-Key": "sekret-key-1"}),
+        ),
+    )
+    delivery_id = push(app)["deliveries"][0]["id"]
+    services.workers.run_once()
+    assert sink.wait_for(1)[0].headers["x-api-key"] == "sekret-key-1"
+    recorded = services.queue.attempts(delivery_id)[0]["request_headers"]
+    assert recorded["X-Api-Key"] == "***"
+    assert recorded["webhook-id"].startswith("msg_")
+
+
+def test_every_enabled_default_target_gets_its_own_signed_delivery(make_app, sink, clock):
+    app = make_app(clock=clock)
+    services = app.extensions["relais"]
+    other_secret = "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="
+    save_targets(
+        services,
+        WebhookTarget(id="a", name="A", url=sink.url("/a"), secret=TEST_WHSEC),
+        WebhookTarget(id="b", name="B", url=sink.url("/b"), secret=other_secret),
+        WebhookTarget(id="c", name="C", url=sink.url("/c"), secret=TEST_WHSEC, enabled=False),
+        WebhookTarget(
+            id="d",
+            name="D",
+            url=sink.url("/d"),
+            secret=TEST_WHSEC,
+            options=TargetOptions(default=False),
+        ),
+    )
+    assert [d["target"] for d in push(app)["deliveries"]] == ["a", "b"]
+    services.workers.run_once()
+    services.workers.run_once()
+    by_path = {r.path: r for r in sink.wait_for(2)}
+    Webhook(TEST_WHSEC).verify(by_path["/a"].body, by_path["/a"].headers)
+    Webhook(other_secret).verify(by_path["/b"].body, by_path["/b"].headers)
+    assert by_path["/a"].webhook_id != by_path["/b"].webhook_id
+
+
+def test_replay_requeues_dead_and_delivered_with_the_same_webhook_id(app, services, sink, clock):
+    sink.script("/hook", 500, 500, 500, 500, 200)
+    delivery_id = push(app)["deliveries"][0]["id"]
+    for _ in SCHEDULE:
+        services.workers.run_once()
+        clock.advance(3600)
+    assert record(services, delivery_id)["state"] == "dead"
+    assert services.queue.replay(delivery_id) == "queued"
+    assert services.queue.depth()["dead"] == 0
+    assert services.workers.run_once() == "delivered"
+    assert services.queue.replay(delivery_id) == "queued"
+    assert services.workers.run_once() == "delivered"
+    received = sink.wait_for(6)
+    assert len({r.webhook_id for r in received}) == 1
+    rec = record(services, delivery_id)
+    assert rec["replays"] == "2" and rec["total_attempts"] == "6"
+
+
+@pytest.mark.parametrize("state_setup", ["missing", "scheduled"])
+def test_replay_refuses_what_is_not_finished(app, services, state_setup):
+    delivery_id = "dlv_nope" if state_setup == "missing" else push(app)["deliveries"][0]["id"]
+    assert services.queue.replay(delivery_id) == (
+        "missing" if state_setup == "missing" else "not_finished"
+    )
+
+
+def test_expired_lease_puts_the_delivery_back(app, services, sink, clock):
+    delivery_id = push(app)["deliveries"][0]["id"]
+    crashed = services.queue.claim(lease_seconds=60, max_attempts=4).delivery
+    assert crashed.id == delivery_id
+    assert services.queue.claim(60, 4).delivery is None  # leased, not due
+    clock.advance(61)
+    assert services.workers.run_once() == "delivered"
+    rec = record(services, delivery_id)
+    assert rec["attempts"] == "2"
+    assert services.queue.attempts(delivery_id)[0]["error"] == "lease_expired"
+    # The crashed worker's late completion is refused: its lease is gone.
+    assert services.queue.complete(crashed, "delivered", {"n": 1}) is False
+
+
+def test_release_gives_the_lease_back_without_counting_an_attempt(app, services):
+    delivery_id = push(app)["deliveries"][0]["id"]
+    claimed = services.queue.claim(60, 4).delivery
+    assert services.queue.release(claimed) is True
+    rec = record(services, delivery_id)
+    assert (rec["state"], rec["attempts"]) == ("scheduled", "0")
+    assert services.queue.claim(60, 4).delivery.id == delivery_id
+
+
+def test_private_target_is_refused_when_not_allowed(make_app, sink, clock):
+    app = make_app(
+        webhook_url=sink.url(), webhook_secret=TEST_WHSEC, clock=clock, allow_private_targets=False
+    )
+    services = app.extensions["relais"]
+    delivery_id = push(app)["deliveries"][0]["id"]
+    assert services.workers.run_once() == "dead"
+    assert record(services, delivery_id)["last_error"] == "invalid_url"
+    assert sink.requests == []

@@ -1,0 +1,108 @@
+"""The SSRF guard: checked at connect time, on the resolved address."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from services.outbound_http import (
+    BlockedAddress,
+    InvalidUrl,
+    OutboundConnectionError,
+    OutboundHttp,
+    address_allowed,
+    check_url,
+)
+
+
+@pytest.mark.parametrize(
+    "ip",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "::1",
+        "fe80::1",
+        "fc00::1",
+        "::ffff:127.0.0.1",
+        "224.0.0.1",
+        "240.0.0.1",
+    ],
+)
+def test_private_and_special_addresses_are_blocked(ip):
+    assert address_allowed(ipaddress.ip_address(ip), allow_private=False) is False
+
+
+@pytest.mark.parametrize("ip", ["93.184.216.34", "2606:4700::6810:85e5", "8.8.8.8"])
+def test_public_addresses_are_allowed(ip):
+    assert address_allowed(ipaddress.ip_address(ip), allow_private=False) is True
+
+
+@pytest.mark.parametrize(
+    ("ip", "allowed"),
+    [("127.0.0.1", True), ("10.0.0.1", True), ("0.0.0.0", False), ("224.0.0.1", False)],
+)
+def test_allowing_private_targets_still_refuses_nonsense(ip, allowed):
+    assert address_allowed(ipaddress.ip_address(ip), allow_private=True) is allowed
+
+
+@pytest.mark.parametrize(
+    ("url", "allow_private"),
+    [
+        ("ftp://example.com/x", True),
+        ("/relative", True),
+        ("https://user:pw@example.com/", True),
+        ("http://example.com/hook", False),
+    ],
+)
+def test_bad_urls_are_refused(url, allow_private):
+    with pytest.raises(InvalidUrl):
+        check_url(url, allow_private)
+
+
+def post(http, url):
+    return http.post(url, b"{}", {}, connect_timeout=1, read_timeout=1)
+
+
+def test_a_public_looking_host_resolving_to_loopback_is_blocked(sink):
+    http = OutboundHttp(allow_private=False, resolver=lambda host, port: ["127.0.0.1"])
+    with pytest.raises(BlockedAddress):
+        post(http, f"https://hooks.example.com:{sink.port}/hook")
+    assert sink.requests == []
+
+
+def test_one_bad_address_among_good_ones_is_skipped(sink):
+    http = OutboundHttp(allow_private=True, resolver=lambda host, port: ["224.0.0.1", "127.0.0.1"])
+    resp = post(http, f"http://hooks.example.com:{sink.port}/hook")
+    assert resp.status == 200
+    assert sink.wait_for(1)[0].headers["host"] == f"hooks.example.com:{sink.port}"
+
+
+def test_unresolvable_host_is_blocked():
+    def resolver(host, port):
+        import socket
+
+        raise socket.gaierror("no such host")
+
+    with pytest.raises(BlockedAddress):
+        post(OutboundHttp(allow_private=True, resolver=resolver), "http://nowhere.invalid/")
+
+
+def test_refused_connection_is_a_connection_error():
+    with pytest.raises(OutboundConnectionError):
+        post(OutboundHttp(allow_private=True), "http://127.0.0.1:9/")
+
+
+def test_large_answers_are_cut(sink):
+    from tests.support.sink import Reply
+
+    sink.script("/big", Reply(body=b"x" * 200_000))
+    resp = OutboundHttp(allow_private=True).post(
+        sink.url("/big"), b"{}", {}, connect_timeout=1, read_timeout=2, max_body=1000
+    )
+    assert len(resp.body) == 1000
