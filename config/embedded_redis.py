@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import fcntl
 import hashlib
 import logging
 import os
@@ -24,6 +23,10 @@ import time
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from config.files import file_lock
 
 logger = logging.getLogger(__name__)
 
@@ -71,10 +74,20 @@ def _config(redis_dir: Path, sock: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _client(sock: Path, socket_timeout: float) -> redis.Redis:
+    """A one-off client that does not retry: a refused connection is an answer here."""
+    return redis.Redis(
+        unix_socket_path=str(sock),
+        socket_connect_timeout=1,
+        socket_timeout=socket_timeout,
+        retry=Retry(NoBackoff(), 0),
+    )
+
+
 def _ping(sock: Path) -> bool:
     if not sock.exists():
         return False
-    client = redis.Redis(unix_socket_path=str(sock), socket_connect_timeout=1, socket_timeout=2)
+    client = _client(sock, socket_timeout=2)
     try:
         return bool(client.ping())
     except redis.exceptions.BusyLoadingError:
@@ -103,21 +116,11 @@ def ensure_running(data_dir: Path) -> str:
     url = f"unix://{sock}"
     if _ping(sock):
         return url
-    with _file_lock(redis_dir / "start.lock"):
+    with file_lock(redis_dir / "start.lock"):
         if _ping(sock):
             return url
         _start(redis_dir, sock)
     return url
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path):  # type: ignore[no-untyped-def]
-    with open(path, "a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def _start(redis_dir: Path, sock: Path) -> None:
@@ -156,7 +159,7 @@ def stop_owned(owner_pid: int | None = None) -> None:
 
 
 def _shutdown(sock: Path, proc: subprocess.Popen[bytes]) -> None:
-    client = redis.Redis(unix_socket_path=str(sock), socket_connect_timeout=1, socket_timeout=10)
+    client = _client(sock, socket_timeout=10)
     try:
         client.shutdown(save=True)
     except (redis.exceptions.ConnectionError, redis.exceptions.ResponseError, OSError):

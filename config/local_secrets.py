@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from config.files import atomic_write_text
+from config.files import atomic_write_text, file_lock
 from config.settings import Settings, SettingsError
 
 logger = logging.getLogger(__name__)
@@ -60,12 +60,15 @@ def complete_secrets(settings: Settings) -> Settings:
     if not settings.development:
         return _check_production(settings, missing)
     path = settings.data_dir / SECRETS_FILE
-    stored = read_secrets_file(path)
-    generated = [name for name in missing if name not in stored]
-    for name in generated:
-        stored[name] = GENERATORS[name]()
+    # Several processes start at once (gunicorn workers): one generates, the others read.
+    with file_lock(settings.data_dir / ".secrets.lock"):
+        stored = read_secrets_file(path)
+        generated = [name for name in missing if name not in stored]
+        for name in generated:
+            stored[name] = GENERATORS[name]()
+        if generated:
+            _write_secrets(path, stored)
     if generated:
-        _write_secrets(path, stored)
         logger.warning("generated %s into %s (mode 0600)", ", ".join(generated), path.resolve())
     else:
         logger.info("using local secrets from %s", path.resolve())

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
 
     relais_env: Literal["production", "development"] = "production"
     port: int = Field(8000, ge=1, le=65535)
+    web_concurrency: int = Field(2, ge=1, le=64)
+    web_threads: int = Field(8, ge=1, le=256)
     data_dir: Path = Path("./data")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -50,8 +52,6 @@ class Settings(BaseSettings):
     ingress_max_bytes: int = Field(5 * MIB, ge=1024, le=64 * MIB)
     dedup_ttl_days: int = Field(30, ge=1, le=3650)
     retention_days: int = Field(14, ge=1, le=3650)
-    allow_custom_webhook_without_links: bool = False
-    timezone: str = "Europe/Paris"
 
     worker_threads: int = Field(4, ge=0, le=64)
     worker_lease_seconds: float = Field(60.0, ge=1, le=3600)
@@ -76,15 +76,11 @@ class Settings(BaseSettings):
             raise ValueError("a comma-separated list of 1 to 50 delays in seconds, each >= 0")
         return value
 
-    @field_validator("timezone")
+    @field_validator("webhook_url")
     @classmethod
-    def _check_timezone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("unknown IANA time zone (e.g. Europe/Paris)") from exc
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an absolute http(s) URL")
         return value
 
     @field_validator("webhook_secret")

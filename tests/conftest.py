@@ -8,6 +8,7 @@ import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
@@ -55,18 +56,28 @@ def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_ex)
 
 
+def _worker_database(url: str, worker: str) -> str:
+    """Parallel test workers share the server but each flushes a database of its own."""
+    index = int(worker[2:]) if worker.startswith("gw") else 0
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    db = base + index if base + index < 16 else base - index
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def redis_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
     """The Redis the suite runs on: REDIS_URL when set, else an embedded server."""
     url = os.environ.get("REDIS_URL")
     if not url:
         return embedded_redis.ensure_running(tmp_path_factory.mktemp("embedded"))
+    url = _worker_database(url, worker_id)
     client = redis.Redis.from_url(url, socket_connect_timeout=2)
     try:
         client.ping()
     except redis.exceptions.ConnectionError:
         if os.environ.get("REQUIRE_REDIS") == "1":
-            pytest.fail(f"REQUIRE_REDIS=1 but Redis at REDIS_URL is unreachable")
+            pytest.fail("REQUIRE_REDIS=1 but Redis at REDIS_URL is unreachable")
         pytest.skip("Redis at REDIS_URL is unreachable")
     finally:
         client.close()

