@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from itertools import chain
 from typing import Any, NamedTuple
 
 from email_processing.detectors.base import DetectorMatch
 from email_processing.links import Link
 from email_processing.normalize import NormalizedEmail
-from email_processing.rules.matching import Atoms, Check, EvaluationInput
+from email_processing.rules.matching import ConditionTable, EmailInput, Truth
 from email_processing.rules.models import Priority, Rule, RuleSet, WindowPolicy
 
 DISABLED = "disabled"
@@ -47,38 +48,80 @@ def _entry(rule: Rule, *, matched: bool, failed: int | None, reason: str) -> Tra
     return TraceEntry(rule.id, rule.name, matched, None, failed, reason)
 
 
-@dataclass(frozen=True)
+def _entries(rule: Rule) -> tuple[tuple[TraceEntry, ...], tuple[TraceEntry, ...]]:
+    """Trace entries when matched (by deciding condition) and failed (by failing one)."""
+    count = len(rule.conditions)
+    labels = [_condition_label(rule, index) for index in range(count)]
+    matched: tuple[TraceEntry, ...]
+    failed: tuple[TraceEntry, ...]
+    if rule.match == "all":
+        matched = (_entry(rule, matched=True, failed=None, reason=f"all {count} matched"),)
+        failed = tuple(
+            _entry(rule, matched=False, failed=index, reason=f"{label} did not match")
+            for index, label in enumerate(labels)
+        )
+        return matched, failed
+    matched = tuple(
+        _entry(rule, matched=True, failed=None, reason=f"{label} matched") for label in labels
+    )
+    failed = (_entry(rule, matched=False, failed=0, reason=f"none of {count} matched"),)
+    return matched, failed
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledRule:
-    """A rule with its checks compiled and every trace entry it can produce built once."""
+    """A rule as truth-list indexes, with every trace entry it can produce built once."""
 
     rule: Rule
-    checks: tuple[Check, ...]
+    keys: tuple[int, ...]  # one per condition, into the per-email truth list
+    views_needed: int  # views (in first-use order) that must be answered first
+    match_all: bool
+    enabled: bool
+    stop: bool
+    targets: tuple[str, ...]
+    high: bool
+    window_policy: WindowPolicy | None
     when_disabled: TraceEntry
     when_after_stop: TraceEntry
-    when_matched: tuple[TraceEntry, ...]  # by deciding condition (all: only index 0 used)
-    when_failed: tuple[TraceEntry, ...]  # by failing condition (any: only index 0 used)
+    when_matched: tuple[TraceEntry, ...]  # all: one entry; any: by deciding condition
+    when_failed: tuple[TraceEntry, ...]  # all: by failing condition; any: one entry
 
     @classmethod
-    def build(cls, rule: Rule, atoms: Atoms) -> CompiledRule:
-        count = len(rule.conditions)
-        labels = [_condition_label(rule, index) for index in range(count)]
-        matched: tuple[TraceEntry, ...]
-        failed: tuple[TraceEntry, ...]
-        if rule.match == "all":
-            matched = (_entry(rule, matched=True, failed=None, reason=f"all {count} matched"),)
-            failed = tuple(
-                _entry(rule, matched=False, failed=index, reason=f"{label} did not match")
-                for index, label in enumerate(labels)
-            )
-        else:
-            matched = tuple(
-                _entry(rule, matched=True, failed=None, reason=f"{label} matched")
-                for label in labels
-            )
-            failed = (_entry(rule, matched=False, failed=0, reason=f"none of {count} matched"),)
-        return cls(
+    def build(cls, rule: Rule, table: ConditionTable) -> _PendingRule:
+        """Register the conditions; the keys exist once the table is compiled."""
+        return _PendingRule(rule, [table.add(condition) for condition in rule.conditions])
+
+    def decide(self, truth: list[bool]) -> TraceEntry:
+        """This rule's trace entry for the email whose truth list is given."""
+        if self.match_all:
+            for index, key in enumerate(self.keys):
+                if not truth[key]:
+                    return self.when_failed[index]
+            return self.when_matched[0]
+        for index, key in enumerate(self.keys):
+            if truth[key]:
+                return self.when_matched[index]
+        return self.when_failed[0]
+
+
+@dataclass(frozen=True)
+class _PendingRule:
+    rule: Rule
+    conditions: list[tuple[int, int, bool]]  # (view position, atom, negated)
+
+    def finish(self, table: ConditionTable) -> CompiledRule:
+        rule = self.rule
+        matched, failed = _entries(rule)
+        return CompiledRule(
             rule=rule,
-            checks=tuple(atoms.check(condition) for condition in rule.conditions),
+            keys=tuple(table.key(*condition) for condition in self.conditions),
+            views_needed=1 + max(position for position, _, _ in self.conditions),
+            match_all=rule.match == "all",
+            enabled=rule.enabled,
+            stop=rule.actions.stop,
+            targets=tuple(rule.actions.targets),
+            high=rule.actions.priority == "high",
+            window_policy=rule.actions.window_policy,
             when_disabled=TraceEntry(rule.id, rule.name, False, DISABLED, None, "rule disabled"),
             when_after_stop=TraceEntry(
                 rule.id, rule.name, False, AFTER_STOP, None, "an earlier rule stopped evaluation"
@@ -87,18 +130,6 @@ class CompiledRule:
             when_failed=failed,
         )
 
-    def evaluate(self, given: EvaluationInput) -> TraceEntry:
-        """The trace entry of this rule for this email (`all`: first failing condition)."""
-        if self.rule.match == "all":
-            for index, check in enumerate(self.checks):
-                if not check.holds(given):
-                    return self.when_failed[index]
-            return self.when_matched[0]
-        for index, check in enumerate(self.checks):
-            if check.holds(given):
-                return self.when_matched[index]
-        return self.when_failed[0]
-
 
 @dataclass(frozen=True)
 class CompiledRules:
@@ -106,15 +137,20 @@ class CompiledRules:
 
     ruleset: RuleSet
     rules: tuple[CompiledRule, ...]
-    view_count: int
+    table: ConditionTable
+
+    @property
+    def view_count(self) -> int:
+        return len(self.table.views)
 
 
 def compile_rules(ruleset: RuleSet) -> CompiledRules:
     """Compile every condition into shared per-view RE2 Sets (the expensive step)."""
-    atoms = Atoms()
-    rules = tuple(CompiledRule.build(rule, atoms) for rule in ruleset.rules)
-    atoms.compile()
-    return CompiledRules(ruleset=ruleset, rules=rules, view_count=len(atoms.views))
+    table = ConditionTable()
+    pending = [CompiledRule.build(rule, table) for rule in ruleset.rules]
+    table.compile()
+    rules = tuple(item.finish(table) for item in pending)
+    return CompiledRules(ruleset=ruleset, rules=rules, table=table)
 
 
 @dataclass(frozen=True)
@@ -142,41 +178,43 @@ class RoutingDecision:
         }
 
 
-@dataclass
-class _Outcome:
-    """Accumulates what matched rules decide."""
-
-    targets: dict[str, None] = field(default_factory=dict)
-    matched: list[str] = field(default_factory=list)
-    priority: Priority = "normal"
-    window_policy: WindowPolicy | None = None
-
-    def add(self, rule: Rule) -> None:
-        self.matched.append(rule.id)
-        self.targets.update(dict.fromkeys(rule.actions.targets))
-        if rule.actions.priority == "high":
-            self.priority = "high"
-        if self.window_policy is None:
-            self.window_policy = rule.actions.window_policy
-
-
-def _trace(compiled: CompiledRules, given: EvaluationInput, outcome: _Outcome) -> list[TraceEntry]:
-    """Evaluate the rules in order, filling `outcome`; every rule gets one entry."""
+def _run(compiled: CompiledRules, truth: Truth) -> tuple[list[TraceEntry], list[CompiledRule]]:
+    """Evaluate the rules in order: one trace entry per rule, and the rules that matched."""
     trace: list[TraceEntry] = []
+    add = trace.append  # hot loop: 1,000 rules per email must stay well under a millisecond
+    matched: list[CompiledRule] = []
+    values = truth.values
     stopped = False
+    ready = 0
     for compiled_rule in compiled.rules:
-        rule = compiled_rule.rule
-        if not rule.enabled:
-            trace.append(compiled_rule.when_disabled)
+        if not compiled_rule.enabled:
+            add(compiled_rule.when_disabled)
         elif stopped:
-            trace.append(compiled_rule.when_after_stop)
+            add(compiled_rule.when_after_stop)
         else:
-            entry = compiled_rule.evaluate(given)
-            trace.append(entry)
+            if compiled_rule.views_needed > ready:
+                ready = truth.prepare(compiled_rule.views_needed)
+            entry = compiled_rule.decide(values)
+            add(entry)
             if entry.matched:
-                outcome.add(rule)
-                stopped = rule.actions.stop
-    return trace
+                matched.append(compiled_rule)
+                stopped = compiled_rule.stop
+    return trace, matched
+
+
+def _decision(matched: list[CompiledRule], trace: tuple[TraceEntry, ...]) -> RoutingDecision:
+    """What the matched rules decide together."""
+    targets = dict.fromkeys(chain.from_iterable(rule.targets for rule in matched))
+    policies = (rule.window_policy for rule in matched if rule.window_policy is not None)
+    return RoutingDecision(
+        targets=tuple(targets),
+        matched_rules=tuple(rule.rule.id for rule in matched),
+        used_default=False,
+        dropped=False,
+        priority="high" if any(rule.high for rule in matched) else "normal",
+        window_policy=next(policies, None),
+        trace=trace,
+    )
 
 
 def evaluate(
@@ -189,18 +227,11 @@ def evaluate(
 ) -> RoutingDecision:
     """Route one email. `default_targets` are the caller's, used when the default route
     sends to the default targets and names none itself."""
-    outcome = _Outcome()
-    trace = tuple(_trace(compiled, EvaluationInput(email, links, detector), outcome))
-    if outcome.matched:
-        return RoutingDecision(
-            tuple(outcome.targets),
-            tuple(outcome.matched),
-            False,
-            False,
-            outcome.priority,
-            outcome.window_policy,
-            trace,
-        )
+    truth = Truth(compiled.table, EmailInput(email, links, detector))
+    entries, matched = _run(compiled, truth)
+    trace = tuple(entries)
+    if matched:
+        return _decision(matched, trace)
     route = compiled.ruleset.default_route
     if route.action == "drop":
         return RoutingDecision((), (), True, True, "normal", None, trace)

@@ -6,12 +6,17 @@ exact view (whitespace collapsed only, for regexes and case-sensitive operators)
 of one view go into one `re2.Set`, so a 50 KB body is scanned once per view, not once per
 condition. Each Set carries an always-matching sentinel: a Set whose DFA ran out of memory
 answers nothing, and then the atoms are searched one by one (same answers, slower).
+
+Per email, each view's answer is written into one flat list of booleans holding, for
+every atom, "hit" then "missed"; a condition is one index into it (`not_` picks "missed"),
+so evaluating a rule is a few list lookups. Views are answered lazily, in the order the
+rules first need them, so a rule that stops early spares the later scans.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import re2
@@ -20,16 +25,19 @@ from email_processing.detectors.base import DetectorMatch
 from email_processing.links import Link
 from email_processing.normalize import NormalizedEmail, collapse, collapse_runs, fold, fold_chars
 from email_processing.rules.models import (
+    BOOLEAN_FIELDS,
     HEADER_PREFIX,
     Condition,
     is_header_field,
     quiet_options,
     split_operator,
 )
+from email_processing.rules.prefilter import required_literals
 
 ViewKey = tuple[str, bool]  # (field, folded)
-SET_MAX_MEM = 64 << 20  # RE2 Set program + DFA cache budget per view
-_SENTINEL = ""  # matches every text
+SET_MAX_MEM = 64 << 20  # RE2 Set program + DFA cache budget, per view
+MAX_SINGLE_SEARCHES = 64  # beyond this many candidate regexes, one Set pass is cheaper
+_SENTINEL = "^"  # matches every text, once (an empty pattern would match at every byte: slower)
 
 
 def _literal_value(value: str, *, folded: bool, whole: bool) -> str:
@@ -60,67 +68,40 @@ def view_of(condition: Condition) -> ViewKey:
     """Regexes and case-sensitive tests see the exact view; the rest the folded one."""
     base, _ = split_operator(condition.operator)
     folded = not condition.case_sensitive and base != "regex"
-    return _field_key(condition.field), folded
+    name = condition.field
+    return (name.lower() if is_header_field(name) else name), folded
 
 
-def _field_key(name: str) -> str:
-    """Header names are case-insensitive."""
-    return name.lower() if is_header_field(name) else name
+class EmailInput:
+    """One email, its links and detector result: the strings each view holds."""
 
+    def __init__(
+        self, email: NormalizedEmail, links: Sequence[Link], detector: DetectorMatch | None
+    ) -> None:
+        self.email = email
+        self.links = links
+        self.detector = detector
 
-class ViewMatcher:
-    """All atoms of one view, answered together."""
+    def raw_values(self, name: str) -> tuple[str, ...]:
+        """The values of a field, before view shaping."""
+        if name.startswith(HEADER_PREFIX):
+            return (self.email.headers.get(name[len(HEADER_PREFIX) :], ""),)
+        if name == "label":
+            return self.email.labels
+        if name == "link_provider":
+            return tuple(dict.fromkeys(link.provider for link in self.links))
+        if name == "detector":
+            return (self.detector.detector if self.detector else "",)
+        value: str = getattr(self.email, name)
+        return (value,)
 
-    def __init__(self, key: ViewKey) -> None:
-        self.key = key
-        self.patterns: list[str] = [_SENTINEL]
-        self._index: dict[str, int] = {_SENTINEL: 0}
-        self._set: Any = None
-        self._one_by_one: list[Any] | None = None
-
-    def add(self, pattern: str) -> int:
-        """Index of the atom for `pattern` (shared by every condition using it)."""
-        index = self._index.get(pattern)
-        if index is None:
-            index = self._index[pattern] = len(self.patterns)
-            self.patterns.append(pattern)
-        return index
-
-    def compile(self) -> None:
-        options = quiet_options()
-        options.max_mem = SET_MAX_MEM
-        regex_set = re2.Set.SearchSet(options)
-        for pattern in self.patterns:
-            regex_set.Add(pattern)
-        regex_set.Compile()
-        self._set = regex_set
-
-    def _search_each(self, text: str) -> set[int]:
-        if self._one_by_one is None:
-            self._one_by_one = [re2.compile(pattern, quiet_options()) for pattern in self.patterns]
-        return {index for index, regex in enumerate(self._one_by_one) if regex.search(text)}
-
-    def hits(self, texts: Sequence[str]) -> frozenset[int]:
-        """Atoms matching any of the texts (several for label, link_provider)."""
-        found: set[int] = set()
-        for text in texts:
-            answer = self._set.Match(text)
-            found.update(answer if answer else self._search_each(text))
-        return frozenset(found)
-
-
-def _raw_values(key: str, email: NormalizedEmail, context: EvaluationInput) -> tuple[str, ...]:
-    """The values of a field, before view shaping."""
-    if key.startswith(HEADER_PREFIX):
-        return (email.headers.get(key[len(HEADER_PREFIX) :], ""),)
-    if key == "label":
-        return email.labels
-    if key == "link_provider":
-        return tuple(dict.fromkeys(link.provider for link in context.links))
-    if key == "detector":
-        return (context.detector.detector if context.detector else "",)
-    value: str = getattr(email, key)
-    return (value,)
+    def texts(self, key: ViewKey) -> tuple[bytes, ...]:
+        """The view's strings, UTF-8 encoded once (RE2 would encode on every call)."""
+        precomputed = _PRECOMPUTED.get(key)
+        if precomputed is not None:
+            return (precomputed(self.email).encode(),)
+        shape = fold if key[1] else collapse
+        return tuple(shape(value).encode() for value in self.raw_values(key[0]))
 
 
 # Views the normalised email already holds (the big ones: never recomputed).
@@ -132,78 +113,227 @@ _PRECOMPUTED: dict[ViewKey, Callable[[NormalizedEmail], str]] = {
 }
 
 
-@dataclass
-class EvaluationInput:
-    """One email, its links and detector result, with views and hits computed on demand."""
-
-    email: NormalizedEmail
-    links: Sequence[Link]
-    detector: DetectorMatch | None
-    _hits: dict[ViewKey, frozenset[int]] = field(default_factory=dict)
-
-    def texts(self, key: ViewKey) -> tuple[str, ...]:
-        """The strings a view holds for this email."""
-        precomputed = _PRECOMPUTED.get(key)
-        if precomputed is not None:
-            return (precomputed(self.email),)
-        shape = fold if key[1] else collapse
-        return tuple(shape(value) for value in _raw_values(key[0], self.email, self))
-
-    def hits(self, matcher: ViewMatcher) -> frozenset[int]:
-        cached = self._hits.get(matcher.key)
-        if cached is None:
-            cached = self._hits[matcher.key] = matcher.hits(self.texts(matcher.key))
-        return cached
-
-    def flag(self, name: str) -> bool:
-        return bool(self.links) if name == "has_links" else self.email.has_attachments
+def _new_set() -> Any:
+    options = quiet_options()
+    options.max_mem = SET_MAX_MEM
+    regex_set = re2.Set.SearchSet(options)
+    regex_set.Add(_SENTINEL)
+    return regex_set
 
 
-@dataclass(frozen=True)
-class AtomCheck:
-    """A text condition: its atom hit (or missed) on its view, negated for `not_`."""
+class _PatternSet:
+    """Patterns answered by one RE2 Set pass, or one by one if its DFA gives up."""
 
-    matcher: ViewMatcher
-    atom: int
-    negate: bool
+    def __init__(self, patterns: list[str]) -> None:
+        self.patterns = patterns
+        self._set = _new_set()
+        for pattern in patterns:
+            self._set.Add(pattern)
+        self._set.Compile()
+        self._one_by_one: list[Any] | None = None
 
-    def holds(self, given: EvaluationInput) -> bool:
-        return (self.atom in given.hits(self.matcher)) != self.negate
+    def match(self, text: bytes) -> list[int]:
+        """Indexes (into `patterns`) of the patterns found in `text`."""
+        answer = self._set.Match(text)
+        if answer:
+            return [index - 1 for index in answer if index]
+        if self._one_by_one is None:
+            self._one_by_one = [re2.compile(pattern, quiet_options()) for pattern in self.patterns]
+        return [index for index, regex in enumerate(self._one_by_one) if regex.search(text)]
 
 
 @dataclass(frozen=True)
-class FlagCheck:
-    """`has_links` / `has_attachments` equals true or false."""
-
-    name: str
-    expected: bool
-
-    def holds(self, given: EvaluationInput) -> bool:
-        return given.flag(self.name) == self.expected
+class _FilteredRegex:
+    atom: int  # the regex's atom number in the view
+    regex: Any  # compiled RE2 pattern
+    needs: frozenset[int]  # literal-set indexes that must all be present
 
 
-Check = AtomCheck | FlagCheck
+class TextView:
+    """All atoms of one field view.
 
+    Literal tests and the literals regexes require share one RE2 Set (cheap on any text);
+    a regex runs on its own only when its literals are all there. Regexes with no usable
+    literal share a second Set.
+    """
 
-class Atoms:
-    """Builds the view matchers while conditions are compiled."""
+    def __init__(self, key: ViewKey) -> None:
+        self.key = key
+        self._atoms: dict[tuple[str, bool], int] = {}  # (pattern, is_regex) -> atom
+        self._literal_atoms: list[tuple[str, int]] = []
+        self._regex_atoms: list[tuple[str, str, int]] = []  # (pattern, source, atom)
 
-    def __init__(self) -> None:
-        self.views: dict[ViewKey, ViewMatcher] = {}
+    @property
+    def size(self) -> int:
+        return len(self._atoms)
 
-    def check(self, condition: Condition) -> Check:
-        base, negate = split_operator(condition.operator)
-        if isinstance(condition.value, bool):
-            return FlagCheck(condition.field, condition.value != negate)
-        key = view_of(condition)
-        matcher = self.views.get(key)
-        if matcher is None:
-            matcher = self.views[key] = ViewMatcher(key)
-        pattern = atom_pattern(
-            base, condition.value, folded=key[1], case_sensitive=condition.case_sensitive
-        )
-        return AtomCheck(matcher, matcher.add(pattern), negate)
+    def add(self, pattern: str, *, regex_source: str | None = None) -> int:
+        """Atom number for a pattern (shared by every condition using it).
+
+        `regex_source` is the user's regex when `pattern` is one (it may wrap it in
+        `(?i:...)`); None for a literal test built here.
+        """
+        is_regex = regex_source is not None
+        atom = self._atoms.get((pattern, is_regex))
+        if atom is None:
+            atom = self._atoms[(pattern, is_regex)] = len(self._atoms)
+            if regex_source is None:
+                self._literal_atoms.append((pattern, atom))
+            else:
+                self._regex_atoms.append((pattern, regex_source, atom))
+        return atom
 
     def compile(self) -> None:
-        for matcher in self.views.values():
-            matcher.compile()
+        literal_patterns = [pattern for pattern, _ in self._literal_atoms]
+        self._literal_atom_of = [atom for _, atom in self._literal_atoms]
+        position = {pattern: index for index, pattern in enumerate(literal_patterns)}
+        self._filtered: list[_FilteredRegex] = []
+        unfiltered: list[tuple[str, int]] = []
+        for pattern, source, atom in self._regex_atoms:
+            needs = required_literals(source)
+            if not needs:
+                unfiltered.append((pattern, atom))
+                continue
+            indexes = []
+            for literal in needs:
+                needed = f"(?i:{re2.escape(literal)})"
+                if needed not in position:
+                    position[needed] = len(literal_patterns)
+                    literal_patterns.append(needed)
+                    self._literal_atom_of.append(-1)  # a prefilter literal, not an atom
+                indexes.append(position[needed])
+            compiled = re2.compile(pattern, quiet_options())
+            self._filtered.append(_FilteredRegex(atom, compiled, frozenset(indexes)))
+        self._literals = _PatternSet(literal_patterns)
+        self._unfiltered = _PatternSet([pattern for pattern, _ in unfiltered])
+        self._unfiltered_atom_of = [atom for _, atom in unfiltered]
+        self._all_filtered: _PatternSet | None = None
+
+    def _filtered_hits(self, present: list[int], text: bytes) -> list[int]:
+        """Regexes whose literals are all present, each searched alone; when too many
+        qualify, one Set pass over all of them is cheaper."""
+        found = frozenset(present)
+        candidates = [item for item in self._filtered if item.needs <= found]
+        if len(candidates) <= MAX_SINGLE_SEARCHES:
+            return [item.atom for item in candidates if item.regex.search(text) is not None]
+        if self._all_filtered is None:
+            self._all_filtered = _PatternSet([item.regex.pattern for item in self._filtered])
+        return [self._filtered[index].atom for index in self._all_filtered.match(text)]
+
+    def _hits_in(self, text: bytes) -> list[int]:
+        present = self._literals.match(text)
+        hits = [atom for atom in (self._literal_atom_of[index] for index in present) if atom >= 0]
+        if self._filtered:
+            hits += self._filtered_hits(present, text)
+        if self._unfiltered_atom_of:
+            hits += [self._unfiltered_atom_of[index] for index in self._unfiltered.match(text)]
+        return hits
+
+    def hits(self, given: EmailInput) -> Collection[int]:
+        """Atoms matching any string of the view (label and link_provider have several)."""
+        texts = given.texts(self.key)
+        if len(texts) == 1:
+            return self._hits_in(texts[0])
+        found: set[int] = set()
+        for text in texts:
+            found.update(self._hits_in(text))
+        return found
+
+
+class FlagView:
+    """`has_links` (atom 0) and `has_attachments` (atom 1)."""
+
+    size = len(BOOLEAN_FIELDS)
+
+    def compile(self) -> None:
+        """Nothing to compile."""
+
+    def hits(self, given: EmailInput) -> Collection[int]:
+        found = []
+        if given.links:
+            found.append(BOOLEAN_FIELDS.index("has_links"))
+        if given.email.has_attachments:
+            found.append(BOOLEAN_FIELDS.index("has_attachments"))
+        return found
+
+
+View = TextView | FlagView
+
+
+class ConditionTable:
+    """Maps each condition to an index into the per-email truth list."""
+
+    def __init__(self) -> None:
+        self.views: list[View] = []  # in the order rules first need them
+        self._text_views: dict[ViewKey, tuple[int, TextView]] = {}
+        self._flag_view: int | None = None
+        self._offsets: list[int] = []  # first atom number of each view
+        self.atom_count = 0
+
+    def _position(self, view: View) -> int:
+        self.views.append(view)
+        self._offsets.append(0)
+        return len(self.views) - 1
+
+    def _flags(self) -> int:
+        if self._flag_view is None:
+            self._flag_view = self._position(FlagView())
+        return self._flag_view
+
+    def _text(self, key: ViewKey) -> tuple[int, TextView]:
+        found = self._text_views.get(key)
+        if found is None:
+            view = TextView(key)
+            found = self._text_views[key] = (self._position(view), view)
+        return found
+
+    def add(self, condition: Condition) -> tuple[int, int, bool]:
+        """(view position, atom in the view, negated) for one condition."""
+        base, negate = split_operator(condition.operator)
+        if isinstance(condition.value, bool):
+            # `equals false` is the "missed" side of the flag's atom.
+            atom = BOOLEAN_FIELDS.index(condition.field)
+            return self._flags(), atom, negate == condition.value
+        position, view = self._text(view_of(condition))
+        pattern = atom_pattern(
+            base, condition.value, folded=view.key[1], case_sensitive=condition.case_sensitive
+        )
+        source = str(condition.value) if base == "regex" else None
+        return position, view.add(pattern, regex_source=source), negate
+
+    def compile(self) -> None:
+        """Compile every Set and lay the views out in the truth list."""
+        total = 0
+        for position, view in enumerate(self.views):
+            view.compile()
+            self._offsets[position] = total
+            total += view.size
+        self.atom_count = total
+
+    def key(self, position: int, atom: int, negate: bool) -> int:
+        """Index of a condition's truth: atom hit at 2n, missed at 2n + 1."""
+        return 2 * (self._offsets[position] + atom) + int(negate)
+
+    def offset(self, position: int) -> int:
+        return self._offsets[position]
+
+
+class Truth:
+    """The per-email truth list, filled view by view on demand."""
+
+    def __init__(self, table: ConditionTable, given: EmailInput) -> None:
+        self.table = table
+        self.given = given
+        self.values: list[bool] = [False, True] * table.atom_count
+        self.ready = 0
+
+    def prepare(self, views_needed: int) -> int:
+        """Answer views up to `views_needed` (first-use order); returns how many are ready."""
+        values = self.values
+        for position in range(self.ready, views_needed):
+            base = 2 * self.table.offset(position)
+            for atom in self.table.views[position].hits(self.given):
+                values[base + 2 * atom] = True
+                values[base + 2 * atom + 1] = False
+        self.ready = max(self.ready, views_needed)
+        return self.ready
