@@ -35,8 +35,9 @@ from email_processing.rules.models import (
 from email_processing.rules.prefilter import required_literals
 
 ViewKey = tuple[str, bool]  # (field, folded)
-SET_MAX_MEM = 64 << 20  # RE2 Set program + DFA cache budget, per view
-MAX_SINGLE_SEARCHES = 64  # beyond this many candidate regexes, one Set pass is cheaper
+SET_MAX_MEM = 64 << 20  # RE2 Set program + DFA cache budget, per Set
+SINGLE_MAX_MEM = 16 << 20  # one pattern searched alone (a long `in` list is one pattern)
+MAX_SINGLE_SEARCHES = 8  # beyond this many candidate regexes, one Set pass is cheaper
 _SENTINEL = "^"  # matches every text, once (an empty pattern would match at every byte: slower)
 
 
@@ -113,32 +114,41 @@ _PRECOMPUTED: dict[ViewKey, Callable[[NormalizedEmail], str]] = {
 }
 
 
-def _new_set() -> Any:
+def _options(max_mem: int) -> Any:
     options = quiet_options()
-    options.max_mem = SET_MAX_MEM
-    regex_set = re2.Set.SearchSet(options)
-    regex_set.Add(_SENTINEL)
+    options.max_mem = max_mem
+    return options
+
+
+def _compiled_set(patterns: list[str]) -> Any:
+    """An RE2 Set of the sentinel then `patterns`; None when RE2 refuses it (too big)."""
+    regex_set = re2.Set.SearchSet(_options(SET_MAX_MEM))
+    try:
+        for pattern in (_SENTINEL, *patterns):
+            regex_set.Add(pattern)
+        regex_set.Compile()
+    except re2.error:
+        return None
     return regex_set
 
 
 class _PatternSet:
-    """Patterns answered by one RE2 Set pass, or one by one if its DFA gives up."""
+    """Patterns answered by one RE2 Set pass, or one by one if RE2 cannot build or run it."""
 
     def __init__(self, patterns: list[str]) -> None:
         self.patterns = patterns
-        self._set = _new_set()
-        for pattern in patterns:
-            self._set.Add(pattern)
-        self._set.Compile()
+        self._set = _compiled_set(patterns)
         self._one_by_one: list[Any] | None = None
 
     def match(self, text: bytes) -> list[int]:
         """Indexes (into `patterns`) of the patterns found in `text`."""
-        answer = self._set.Match(text)
-        if answer:
-            return [index - 1 for index in answer if index]
+        if self._set is not None:
+            answer = self._set.Match(text)
+            if answer:  # never empty when the DFA ran: the sentinel always matches
+                return [index - 1 for index in answer if index]
         if self._one_by_one is None:
-            self._one_by_one = [re2.compile(pattern, quiet_options()) for pattern in self.patterns]
+            options = _options(SINGLE_MAX_MEM)
+            self._one_by_one = [re2.compile(pattern, options) for pattern in self.patterns]
         return [index for index, regex in enumerate(self._one_by_one) if regex.search(text)]
 
 
@@ -202,7 +212,7 @@ class TextView:
                     literal_patterns.append(needed)
                     self._literal_atom_of.append(-1)  # a prefilter literal, not an atom
                 indexes.append(position[needed])
-            compiled = re2.compile(pattern, quiet_options())
+            compiled = re2.compile(pattern, _options(SINGLE_MAX_MEM))
             self._filtered.append(_FilteredRegex(atom, compiled, frozenset(indexes)))
         self._literals = _PatternSet(literal_patterns)
         self._unfiltered = _PatternSet([pattern for pattern, _ in unfiltered])

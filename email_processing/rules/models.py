@@ -41,10 +41,10 @@ Operator = Literal[
 Priority = Literal["normal", "high"]
 WindowPolicy = Literal["hold", "drop", "send"]
 
-MAX_RULES = 5000
-MAX_CONDITIONS = 50
+MAX_RULES = 2000
+MAX_CONDITIONS = 20
 MAX_VALUE_CHARS = 1000
-MAX_IN_VALUES = 500
+MAX_IN_VALUES = 200
 MAX_TARGETS = 50
 
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]

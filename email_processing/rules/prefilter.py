@@ -3,7 +3,8 @@
 Conservative by construction: any syntax not understood gives "unknown" (the regex is
 then always run). A literal is only kept when every match contains it; splitting a
 literal in two, or dropping one, only makes the filter weaker, never wrong. Literals are
-compared case-insensitively by RE2 itself, so they hold for case-sensitive regexes too.
+looked for by RE2 itself, case-insensitively, in the very text the regex will search, so
+they hold for case-sensitive regexes too and need no case mapping of their own.
 """
 
 from __future__ import annotations
@@ -37,11 +38,8 @@ class _Scan:
         self.after_literal = False
 
     def literal(self, char: str) -> None:
-        if char.isascii():
-            self.run.append(char.lower())
-            self.after_literal = True
-        else:
-            self.end_run()
+        self.run.append(char)
+        self.after_literal = True
 
     def parse(self) -> list[str]:
         while self.pos < len(self.pattern):
@@ -71,7 +69,7 @@ class _Scan:
         if not following or (following.isalnum() and following not in _CLASS_ESCAPES):
             raise _Unknown  # \x, \p, \Q, \C, octal... or a trailing backslash
         self.pos += 2
-        if following in _CLASS_ESCAPES or not following.isascii():
+        if following in _CLASS_ESCAPES:
             self.end_run()
         else:
             self.literal(following)
@@ -123,7 +121,7 @@ def _skip_class(pattern: str, start: int) -> int:
 
 
 def required_literals(pattern: str, min_length: int = MIN_LITERAL) -> tuple[str, ...]:
-    """Lower-cased ASCII literals every match of `pattern` contains; () when unknown."""
+    """Literals (as written) every match of `pattern` contains; () when unknown."""
     try:
         runs = _Scan(pattern).parse()
     except _Unknown:
