@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_HHMM = re.compile(r"(\d{1,2})\s*[hH]\s*(\d{2})?|(\d{1,2}):(\d{2})")
+_HHMM = re.compile(r"(\d{1,2})[hH](\d{2})?|(\d{1,2}):(\d{2})")
 
 
 def parse_hhmm(text: str) -> time:
@@ -95,22 +95,36 @@ def _gap_end(naive: datetime, tz: ZoneInfo) -> datetime:
     return datetime.fromtimestamp(high, UTC).astimezone(tz)
 
 
-def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
-    """The instant a wall time occurs on a day: its first occurrence when ambiguous,
-    the end of the gap when the clocks skip it."""
+def _exists(candidate: datetime) -> bool:
+    """Whether an aware local time survives a round trip through UTC (not in a gap)."""
+    round_trip = candidate.astimezone(UTC).astimezone(candidate.tzinfo)
+    return round_trip.replace(tzinfo=None) == candidate.replace(tzinfo=None)
+
+
+def occurrences(day: date, at: time, tz: ZoneInfo) -> list[datetime]:
+    """The instants a wall time occurs on a day: two when the clocks go back (first one
+    first), and the end of the gap when the clocks skip it."""
     naive = datetime.combine(day, at)
-    candidate = naive.replace(tzinfo=tz, fold=0)
-    round_trip = candidate.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
-    return candidate if round_trip == naive else _gap_end(naive, tz)
+    first, second = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)
+    if not _exists(first):
+        return [_gap_end(naive, tz)]
+    if first.utcoffset() != second.utcoffset():
+        return [first, second]
+    return [first]
+
+
+def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The first instant a wall time occurs on a day (end of the gap if it is skipped)."""
+    return occurrences(day, at, tz)[0]
 
 
 def _openings(window: Window, day: date, tz: ZoneInfo) -> list[datetime]:
     """Instants on `day` at which sending may become allowed (midnight, window start)."""
     moments = []
     if is_open(window, datetime.combine(day, time(0))):
-        moments.append(local_instant(day, time(0), tz))
+        moments += occurrences(day, time(0), tz)
     if window.start is not None and not window.always_open:
-        moments.append(local_instant(day, window.start, tz))
+        moments += occurrences(day, window.start, tz)
     return moments
 
 
@@ -135,11 +149,13 @@ def next_send_time(
     if len(absence_days) >= len(WEEKDAYS):
         raise ValueError("every weekday is an absence day")
     today = now.astimezone(tz).date()
+    # Compared as timestamps: within one zone Python compares wall times and ignores `fold`.
+    instant = now.timestamp()
     for offset in range(len(WEEKDAYS) + 1):
         day = today + timedelta(days=offset)
         if day.weekday() in absence_days:
             continue
-        later = [moment for moment in _openings(window, day, tz) if moment > now]
+        later = [moment for moment in _openings(window, day, tz) if moment.timestamp() > instant]
         if later:
-            return min(later)
+            return min(later, key=datetime.timestamp)
     raise AssertionError("unreachable: a week always holds an allowed day")  # pragma: no cover
