@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
+from html import unescape
 from typing import Any
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
@@ -54,7 +54,7 @@ def unescape_char_refs(text: str) -> str:
     """Decode `&amp;`-style references that end in `;` (how browsers read attribute values)."""
     if "&" not in text:
         return text
-    return _CHAR_REF.sub(lambda ref: html.unescape(ref.group()), text)
+    return _CHAR_REF.sub(lambda ref: unescape(ref.group()), text)
 
 
 def _trim(url: str) -> str:
@@ -143,13 +143,13 @@ def _candidates(text: str) -> list[str]:
     return [url for url in urls if url]
 
 
-def extract_links(html_body: str, plain: str | None = None) -> list[Link]:
+def extract_links(html: str, plain: str | None = None) -> list[Link]:
     """Delivery links of an email, HTML first then plain text; first occurrence kept.
 
     The whole HTML is scanned, so `href`/`src` values in either quote style and URLs
     written in the text are all found. One regex pass per input: linear in its size.
     """
-    urls = _candidates(unescape_char_refs(html_body))
+    urls = _candidates(unescape_char_refs(html))
     if plain:
         urls += _candidates(unescape_char_refs(plain))
     links: list[Link] = []

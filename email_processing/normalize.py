@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from html import unescape
 from types import MappingProxyType
 
 from email_processing.identity import sender_domain as _domain_of
@@ -93,7 +93,7 @@ class _HtmlScanner:
     def _text(self, end: int) -> None:
         chunk = self.source[self.pos : end]
         if chunk:
-            self.parts.append(html.unescape(chunk).replace("\n", " "))
+            self.parts.append(unescape(chunk).replace("\n", " "))
         self.pos = end
 
     def _skip_past(self, marker: str, start: int) -> None:
@@ -142,14 +142,14 @@ class _HtmlScanner:
         self._skip_past(">", close.start())
 
 
-def html_to_text(source: str) -> str:
+def html_to_text(html: str) -> str:
     """Visible text of an HTML fragment: one line per block, whitespace collapsed.
 
     Block tags and `<br>` end a line, inline formatting tags (`<b>`, `<span>`, `<a>`...)
     vanish as a browser renders them (so `D<span>é</span>sabo` stays one word), other
     tags become a space. Script and style bodies and comments are dropped.
     """
-    text = _HtmlScanner(source).run()
+    text = _HtmlScanner(html).run()
     lines = (collapse(line) for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
 
@@ -201,7 +201,7 @@ def normalize_email(
     if email.plain_body is not None:
         plain, plain_cut = _cap(email.plain_body, max_body_chars)
     body_text = _body_text(html_to_text(body_html), plain)
-    subject = collapse(html.unescape(email.subject))
+    subject = collapse(unescape(email.subject))
     address = _address_of(email.sender)
     return NormalizedEmail(
         subject=subject,

@@ -55,7 +55,8 @@ def _entries(rule: Rule) -> tuple[tuple[TraceEntry, ...], tuple[TraceEntry, ...]
     matched: tuple[TraceEntry, ...]
     failed: tuple[TraceEntry, ...]
     if rule.match == "all":
-        matched = (_entry(rule, matched=True, failed=None, reason=f"all {count} matched"),)
+        reason = f"all {count} conditions matched" if count > 1 else f"{labels[0]} matched"
+        matched = (_entry(rule, matched=True, failed=None, reason=reason),)
         failed = tuple(
             _entry(rule, matched=False, failed=index, reason=f"{label} did not match")
             for index, label in enumerate(labels)
@@ -64,7 +65,8 @@ def _entries(rule: Rule) -> tuple[tuple[TraceEntry, ...], tuple[TraceEntry, ...]
     matched = tuple(
         _entry(rule, matched=True, failed=None, reason=f"{label} matched") for label in labels
     )
-    failed = (_entry(rule, matched=False, failed=0, reason=f"none of {count} matched"),)
+    reason = f"none of {count} conditions matched" if count > 1 else f"{labels[0]} did not match"
+    failed = (_entry(rule, matched=False, failed=0, reason=reason),)
     return matched, failed
 
 
@@ -86,11 +88,6 @@ class CompiledRule:
     when_matched: tuple[TraceEntry, ...]  # all: one entry; any: by deciding condition
     when_failed: tuple[TraceEntry, ...]  # all: by failing condition; any: one entry
 
-    @classmethod
-    def build(cls, rule: Rule, table: ConditionTable) -> _PendingRule:
-        """Register the conditions; the keys exist once the table is compiled."""
-        return _PendingRule(rule, [table.add(condition) for condition in rule.conditions])
-
     def decide(self, truth: list[bool]) -> TraceEntry:
         """This rule's trace entry for the email whose truth list is given."""
         if self.match_all:
@@ -106,8 +103,14 @@ class CompiledRule:
 
 @dataclass(frozen=True)
 class _PendingRule:
+    """A rule whose conditions are registered; its keys exist once the table is compiled."""
+
     rule: Rule
     conditions: list[tuple[int, int, bool]]  # (view position, atom, negated)
+
+    @classmethod
+    def register(cls, rule: Rule, table: ConditionTable) -> _PendingRule:
+        return cls(rule, [table.add(condition) for condition in rule.conditions])
 
     def finish(self, table: ConditionTable) -> CompiledRule:
         rule = self.rule
@@ -147,7 +150,7 @@ class CompiledRules:
 def compile_rules(ruleset: RuleSet) -> CompiledRules:
     """Compile every condition into shared per-view RE2 Sets (the expensive step)."""
     table = ConditionTable()
-    pending = [CompiledRule.build(rule, table) for rule in ruleset.rules]
+    pending = [_PendingRule.register(rule, table) for rule in ruleset.rules]
     table.compile()
     rules = tuple(item.finish(table) for item in pending)
     return CompiledRules(ruleset=ruleset, rules=rules, table=table)

@@ -1,11 +1,17 @@
-"""Condition matching: every text pattern of one field view answered by one RE2 Set pass.
+"""Condition matching: the conditions on one field view answered together, in one pass.
 
 A condition on a text field becomes an RE2 pattern ("atom") on a *view* of that field:
 the folded view (accents and case removed, for case-insensitive literal operators) or the
-exact view (whitespace collapsed only, for regexes and case-sensitive operators). All atoms
-of one view go into one `re2.Set`, so a 50 KB body is scanned once per view, not once per
-condition. Each Set carries an always-matching sentinel: a Set whose DFA ran out of memory
-answers nothing, and then the atoms are searched one by one (same answers, slower).
+exact view (whitespace collapsed only, for regexes and case-sensitive operators).
+
+- Literal tests (equals, contains, starts/ends_with, in) of a view share one `re2.Set`,
+  so a 50 KB body is scanned once per view, not once per condition.
+- A regex is searched only when the literals every match of it must contain are present
+  (`prefilter`); those literals ride in the same Set. Few candidates are searched one by
+  one, many in one Set pass; regexes with no usable literal share a Set of their own.
+- Every Set carries an always-matching sentinel: a Set whose DFA gave up answers nothing,
+  and then its patterns are searched one by one (same answers, slower). A Set RE2 refuses
+  to build (too big) is searched one by one too.
 
 Per email, each view's answer is written into one flat list of booleans holding, for
 every atom, "hit" then "missed"; a condition is one index into it (`not_` picks "missed"),
@@ -149,7 +155,9 @@ class _PatternSet:
         if self._one_by_one is None:
             options = _options(SINGLE_MAX_MEM)
             self._one_by_one = [re2.compile(pattern, options) for pattern in self.patterns]
-        return [index for index, regex in enumerate(self._one_by_one) if regex.search(text)]
+        return [
+            index for index, regex in enumerate(self._one_by_one) if regex.search(text) is not None
+        ]
 
 
 @dataclass(frozen=True)
@@ -193,41 +201,51 @@ class TextView:
                 self._regex_atoms.append((pattern, regex_source, atom))
         return atom
 
+    def _literal(self, pattern: str, atom: int) -> int:
+        """Position of a pattern in the literal Set (atom -1: a prefilter literal)."""
+        index = self._literal_index.get(pattern)
+        if index is None:
+            index = self._literal_index[pattern] = len(self._literal_patterns)
+            self._literal_patterns.append(pattern)
+            self._literal_atom_of.append(atom)
+        return index
+
+    def _add_regex(self, pattern: str, source: str, atom: int) -> None:
+        needs = required_literals(source)
+        if not needs:
+            self._unfiltered_patterns.append(pattern)
+            self._unfiltered_atom_of.append(atom)
+            return
+        indexes = frozenset(self._literal(f"(?i:{re2.escape(text)})", -1) for text in needs)
+        regex = re2.compile(pattern, _options(SINGLE_MAX_MEM))
+        self._filtered.append(_FilteredRegex(atom, regex, indexes))
+
     def compile(self) -> None:
-        literal_patterns = [pattern for pattern, _ in self._literal_atoms]
-        self._literal_atom_of = [atom for _, atom in self._literal_atoms]
-        position = {pattern: index for index, pattern in enumerate(literal_patterns)}
+        self._literal_patterns: list[str] = []
+        self._literal_index: dict[str, int] = {}
+        self._literal_atom_of: list[int] = []
         self._filtered: list[_FilteredRegex] = []
-        unfiltered: list[tuple[str, int]] = []
+        self._unfiltered_patterns: list[str] = []
+        self._unfiltered_atom_of: list[int] = []
+        for pattern, atom in self._literal_atoms:
+            self._literal(pattern, atom)
         for pattern, source, atom in self._regex_atoms:
-            needs = required_literals(source)
-            if not needs:
-                unfiltered.append((pattern, atom))
-                continue
-            indexes = []
-            for literal in needs:
-                needed = f"(?i:{re2.escape(literal)})"
-                if needed not in position:
-                    position[needed] = len(literal_patterns)
-                    literal_patterns.append(needed)
-                    self._literal_atom_of.append(-1)  # a prefilter literal, not an atom
-                indexes.append(position[needed])
-            compiled = re2.compile(pattern, _options(SINGLE_MAX_MEM))
-            self._filtered.append(_FilteredRegex(atom, compiled, frozenset(indexes)))
-        self._literals = _PatternSet(literal_patterns)
-        self._unfiltered = _PatternSet([pattern for pattern, _ in unfiltered])
-        self._unfiltered_atom_of = [atom for _, atom in unfiltered]
-        self._all_filtered: _PatternSet | None = None
+            self._add_regex(pattern, source, atom)
+        self._literals = _PatternSet(self._literal_patterns)
+        self._unfiltered = _PatternSet(self._unfiltered_patterns)
+        self._all_filtered = (
+            _PatternSet([item.regex.pattern for item in self._filtered])
+            if len(self._filtered) > MAX_SINGLE_SEARCHES
+            else None
+        )
 
     def _filtered_hits(self, present: list[int], text: bytes) -> list[int]:
         """Regexes whose literals are all present, each searched alone; when too many
         qualify, one Set pass over all of them is cheaper."""
         found = frozenset(present)
         candidates = [item for item in self._filtered if item.needs <= found]
-        if len(candidates) <= MAX_SINGLE_SEARCHES:
+        if self._all_filtered is None or len(candidates) <= MAX_SINGLE_SEARCHES:
             return [item.atom for item in candidates if item.regex.search(text) is not None]
-        if self._all_filtered is None:
-            self._all_filtered = _PatternSet([item.regex.pattern for item in self._filtered])
         return [self._filtered[index].atom for index in self._all_filtered.match(text)]
 
     def _hits_in(self, text: bytes) -> list[int]:

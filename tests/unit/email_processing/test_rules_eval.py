@@ -238,12 +238,20 @@ def test_any_needs_one_condition() -> None:
     assert entry.reason == "condition 1 (subject contains) matched"
 
 
+def test_all_conditions_holding() -> None:
+    (entry,) = _decide(
+        [_rule("r", [_c("subject", "contains", "lot"), _c("body", "contains", "bonjour")])]
+    ).trace
+    assert (entry.matched, entry.failed_condition) == (True, None)
+    assert entry.reason == "all 2 conditions matched"
+
+
 def test_any_with_no_condition_holding() -> None:
     (entry,) = _decide(
         [_rule("r", [_c("body", "contains", "nope"), _c("subject", "contains", "no")], match="any")]
     ).trace
     assert (entry.matched, entry.failed_condition) == (False, 0)
-    assert entry.reason == "none of 2 matched"
+    assert entry.reason == "none of 2 conditions matched"
 
 
 def test_stop_ends_evaluation() -> None:
@@ -377,7 +385,7 @@ def test_trace_is_json_and_covers_every_rule() -> None:
             "matched": True,
             "skipped": None,
             "failed_condition": None,
-            "reason": "all 1 matched",
+            "reason": "condition 0 (subject contains) matched",
         },
         {
             "rule_id": "c",
