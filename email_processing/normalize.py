@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -38,8 +39,8 @@ _MARKUP = re.compile(r"<(?:(/?)([A-Za-z][A-Za-z0-9:-]*)|(!--)|[!?])")
 # The rest of a tag up to its `>`, quoted values skipped (unrolled: no backtracking blow-up).
 _TAG_REST = re.compile(r"""[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
 _RAW_TEXT_END = {name: re.compile(rf"</{name}[\s/>]", re.IGNORECASE) for name in RAW_TEXT_TAGS}
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 _WHITESPACE_RUN = re.compile(r"\s+")
+_ASTRAL_RUN = re.compile("[\U00010000-\U0010ffff]+")
 
 
 def collapse(text: str) -> str:
@@ -47,17 +48,24 @@ def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-def _strip_marks(run: re.Match[str]) -> str:
-    """Combining marks removed from a decomposed non-ASCII run."""
-    return "".join(ch for ch in run.group() if not unicodedata.combining(ch))
+@functools.cache
+def _bmp_marks() -> re.Pattern[str]:
+    """Combining code points below U+10000 as one character class (a fast bitmap in `re`)."""
+    marks = (chr(code) for code in range(0x10000) if unicodedata.combining(chr(code)))
+    return re.compile("[" + "".join(re.escape(mark) for mark in marks) + "]+")
+
+
+def _strip_astral_marks(run: re.Match[str]) -> str:
+    """Combining marks removed from a run of characters beyond U+FFFF (emoji, rare scripts)."""
+    return "".join(char for char in run.group() if not unicodedata.combining(char))
 
 
 def fold_chars(text: str) -> str:
     """NFD, combining marks removed, lowercased; whitespace left alone."""
     if text.isascii():
         return text.lower()
-    decomposed = unicodedata.normalize("NFD", text)
-    return _NON_ASCII_RUN.sub(_strip_marks, decomposed).lower()
+    decomposed = _bmp_marks().sub("", unicodedata.normalize("NFD", text))
+    return _ASTRAL_RUN.sub(_strip_astral_marks, decomposed).lower()
 
 
 def fold(text: str) -> str:

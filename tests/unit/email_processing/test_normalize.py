@@ -18,6 +18,7 @@ from tests.unit.email_processing.helpers import email, inbound
         ("Ça coûte où ? Œuvre", "ca coute ou ? œuvre"),
         ("e\u0301te\u0301", "ete"),  # already decomposed
         ("\u212a", "k"),  # Kelvin sign decomposes to K
+        ("Prêt 😀 \U0001d165x", "pret 😀 x"),  # emoji kept, a mark beyond U+FFFF removed
         ("", ""),
     ],
 )
@@ -144,6 +145,12 @@ def test_normalize_truncates_long_bodies_once() -> None:
     assert normalized.truncated is True
     assert len(normalized.body_html) == 1000
     assert normalized.plain_body == "y" * 1000
+
+
+def test_normalize_default_cap_is_one_mebibyte() -> None:
+    normalized = normalize_email(inbound(body="x" * (1_048_576 + 10)))
+    assert normalized.truncated is True
+    assert len(normalized.body_html) == 1_048_576
 
 
 def test_normalize_truncates_a_long_plain_body_alone() -> None:
