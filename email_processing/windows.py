@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -28,7 +29,7 @@ def format_hhmm(value: time) -> str:
     return f"{value.hour:02d}h{value.minute:02d}"
 
 
-def parse_weekdays(names: list[str] | tuple[str, ...]) -> frozenset[int]:
+def parse_weekdays(names: Iterable[str]) -> frozenset[int]:
     """`["monday", "Sunday"]` -> `{0, 6}`; ValueError naming no input for an unknown day."""
     days: set[int] = set()
     for name in names:
