@@ -1,0 +1,53 @@
+"""DESABO: unsubscribe requests for a day at the usual rates (REFERENCE §4)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from email_processing.detectors.base import DetectorMatch
+from email_processing.links import DROPBOX, Link
+from email_processing.normalize import NormalizedEmail
+
+NAME = "desabonnement_journee_tarifs"
+REQUIRED = ("journee", "tarifs habituels")
+UNSUBSCRIBE = "desabonn"
+FORBIDDEN = ("annulation", "facturation", "facture", "moment", "reference client", "total ht")
+URGENT = ("urgent", "urgence")
+
+
+def _has_file_request(links: Sequence[Link]) -> bool:
+    """A Dropbox file-request link (`/request/...`)."""
+    return any(
+        link.provider == DROPBOX and urlsplit(link.raw_url).path.lower().startswith("/request/")
+        for link in links
+    )
+
+
+def _forbidden(email: NormalizedEmail) -> bool:
+    return any(word in email.body_folded or word in email.subject_folded for word in FORBIDDEN)
+
+
+def is_desabo(email: NormalizedEmail, links: Sequence[Link]) -> bool:
+    """Required words present, an unsubscribe sign, no forbidden word."""
+    body, subject = email.body_folded, email.subject_folded
+    if not all(word in body for word in REQUIRED):
+        return False
+    if not (UNSUBSCRIBE in body or UNSUBSCRIBE in subject or _has_file_request(links)):
+        return False
+    return not _forbidden(email)
+
+
+class Desabonnement:
+    """Unsubscribe request; urgent when the subject or body says so."""
+
+    name = NAME
+
+    def match(
+        self, email: NormalizedEmail, links: Sequence[Link], now: datetime
+    ) -> DetectorMatch | None:
+        if not is_desabo(email, links):
+            return None
+        urgent = any(word in email.subject_folded or word in email.body_folded for word in URGENT)
+        return DetectorMatch(NAME, {"urgent": urgent})

@@ -1,0 +1,164 @@
+"""File-transfer links found in an email (REFERENCE §5)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import unescape
+from typing import Any
+from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+DROPBOX = "dropbox"
+FROMSMASH = "fromsmash"
+SWISSTRANSFER = "swisstransfer"
+WETRANSFER = "wetransfer"
+
+# Provider -> (registrable domains, path prefixes a delivery link has; "/" = any non-empty path).
+_PROVIDERS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    (DROPBOX, ("dropbox.com",), ("/scl/fo/", "/scl/fi/", "/s/", "/request/")),
+    (FROMSMASH, ("fromsmash.com",), ("/",)),
+    (SWISSTRANSFER, ("swisstransfer.com",), ("/d/",)),
+    (WETRANSFER, ("wetransfer.com",), ("/downloads/",)),
+    (WETRANSFER, ("we.tl",), ("/",)),
+)
+
+# A URL runs until whitespace, a quote, an angle bracket or a backslash (never a host trick).
+_CANDIDATE = re.compile(r"""https?://[^\s"'<>\\`]+""", re.IGNORECASE)
+# Only `;`-terminated references: `&copy=2` in a query string stays as written.
+_CHAR_REF = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# Sentence punctuation and closing quotes (typographic ones too: \u201d, \u2019, \u00bb).
+_TRAILING = frozenset(".,;:!?\"'>*\u201d\u2019\u00bb")
+_CLOSERS = {")": "(", "]": "["}
+_PREVIEW_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp")
+_PREVIEW_PREFIXES = ("ms", "logo", "avatar", "profile")
+_DEFAULT_PORTS = (None, 80, 443)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A delivery link: where it points and, for Dropbox, a direct-download form."""
+
+    provider: str
+    raw_url: str
+    direct_url: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `delivery_links` item of the payload (REFERENCE §3)."""
+        item: dict[str, Any] = {"provider": self.provider, "raw_url": self.raw_url}
+        if self.direct_url is not None:
+            item["direct_url"] = self.direct_url
+        return item
+
+
+def unescape_char_refs(text: str) -> str:
+    """Decode `&amp;`-style references that end in `;` (how browsers read attribute values)."""
+    if "&" not in text:
+        return text
+    return _CHAR_REF.sub(lambda ref: unescape(ref.group()), text)
+
+
+def _trim(url: str) -> str:
+    """Drop trailing punctuation that belongs to the sentence, not the URL."""
+    while url:
+        last = url[-1]
+        opener = _CLOSERS.get(last)
+        if last in _TRAILING or (opener is not None and url.count(opener) < url.count(last)):
+            url = url[:-1]
+            continue
+        break
+    return url
+
+
+def _host_in(host: str, domains: tuple[str, ...]) -> bool:
+    """Exact domain or a true subdomain of one (`evil-dropbox.com` is neither)."""
+    return any(host == domain or host.endswith("." + domain) for domain in domains)
+
+
+def _path_fits(path: str, prefixes: tuple[str, ...]) -> bool:
+    lowered = path.lower()
+    return any(lowered.startswith(prefix) and len(lowered) > len(prefix) for prefix in prefixes)
+
+
+def _split(url: str) -> SplitResult | None:
+    """`urlsplit`, or None for a URL it rejects (bad port, bad IPv6 literal)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- validates the port, raising on garbage
+    except ValueError:
+        return None
+    return parts
+
+
+def provider_of(url: str) -> str | None:
+    """The provider a URL belongs to, or None."""
+    parts = _split(url)
+    if parts is None or not parts.hostname:
+        return None
+    host = parts.hostname.rstrip(".")
+    for name, domains, prefixes in _PROVIDERS:
+        if _host_in(host, domains) and _path_fits(parts.path, prefixes):
+            return name
+    return None
+
+
+def is_dropbox_preview(url: str) -> bool:
+    """An inline Dropbox image (logo, avatar...), not a delivery (REFERENCE §5)."""
+    parts = _split(url)
+    if parts is None or not parts.path.lower().startswith("/scl/fi/"):
+        return False
+    if "raw=1" not in parts.query.replace("&amp;", "&").split("&"):
+        return False
+    filename = parts.path.rsplit("/", 1)[-1].lower()
+    return filename.endswith(_PREVIEW_EXTENSIONS) and filename.startswith(_PREVIEW_PREFIXES)
+
+
+def _query_key(item: str) -> str:
+    return item.split("=", 1)[0]
+
+
+def dropbox_direct_url(url: str) -> str:
+    """Direct-download form of a Dropbox link: https, `dl=1`, query sorted, no fragment."""
+    parts = urlsplit(url.replace("&amp;", "&"))
+    host = (parts.hostname or "").lower()
+    netloc = host if parts.port in _DEFAULT_PORTS else f"{host}:{parts.port}"
+    kept = [item for item in parts.query.split("&") if item and _query_key(item) != "dl"]
+    query = "&".join(sorted([*kept, "dl=1"], key=_query_key))
+    return urlunsplit(("https", netloc, parts.path, query, ""))
+
+
+def _link(url: str) -> Link | None:
+    provider = provider_of(url)
+    if provider is None:
+        return None
+    if provider == DROPBOX:
+        if is_dropbox_preview(url):
+            return None
+        return Link(provider, url, dropbox_direct_url(url))
+    return Link(provider, url)
+
+
+def _candidates(text: str) -> list[str]:
+    """URLs in an unescaped text, in order, trailing punctuation trimmed."""
+    urls = (_trim(found.group()) for found in _CANDIDATE.finditer(text))
+    return [url for url in urls if url]
+
+
+def extract_links(html: str, plain: str | None = None) -> list[Link]:
+    """Delivery links of an email, HTML first then plain text; first occurrence kept.
+
+    The whole HTML is scanned, so `href`/`src` values in either quote style and URLs
+    written in the text are all found. One regex pass per input: linear in its size.
+    """
+    urls = _candidates(unescape_char_refs(html))
+    if plain:
+        urls += _candidates(unescape_char_refs(plain))
+    links: list[Link] = []
+    seen: set[str] = set()
+    for url in urls:
+        if url in seen:
+            continue
+        seen.add(url)
+        link = _link(url)
+        if link is not None:
+            links.append(link)
+    return links
