@@ -154,7 +154,8 @@ class Deliverer:
         problem = _unsendable(target, email)
         if problem or target is None or email is None:
             return self._record(claimed, prefs, Verdict(ok=False, error=problem), {})
-        body = json.dumps(self._payload(claimed, target, email), ensure_ascii=False)
+        payload = self._payload(claimed, target, email)
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         headers = self._headers(claimed, target, body)
         verdict = self._send(target, body, headers, prefs)
         if verdict.gone:

@@ -1,0 +1,159 @@
+"""Processes a benchmark needs: Relais under gunicorn, the fast sink, the floor app; RSS readings."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_TOKEN = "bench-ingress-token-0123456789"
+BENCH_WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310 - loopback
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer 200 within {timeout}s")
+
+
+@dataclass
+class Sink:
+    """bench/sink_server.py in its own process."""
+
+    delay_ms: float = 0.0
+    proc: subprocess.Popen[bytes] | None = None
+    port: int = 0
+
+    def start(self) -> Sink:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "sink_server.py"), "--delay-ms", str(self.delay_ms)],
+            stdout=subprocess.PIPE,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().decode()
+        self.port = int(line.split()[1])
+        return self
+
+    @property
+    def hook_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def records(self) -> list[tuple[float, str, float]]:
+        url = f"http://127.0.0.1:{self.port}/stats"
+        with urllib.request.urlopen(url, timeout=30) as resp:  # noqa: S310 - loopback
+            return [tuple(r) for r in json.loads(resp.read())["records"]]
+
+    def reset(self) -> None:
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}/reset", method="POST", data=b"")
+        urllib.request.urlopen(req, timeout=5).close()  # noqa: S310 - loopback
+
+    def stop(self) -> None:
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+@dataclass
+class Server:
+    """A gunicorn server (Relais or the floor app) in its own process group."""
+
+    env: dict[str, str]
+    args: list[str]
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+    ready_after: float = 0.0
+
+    def start(self, ready_path: str) -> Server:
+        env = {**os.environ, **self.env, "PORT": str(self.port), "PYTHONPATH": str(ROOT)}
+        self.started_at = time.monotonic()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", *self.args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_http(f"http://127.0.0.1:{self.port}{ready_path}")
+        self.ready_after = time.monotonic() - self.started_at
+        return self
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def rss(self) -> dict[str, Any]:
+        assert self.proc is not None
+        workers = children(self.proc.pid)
+        return {
+            "master_mb": rss_mb(self.proc.pid),
+            "workers_mb": [rss_mb(pid) for pid in workers if rss_mb(pid) is not None],
+        }
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def relais_server(redis_url: str | None, data_dir: Path, sink_url: str, **extra: str) -> Server:
+    env = {
+        "RELAIS_ENV": "development",
+        "DATA_DIR": str(data_dir),
+        "PROCESS_API_TOKEN": BENCH_TOKEN,
+        "WEBHOOK_URL": sink_url,
+        "WEBHOOK_SECRET": BENCH_WHSEC,
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return Server(env, ["-c", "gunicorn.conf.py"])
+
+
+def floor_server(redis_url: str, workers: int, threads: int) -> Server:
+    port = free_port()
+    args = ["-k", "gthread", "-w", str(workers), "--threads", str(threads)]
+    args += ["-b", f"127.0.0.1:{port}", "bench.floor_app:create_app()"]
+    return Server({"REDIS_URL": redis_url}, args, port=port)
