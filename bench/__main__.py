@@ -38,7 +38,9 @@ def email_factory(run_id: str) -> loadgen.BodyFactory:
     prefix = head[:-1].encode()
 
     def make(index: int) -> bytes:
-        tail = f', "subject": "bench {run_id} {index}", "date": "{time.time():.6f}", "snippet": ""}}'
+        tail = (
+            f', "subject": "bench {run_id} {index}", "date": "{time.time():.6f}", "snippet": ""}}'
+        )
         return prefix + tail.encode()
 
     return make
@@ -77,11 +79,17 @@ def delivery_figures(records: list[tuple[float, str, float]], expected: int) -> 
     }
 
 
-def ingress_run(server: Server, sink: Sink, name: str, rate: float | None, duration: float) -> dict[str, Any]:
+def ingress_run(
+    server: Server, sink: Sink, name: str, rate: float | None, duration: float
+) -> dict[str, Any]:
     sink.reset()
-    result = loadgen.run(spec_for(server, "/api/ingress/gmail", name), rate=rate, duration=duration, connections=64)
+    result = loadgen.run(
+        spec_for(server, "/api/ingress/gmail", name), rate=rate, duration=duration, connections=64
+    )
     doc = result.to_dict()
-    accepted = doc.get("status_counts", {}).get("200", 0) or doc.get("status_counts", {}).get(200, 0)
+    accepted = doc.get("status_counts", {}).get("200", 0) or doc.get("status_counts", {}).get(
+        200, 0
+    )
     doc["delivery"] = delivery_figures(drain(sink, accepted), accepted)
     doc["rss_after"] = server.rss()
     return doc
@@ -90,7 +98,9 @@ def ingress_run(server: Server, sink: Sink, name: str, rate: float | None, durat
 def floor_run(redis_url: str, duration: float) -> dict[str, Any]:
     server = floor_server(redis_url, workers=2, threads=8).start("/health")
     try:
-        return loadgen.run(spec_for(server, "/ingest", "floor"), duration=duration, connections=64).to_dict()
+        return loadgen.run(
+            spec_for(server, "/ingest", "floor"), duration=duration, connections=64
+        ).to_dict()
     finally:
         server.stop()
 
@@ -131,7 +141,9 @@ def run_all(tmp: Path, args: argparse.Namespace, duration: float) -> dict[str, A
     }
     try:
         for rate in [float(r) for r in args.rates.split(",") if r]:
-            report["ingress"][f"fixed_{int(rate)}"] = ingress_run(server, sink, f"r{int(rate)}", rate, duration)
+            report["ingress"][f"fixed_{int(rate)}"] = ingress_run(
+                server, sink, f"r{int(rate)}", rate, duration
+            )
         report["ingress"]["saturation"] = ingress_run(server, sink, "sat", None, duration)
         report["sink_rss_mb"] = embedded_rss(sink)
     finally:

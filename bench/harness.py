@@ -65,7 +65,12 @@ class Sink:
 
     def start(self) -> Sink:
         self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "bench" / "sink_server.py"), "--delay-ms", str(self.delay_ms)],
+            [
+                sys.executable,
+                str(ROOT / "bench" / "sink_server.py"),
+                "--delay-ms",
+                str(self.delay_ms),
+            ],
             stdout=subprocess.PIPE,
         )
         assert self.proc.stdout is not None

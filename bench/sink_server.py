@@ -45,7 +45,9 @@ async def _read_request(reader: asyncio.StreamReader) -> tuple[bytes, bytes] | N
     return head, body
 
 
-async def _handle(rec: Recorder, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _handle(
+    rec: Recorder, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
     try:
         while (request := await _read_request(reader)) is not None:
             head, body = request

@@ -60,6 +60,11 @@ class Keys:
         return f"{self.prefix}q:scheduled"
 
     @property
+    def queue_scheduled_high(self) -> str:
+        """ZSET like queue_scheduled, for high-priority deliveries (claimed first)."""
+        return f"{self.prefix}q:scheduled:high"
+
+    @property
     def queue_leased(self) -> str:
         """ZSET delivery_id -> lease expiry (deliveries a worker is attempting)."""
         return f"{self.prefix}q:leased"
@@ -77,6 +82,15 @@ class Keys:
     def stats_hour(self, hour_epoch: int) -> str:
         """HASH counters for one UTC hour (field: status or status:target)."""
         return f"{self.prefix}stats:{hour_epoch}"
+
+    # Rate-limit counters, built inside the claim script (services/queue_scripts.py):
+    #   relais:rl:<target>:m:<minute index>  TTL 120 s
+    #   relais:rl:<target>:h:<hour index>    TTL 7200 s
+    def rate_minute(self, target_id: str, minute: int) -> str:
+        return f"{self.prefix}rl:{target_id}:m:{minute}"
+
+    def rate_hour(self, target_id: str, hour: int) -> str:
+        return f"{self.prefix}rl:{target_id}:h:{hour}"
 
     @property
     def last_ingress(self) -> str:

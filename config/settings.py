@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     ingress_max_bytes: int = Field(5 * MIB, ge=1024, le=64 * MIB)
     dedup_ttl_days: int = Field(30, ge=1, le=3650)
     retention_days: int = Field(14, ge=1, le=3650)
+    allow_custom_webhook_without_links: bool = False
+    timezone: str = "Europe/Paris"
+    match_body_max_chars: int = Field(1024 * 1024, ge=1024, le=64 * MIB)
 
     worker_threads: int = Field(4, ge=0, le=64)
     worker_lease_seconds: float = Field(60.0, ge=1, le=3600)
@@ -74,6 +77,17 @@ class Settings(BaseSettings):
     def _check_schedule(cls, value: list[int]) -> list[int]:
         if not value or len(value) > 50 or any(v < 0 for v in value):
             raise ValueError("a comma-separated list of 1 to 50 delays in seconds, each >= 0")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown IANA time zone (e.g. Europe/Paris)") from exc
         return value
 
     @field_validator("webhook_url")

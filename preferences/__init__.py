@@ -1,5 +1,5 @@
 """The processing-preferences model. Imports nothing else of ours."""
 
-from preferences.model import ProcessingPreferences
+from preferences.model import DETECTOR_NAMES, ProcessingPreferences, RateLimit
 
-__all__ = ["ProcessingPreferences"]
+__all__ = ["DETECTOR_NAMES", "ProcessingPreferences", "RateLimit"]

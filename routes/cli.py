@@ -26,7 +26,12 @@ def worker(threads: int | None) -> None:
     services = get_services()
     config = worker_config(services.settings, threads or max(1, services.settings.worker_threads))
     pool = WorkerPool(
-        services.queue, services.deliverer, services.preferences, config, services.clock
+        services.queue,
+        services.deliverer,
+        services.preferences,
+        services.targets,
+        config,
+        services.clock,
     )
     stop = threading.Event()
 

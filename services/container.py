@@ -18,7 +18,9 @@ from services.ingress_auth import IngressAuth
 from services.outbound_http import OutboundHttp, Resolver
 from services.preferences import PreferencesService
 from services.readiness import Readiness
+from services.routing_rules import RoutingRulesService
 from services.runtime_flags import RuntimeFlagsService
+from services.time_windows import TimeWindowsService
 from services.webhook_targets import WebhookTargetsService
 
 
@@ -32,6 +34,8 @@ class Services:
     flags: RuntimeFlagsService
     targets: WebhookTargetsService
     preferences: PreferencesService
+    rules: RoutingRulesService
+    windows: TimeWindowsService
     queue: DeliveryQueue
     ingest: IngestService
     ingress_auth: IngressAuth
@@ -70,6 +74,8 @@ def build_services(
     flags = RuntimeFlagsService(store, clock)
     targets = WebhookTargetsService(store, settings, clock)
     preferences = PreferencesService(store, settings, clock)
+    rules = RoutingRulesService(store, clock)
+    windows = TimeWindowsService(store, settings, clock)
     queue = DeliveryQueue(
         client,
         keys,
@@ -98,11 +104,22 @@ def build_services(
         flags=flags,
         targets=targets,
         preferences=preferences,
+        rules=rules,
+        windows=windows,
         queue=queue,
-        ingest=IngestService(flags, targets, queue, clock),
+        ingest=IngestService(
+            flags,
+            targets,
+            rules,
+            windows,
+            preferences,
+            queue,
+            clock,
+            settings.match_body_max_chars,
+        ),
         ingress_auth=IngressAuth(tokens),
         http=http,
         deliverer=deliverer,
-        workers=WorkerPool(queue, deliverer, preferences, config, clock),
+        workers=WorkerPool(queue, deliverer, preferences, targets, config, clock),
         readiness=Readiness(client, keys, queue, store),
     )

@@ -20,6 +20,7 @@ from services.delivery_queue import (
     DELIVERED,
     RETRYING,
     ClaimedDelivery,
+    ClaimResult,
     DeliveryQueue,
     StoredEmail,
 )
@@ -272,6 +273,18 @@ def _log_outcome(claimed: ClaimedDelivery, outcome: str, verdict: Verdict) -> No
         logger.info("delivery delivered: %s to target %s", claimed.id, claimed.target_id)
 
 
+def claim_limits(
+    prefs: ProcessingPreferences, targets: WebhookTargetsService
+) -> dict[str, tuple[int, int]]:
+    """Per target (per minute, per hour) for the claim script; targets without a limit omitted."""
+    limits = {}
+    for target in targets.get().targets:
+        limit = prefs.rate_limit_for(target.id)
+        if limit.active:
+            limits[target.id] = (limit.per_minute or 0, limit.per_hour or 0)
+    return limits
+
+
 class WorkerPool:
     """Delivery threads in this process; stop() drains them within the grace period."""
 
@@ -280,12 +293,14 @@ class WorkerPool:
         queue: DeliveryQueue,
         deliverer: Deliverer,
         preferences: PreferencesService,
+        targets: WebhookTargetsService,
         config: WorkerConfig,
         clock: Callable[[], float],
     ) -> None:
         self._queue = queue
         self._deliverer = deliverer
         self._prefs = preferences
+        self._targets = targets
         self._config = config
         self._clock = clock
         self._stopping = threading.Event()
@@ -327,11 +342,15 @@ class WorkerPool:
 
     def run_once(self) -> str | None:
         """Claim and attempt one due delivery; None if nothing is due."""
-        prefs = self._prefs.get()
-        result = self._queue.claim(self._config.lease_seconds, prefs.max_attempts())
+        result = self._claim()
         if result.delivery is None:
             return None
         return self._deliverer.attempt(result.delivery)
+
+    def _claim(self) -> ClaimResult:
+        prefs = self._prefs.get()
+        limits = claim_limits(prefs, self._targets)
+        return self._queue.claim(self._config.lease_seconds, prefs.max_attempts(), limits)
 
     def _loop(self, slot: int) -> None:
         backoff = 0.0
@@ -350,8 +369,7 @@ class WorkerPool:
                 self._stopping.wait(1.0)
 
     def _step(self, slot: int) -> None:
-        prefs = self._prefs.get()
-        result = self._queue.claim(self._config.lease_seconds, prefs.max_attempts())
+        result = self._claim()
         if result.delivery is None:
             wait = IDLE_WAIT_MAX
             if result.next_due is not None:

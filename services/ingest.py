@@ -1,12 +1,15 @@
 """The ingest pipeline: from a validated pushed email to queued deliveries, in one transaction.
 
-Steps run in order over one context; each is a small function. Nothing here
-makes an outbound network call: the only I/O is reading cached config
-documents and the final Redis transaction.
+Steps run in order over one context; each is a small function, and an email
+that a step marks `ignored` skips the rest (it is still stored, with why).
+Nothing here makes an outbound network call: the only I/O is reading cached
+config documents and the final Redis transaction. `evaluate()` runs the same
+steps without writing anything (the rules dry run).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,11 +17,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from config.redis_conn import REDIS_DOWN_ERRORS
+from email_processing.detectors import DetectorMatch, run_detectors
+from email_processing.exclusions import excluded
 from email_processing.identity import email_id, sender_email, webhook_id
 from email_processing.inbound import InboundEmail
-from services.delivery_queue import DeliveryQueue, NewDelivery, new_delivery_id
+from email_processing.links import Link, extract_links
+from email_processing.normalize import NormalizedEmail, normalize_email
+from email_processing.rules import CompiledRules, RoutingDecision, evaluate
+from email_processing.schedule import ScheduleDecision, schedule
+from preferences import ProcessingPreferences
+from services.delivery_queue import HELD, SCHEDULED, DeliveryQueue, NewDelivery, new_delivery_id
 from services.errors import IngressDisabled, Unavailable
+from services.preferences import PreferencesService
+from services.routing_rules import RoutingRulesService
 from services.runtime_flags import RuntimeFlags, RuntimeFlagsService
+from services.time_windows import TimeWindows, TimeWindowsService
 from services.webhook_targets import WebhookTarget, WebhookTargetsService
 
 logger = logging.getLogger(__name__)
@@ -34,12 +47,27 @@ class IngestContext:
     email: InboundEmail
     now: float
     flags: RuntimeFlags
+    prefs: ProcessingPreferences
+    windows: TimeWindows
+    rules: CompiledRules
     request_id: str | None = None
     email_id: str = ""
+    normalized: NormalizedEmail | None = None
+    links: list[Link] = field(default_factory=list)
+    detector: DetectorMatch | None = None
+    routing: RoutingDecision | None = None
     targets: list[WebhookTarget] = field(default_factory=list)
+    plans: list[tuple[WebhookTarget, ScheduleDecision]] = field(default_factory=list)
     deliveries: list[NewDelivery] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     status: str = ACCEPTED
     reason: str | None = None
+
+    def ignore(self, reason: str) -> None:
+        self.status, self.reason = IGNORED, reason
+
+    def local_now(self) -> datetime:
+        return datetime.fromtimestamp(self.now, tz=self.windows.zone)
 
 
 @dataclass(frozen=True)
@@ -48,6 +76,7 @@ class IngestResult:
     email_id: str
     deliveries: list[NewDelivery]
     reason: str | None = None
+    context: IngestContext | None = None
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -55,19 +84,25 @@ class IngestResult:
             "status": self.status,
             "email_id": self.email_id,
             "deliveries": [
-                {"id": d.id, "target": d.target_id, "deliver_at": iso_utc(d.deliver_at)}
+                {
+                    "id": d.id,
+                    "target": d.target_id,
+                    "deliver_at": iso_utc(d.deliver_at),
+                    "state": d.state,
+                }
                 for d in self.deliveries
             ],
         }
         if self.reason:
             doc["reason"] = self.reason
+        if self.context is not None and self.status != DUPLICATE:
+            doc.update(analysis_doc(self.context))
         return doc
 
 
 def iso_utc(ts: float) -> str:
-    return (
-        datetime.fromtimestamp(ts, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    )
+    moment = datetime.fromtimestamp(ts, tz=UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 Step = Callable[[IngestContext], None]
@@ -80,34 +115,105 @@ class IngestService:
         self,
         flags: RuntimeFlagsService,
         targets: WebhookTargetsService,
+        rules: RoutingRulesService,
+        windows: TimeWindowsService,
+        preferences: PreferencesService,
         queue: DeliveryQueue,
         clock: Callable[[], float],
+        match_body_max_chars: int,
     ) -> None:
         self._flags = flags
         self._targets = targets
+        self._rules = rules
+        self._windows = windows
+        self._prefs = preferences
         self._queue = queue
         self._clock = clock
-        self.steps: list[Step] = [identify, self.route, plan_deliveries]
+        self._max_chars = match_body_max_chars
+        self.steps: list[Step] = [
+            identify,
+            check_size,
+            self.analyse,
+            check_exclusions,
+            self.route,
+            check_links,
+            plan_schedule,
+            plan_deliveries,
+        ]
 
     def ingest(self, email: InboundEmail, request_id: str | None = None) -> IngestResult:
         flags = self._flags.get()
         if not flags.gmail_ingress_enabled:
             raise IngressDisabled("ingress is switched off (runtime flag gmail_ingress_enabled)")
-        ctx = IngestContext(email=email, now=self._clock(), flags=flags, request_id=request_id)
-        for step in self.steps:
-            step(ctx)
-        status = self._admit(ctx)
-        if status == DUPLICATE:
+        ctx = self.evaluate(email, request_id=request_id, flags=flags)
+        if ctx.normalized is not None and ctx.normalized.truncated:
+            logger.warning(
+                "email %s: body truncated to %d chars for matching", ctx.email_id, self._max_chars
+            )
+        if self._admit(ctx) == DUPLICATE:
             logger.info("ingress duplicate: %s", ctx.email_id)
             return IngestResult(DUPLICATE, ctx.email_id, [])
-        logger.info("ingress %s: %s (%d deliveries)", ctx.status, ctx.email_id, len(ctx.deliveries))
-        return IngestResult(ctx.status, ctx.email_id, ctx.deliveries, ctx.reason)
+        logger.info(
+            "ingress %s: %s (%d deliveries%s)",
+            ctx.status,
+            ctx.email_id,
+            len(ctx.deliveries),
+            f", {ctx.reason}" if ctx.reason else "",
+        )
+        return IngestResult(ctx.status, ctx.email_id, ctx.deliveries, ctx.reason, ctx)
+
+    def evaluate(
+        self,
+        email: InboundEmail,
+        *,
+        request_id: str | None = None,
+        flags: RuntimeFlags | None = None,
+        rules: CompiledRules | None = None,
+        now: float | None = None,
+    ) -> IngestContext:
+        """Run every step without writing: what would happen to this email."""
+        ctx = IngestContext(
+            email=email,
+            now=self._clock() if now is None else now,
+            flags=flags or self._flags.get(),
+            prefs=self._prefs.get(),
+            windows=self._windows.get(),
+            rules=rules or self._rules.compiled(),
+            request_id=request_id,
+        )
+        for step in self.steps:
+            step(ctx)
+            if ctx.status == IGNORED:
+                break
+        return ctx
+
+    def analyse(self, ctx: IngestContext) -> None:
+        """Normalise, find links, run the detectors that are switched on."""
+        ctx.normalized = normalized = normalize_email(ctx.email, max_body_chars=self._max_chars)
+        ctx.links = extract_links(normalized.body_html, normalized.plain_body)
+        enabled = ctx.prefs.enabled_detectors()
+        ctx.detector = run_detectors(normalized, ctx.links, ctx.local_now(), enabled)
 
     def route(self, ctx: IngestContext) -> None:
-        """Every accepted email goes to the default targets (rules come later)."""
-        ctx.targets = self._targets.default_targets()
+        """Evaluate the rules; resolve target ids to enabled targets."""
+        assert ctx.normalized is not None
+        defaults = [t.id for t in self._targets.default_targets()]
+        ctx.routing = decision = evaluate(
+            ctx.rules, ctx.normalized, ctx.links, ctx.detector, default_targets=defaults
+        )
+        if decision.dropped:
+            ctx.ignore("default_route_drop")
+            return
+        for target_id in decision.targets:
+            target = self._targets.find(target_id)
+            if target is None or not target.enabled:
+                ctx.notes.append(
+                    f"target {target_id} skipped: {'missing' if target is None else 'disabled'}"
+                )
+            else:
+                ctx.targets.append(target)
         if not ctx.targets:
-            ctx.status, ctx.reason = IGNORED, "no_enabled_target"
+            ctx.ignore("no_enabled_target")
 
     def _admit(self, ctx: IngestContext) -> str:
         email = ctx.email
@@ -132,18 +238,101 @@ def identify(ctx: IngestContext) -> None:
     ctx.email_id = email_id(ctx.email)
 
 
-def plan_deliveries(ctx: IngestContext) -> None:
-    """One delivery per target, due now."""
-    ctx.deliveries = [
-        NewDelivery(
-            id=new_delivery_id(),
-            target_id=target.id,
-            webhook_id=webhook_id(ctx.email_id, target.id),
-            deliver_at=ctx.now,
-            extra={"request_id": ctx.request_id or ""},
+def check_size(ctx: IngestContext) -> None:
+    limit = ctx.prefs.max_email_size_kb
+    if limit is not None and len(ctx.email.body.encode("utf-8")) > limit * 1024:
+        ctx.ignore("too_large")
+
+
+def check_exclusions(ctx: IngestContext) -> None:
+    assert ctx.normalized is not None
+    name = ctx.detector.detector if ctx.detector else None
+    keyword = excluded(
+        ctx.normalized,
+        name,
+        ctx.prefs.exclude_keywords,
+        ctx.prefs.exclude_keywords_per_detector,
+    )
+    if keyword is not None:
+        ctx.ignore(f"excluded_keyword: {keyword}")
+
+
+def check_links(ctx: IngestContext) -> None:
+    """Mail that nothing claimed (no detector, no rule) and without links is not sent."""
+    unclaimed = ctx.detector is None and ctx.routing is not None and ctx.routing.used_default
+    if ctx.prefs.require_links and unclaimed and not ctx.links:
+        ctx.ignore("no_links")
+
+
+def plan_schedule(ctx: IngestContext) -> None:
+    """Send now, hold until the window opens, or drop, per target."""
+    windows = ctx.windows
+    policy = ctx.routing.window_policy if ctx.routing else None
+    for target in ctx.targets:
+        decision = schedule(
+            detector=ctx.detector,
+            now=ctx.local_now(),
+            tz=windows.zone,
+            window=windows.window.window(),
+            target_window=windows.target_window(target.id),
+            absence_days=windows.absence(),
+            window_policy=policy,
+            policies=windows.policies,
         )
-        for target in ctx.targets
-    ]
+        if decision.action == "drop" or decision.deliver_at is None:
+            ctx.notes.append(f"target {target.id}: {decision.reason}")
+        else:
+            ctx.plans.append((target, decision))
+    if not ctx.plans:
+        ctx.ignore("outside_window")
+
+
+def plan_deliveries(ctx: IngestContext) -> None:
+    """One delivery per planned target, with what its payload needs."""
+    priority = ctx.routing.priority if ctx.routing else "normal"
+    for target, decision in ctx.plans:
+        assert decision.deliver_at is not None
+        held = decision.action == "hold"
+        ctx.deliveries.append(
+            NewDelivery(
+                id=new_delivery_id(),
+                target_id=target.id,
+                webhook_id=webhook_id(ctx.email_id, target.id),
+                # Exactly `now` when sent at once: a datetime round trip may round it up.
+                deliver_at=decision.deliver_at.timestamp() if held else ctx.now,
+                state=HELD if held else SCHEDULED,
+                extra={
+                    "request_id": ctx.request_id or "",
+                    "priority": priority,
+                    "detector": ctx.detector.detector if ctx.detector else "",
+                    "rules": ",".join(ctx.routing.matched_rules) if ctx.routing else "",
+                    "hold_reason": decision.reason if held else "",
+                    "decision": json.dumps(payload_decision(ctx, decision), ensure_ascii=False),
+                },
+            )
+        )
+
+
+def payload_decision(ctx: IngestContext, decision: ScheduleDecision) -> dict[str, str]:
+    """The decision fields of the webhook body (REFERENCE §3)."""
+    fields: dict[str, str] = dict(decision.hints())
+    if ctx.detector is not None:
+        fields["detector"] = ctx.detector.detector
+        delivery_time = ctx.detector.annotations.get("delivery_time")
+        if delivery_time:
+            fields["delivery_time"] = str(delivery_time)
+    return fields
+
+
+def analysis_doc(ctx: IngestContext) -> dict[str, Any]:
+    """Detector, links, routing decision with its trace, and the schedule: stored and answered."""
+    return {
+        "detector": ctx.detector.to_dict() if ctx.detector else None,
+        "links": [link.to_dict() for link in ctx.links],
+        "decision": ctx.routing.to_dict() if ctx.routing else None,
+        "schedule": {target.id: d.to_dict() for target, d in ctx.plans},
+        "notes": ctx.notes,
+    }
 
 
 def email_meta(ctx: IngestContext) -> dict[str, Any]:
@@ -157,8 +346,11 @@ def email_meta(ctx: IngestContext) -> dict[str, Any]:
         request_id=ctx.request_id,
         status=ctx.status,
         reason=ctx.reason,
+        truncated=bool(ctx.normalized and ctx.normalized.truncated),
+        analysis=analysis_doc(ctx),
         deliveries=[
-            {"id": d.id, "target": d.target_id, "deliver_at": d.deliver_at} for d in ctx.deliveries
+            {"id": d.id, "target": d.target_id, "deliver_at": d.deliver_at, "state": d.state}
+            for d in ctx.deliveries
         ],
     )
     return meta

@@ -17,6 +17,7 @@ def default_preferences(settings: Settings) -> Callable[[], ProcessingPreference
         return ProcessingPreferences(
             retry_schedule=list(settings.retry_schedule),
             webhook_timeout_sec=settings.webhook_timeout,
+            require_links=not settings.allow_custom_webhook_without_links,
         )
 
     return build

@@ -145,7 +145,10 @@ def old_payload(**changes: Any) -> dict[str, Any]:
         "subject": "Média Solution - Missions Recadrage - Lot 4521",
         "sender": "Planning Média <planning@media-solution.example>",
         "date": "2026-11-20T09:14:03.000Z",
-        "body": "<div>Bonjour, lot à faire pour 14h30.</div>",
+        "body": (
+            "<div>Bonjour, lot à faire pour 14h30.<br>"
+            '<a href="https://www.dropbox.com/scl/fo/abc123/AAAxyz?rlkey=k9&amp;dl=0">lien</a></div>'
+        ),
         "snippet": "Bonjour, lot à faire pour 14h30.",
     }
     payload.update(changes)

@@ -53,6 +53,15 @@ def test_delivered_payload_has_every_old_field_and_ours(app, services, sink):
         "email_id": "gm1",
         "event": "email.routed",
         "target": "default",
+        "detector": "recadrage",
+        "delivery_time": "14h30",
+        "delivery_links": [
+            {
+                "provider": "dropbox",
+                "raw_url": "https://www.dropbox.com/scl/fo/abc123/AAAxyz?rlkey=k9&dl=0",
+                "direct_url": "https://www.dropbox.com/scl/fo/abc123/AAAxyz?dl=1&rlkey=k9",
+            }
+        ],
         "gmail_message_id": "gm1",
         "labels": ["INBOX"],
     }

@@ -17,7 +17,8 @@ from app_render import create_app
 app = create_app()
 services = app.extensions["relais"]
 if sys.argv[1] == "push":
-    payload = {"subject": "s", "sender": "a@b.example", "date": "d", "body": "b", "snippet": ""}
+    payload = {"subject": "s", "sender": "a@b.example", "date": "d", "snippet": "",
+               "body": "<a href='https://we.tl/t-abc'>files</a>"}
     token = services.settings.process_api_token.get_secret_value()
     r = app.test_client().post("/api/ingress/gmail", json=payload,
                                headers={"Authorization": "Bearer " + token})

@@ -55,6 +55,7 @@ def test_fixed_names_are_read_from_the_environment(monkeypatch, tmp_path):
         ("WEBHOOK_SECRET", "not-a-whsec"),
         ("RETRY_SCHEDULE", "0,5,-1"),
         ("WEBHOOK_URL", "hook.example.com/x"),
+        ("TIMEZONE", "Mars/Olympus"),
         ("PROCESS_API_TOKEN", "short"),
         ("RELAIS_ENV", "staging"),
     ],

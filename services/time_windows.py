@@ -1,0 +1,95 @@
+"""The schedule document: time zone, sending window, absence days, per-target windows, policies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from config.settings import Settings
+from config.store import ConfigStore
+from email_processing.schedule import DEFAULT_OUTSIDE_WINDOW
+from email_processing.windows import WEEKDAYS, Window, next_send_time, parse_hhmm, parse_weekdays
+from services.documents import DocumentService
+
+DOCUMENT = "time_windows"
+
+Action = Literal["send", "hold", "drop"]
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+TargetId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+CaseKey = Annotated[str, StringConstraints(pattern=r"^[a-z_]+(\.urgent)?$", max_length=80)]
+
+
+class WindowSpec(BaseModel):
+    """`HHhMM` or `HH:MM` strings; both empty = always open; may cross midnight."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: str | None = None
+    end: str | None = None
+
+    @field_validator("start", "end")
+    @classmethod
+    def _hhmm(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        parse_hhmm(value)  # raises ValueError with a clear message
+        return value
+
+    def window(self) -> Window:
+        return Window.from_strings(self.start, self.end)
+
+
+class TimeWindows(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str
+    window: WindowSpec = Field(default_factory=WindowSpec)
+    absence_days: list[Weekday] = Field(default_factory=list)
+    per_target: dict[TargetId, WindowSpec] = Field(default_factory=dict)
+    policies: dict[CaseKey, Action] = Field(default_factory=lambda: dict(DEFAULT_OUTSIDE_WINDOW))
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown IANA time zone (e.g. Europe/Paris)") from exc
+        return value
+
+    @field_validator("absence_days")
+    @classmethod
+    def _not_every_day(cls, value: list[str]) -> list[str]:
+        if len(set(value)) >= 7:
+            raise ValueError("at least one day of the week must allow sending")
+        return sorted(set(value), key=WEEKDAYS.index)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def absence(self) -> frozenset[int]:
+        return parse_weekdays(self.absence_days)
+
+    def target_window(self, target_id: str) -> Window | None:
+        spec = self.per_target.get(target_id)
+        return spec.window() if spec is not None else None
+
+
+class TimeWindowsService(DocumentService[TimeWindows]):
+    def __init__(self, store: ConfigStore, settings: Settings, clock: Callable[[], float]) -> None:
+        super().__init__(
+            store, DOCUMENT, TimeWindows, lambda: TimeWindows(timezone=settings.timezone), clock
+        )
+        self._clock = clock
+
+    def next_opening(self, target_id: str | None = None) -> datetime:
+        """When the (target's) window next allows sending, for the dashboard's status line."""
+        doc = self.get()
+        window = (doc.target_window(target_id) if target_id else None) or doc.window.window()
+        now = datetime.fromtimestamp(self._clock(), tz=doc.zone)
+        return next_send_time(now, doc.zone, window, doc.absence())
