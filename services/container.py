@@ -19,6 +19,7 @@ from services.outbound_http import OutboundHttp, Resolver
 from services.preferences import PreferencesService
 from services.readiness import Readiness
 from services.routing_rules import RoutingRulesService
+from services.rules_lab import RulesLab
 from services.runtime_flags import RuntimeFlagsService
 from services.time_windows import TimeWindowsService
 from services.webhook_targets import WebhookTargetsService
@@ -38,6 +39,7 @@ class Services:
     windows: TimeWindowsService
     queue: DeliveryQueue
     ingest: IngestService
+    lab: RulesLab
     ingress_auth: IngressAuth
     http: OutboundHttp
     deliverer: Deliverer
@@ -89,6 +91,9 @@ def build_services(
         pool_maxsize=max(4, settings.worker_threads),
     )
     config = worker_config(settings)
+    ingest = IngestService(
+        flags, targets, rules, windows, preferences, queue, clock, settings.match_body_max_chars
+    )
     deliverer = Deliverer(queue, targets, preferences, http, clock, config)
     tokens = [
         s.get_secret_value()
@@ -107,16 +112,8 @@ def build_services(
         rules=rules,
         windows=windows,
         queue=queue,
-        ingest=IngestService(
-            flags,
-            targets,
-            rules,
-            windows,
-            preferences,
-            queue,
-            clock,
-            settings.match_body_max_chars,
-        ),
+        ingest=ingest,
+        lab=RulesLab(ingest, queue),
         ingress_auth=IngressAuth(tokens),
         http=http,
         deliverer=deliverer,

@@ -273,10 +273,16 @@ class DeliveryQueue:
         self._redis.blpop([self._keys.queue_wake], timeout=seconds)
 
     def load_email(self, email_id: str) -> StoredEmail | None:
-        raw = _str_dict(self._redis.hgetall(self._keys.email(email_id)))
-        if not raw or "meta" not in raw:
-            return None
-        return StoredEmail(json.loads(raw["meta"]), raw.get("body", ""), raw.get("plain_body", ""))
+        return _stored_email(_str_dict(self._redis.hgetall(self._keys.email(email_id))))
+
+    def recent_emails(self, count: int) -> list[StoredEmail]:
+        """The last `count` stored emails, newest first (expired ones skipped)."""
+        ids = self._redis.zrevrange(self._keys.emails_index, 0, max(0, count - 1))
+        pipe = self._redis.pipeline(transaction=False)
+        for email_id in ids:
+            pipe.hgetall(self._keys.email(str(email_id)))
+        stored = (_stored_email(_str_dict(raw)) for raw in pipe.execute())
+        return [email for email in stored if email is not None]
 
     # -- operator actions -------------------------------------------------
 
@@ -326,3 +332,11 @@ class DeliveryQueue:
 def _str_dict(raw: Any) -> dict[str, str]:
     """redis-py's reply, typed as what `decode_responses=True` makes it."""
     return cast(dict[str, str], raw)
+
+
+def _stored_email(fields: dict[str, str]) -> StoredEmail | None:
+    if "meta" not in fields:
+        return None
+    return StoredEmail(
+        json.loads(fields["meta"]), fields.get("body", ""), fields.get("plain_body", "")
+    )

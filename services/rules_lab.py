@@ -1,0 +1,86 @@
+"""The rules dry run: what a sample email would do, and what a draft would change on recent mail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from email_processing.inbound import InboundEmail
+from email_processing.rules import RuleSet, compile_rules
+from services.delivery_queue import DeliveryQueue, StoredEmail
+from services.ingest import IngestContext, IngestService, analysis_doc
+
+MAX_REPLAY = 1000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The part of a decision an operator compares: status and where it goes."""
+
+    status: str
+    reason: str | None
+    targets: tuple[str, ...]
+    rules: tuple[str, ...]
+
+    @classmethod
+    def of(cls, ctx: IngestContext) -> Outcome:
+        return cls(
+            ctx.status,
+            ctx.reason,
+            tuple(t.id for t, _ in ctx.plans),
+            ctx.routing.matched_rules if ctx.routing else (),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "targets": list(self.targets),
+            "rules": list(self.rules),
+        }
+
+
+def stored_to_inbound(stored: StoredEmail) -> InboundEmail:
+    """Rebuild the pushed email from its stored form (meta + bodies)."""
+    fields = set(InboundEmail.model_fields) - {"body", "plain_body"}
+    data = {name: stored.meta[name] for name in fields if name in stored.meta}
+    return InboundEmail.model_validate(
+        {**data, "body": stored.body, "plain_body": stored.plain_body or None}
+    )
+
+
+class RulesLab:
+    def __init__(self, ingest: IngestService, queue: DeliveryQueue) -> None:
+        self._ingest = ingest
+        self._queue = queue
+
+    def test(self, email: InboundEmail, draft: RuleSet | None = None) -> dict[str, Any]:
+        """The decision and its trace for one email, under the current rules or a draft."""
+        rules = compile_rules(draft) if draft is not None else None
+        ctx = self._ingest.evaluate(email, rules=rules)
+        return {
+            "email_id": ctx.email_id,
+            **Outcome.of(ctx).to_dict(),
+            **analysis_doc(ctx),
+        }
+
+    def replay_last(self, count: int, draft: RuleSet) -> dict[str, Any]:
+        """For the last `count` stored emails: which decisions the draft would change."""
+        compiled = compile_rules(draft)
+        changes = []
+        emails = self._queue.recent_emails(min(count, MAX_REPLAY))
+        for stored in emails:
+            email = stored_to_inbound(stored)
+            when = float(stored.meta.get("ingested_at") or 0) or None
+            before = Outcome.of(self._ingest.evaluate(email, now=when))
+            after = Outcome.of(self._ingest.evaluate(email, rules=compiled, now=when))
+            if before != after:
+                changes.append(
+                    {
+                        "email_id": stored.meta["email_id"],
+                        "subject": stored.meta.get("subject", ""),
+                        "before": before.to_dict(),
+                        "after": after.to_dict(),
+                    }
+                )
+        return {"evaluated": len(emails), "changed": len(changes), "changes": changes}
