@@ -1,12 +1,13 @@
-"""POST /api/ingress/gmail: token, size, JSON, model; then the ingest service."""
+"""The Apps Script's endpoints: push an email; ask which of its messages were never accepted."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from flask import Blueprint, g, jsonify, request
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from email_processing.inbound import InboundEmail
 from routes.errors import error_response
@@ -14,6 +15,16 @@ from routes.validation import json_body
 from services import get_services
 
 bp = Blueprint("api_ingress", __name__, url_prefix="/api/ingress")
+
+MAX_RECONCILE = 500
+
+
+class ReconcileRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    gmail_message_ids: list[
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
+    ] = Field(max_length=MAX_RECONCILE)
 
 
 def require_ingress_token(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -35,5 +46,15 @@ def require_ingress_token(view: Callable[..., Any]) -> Callable[..., Any]:
 @require_ingress_token
 @json_body(InboundEmail)
 def gmail(body: InboundEmail) -> Any:
+    """Push one email (the Apps Script's call): 200 accepted, duplicate or ignored."""
     result = get_services().ingest.ingest(body, request_id=g.get("request_id"))
     return jsonify(result.to_dict())
+
+
+@bp.post("/reconcile")
+@require_ingress_token
+@json_body(ReconcileRequest)
+def reconcile(body: ReconcileRequest) -> Any:
+    """Of these Gmail message ids, the ones Relais never accepted (the script pushes them again)."""
+    unknown = get_services().queue.unknown_emails(list(dict.fromkeys(body.gmail_message_ids)))
+    return jsonify({"success": True, "unknown": unknown})

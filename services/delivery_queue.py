@@ -275,6 +275,13 @@ class DeliveryQueue:
     def load_email(self, email_id: str) -> StoredEmail | None:
         return _stored_email(_str_dict(self._redis.hgetall(self._keys.email(email_id))))
 
+    def unknown_emails(self, email_ids: list[str]) -> list[str]:
+        """The ids never accepted: neither a dedup claim nor a stored email exists."""
+        pipe = self._redis.pipeline(transaction=False)
+        for email_id in email_ids:
+            pipe.exists(self._keys.seen(email_id), self._keys.email(email_id))
+        return [i for i, found in zip(email_ids, pipe.execute(), strict=True) if not found]
+
     def recent_emails(self, count: int) -> list[StoredEmail]:
         """The last `count` stored emails, newest first (expired ones skipped)."""
         ids = self._redis.zrevrange(self._keys.emails_index, 0, max(0, count - 1))

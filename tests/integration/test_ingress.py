@@ -210,3 +210,27 @@ def test_previous_token_is_accepted_during_a_rotation(make_app):
     client = make_app(process_api_token_previous="old-token-987654").test_client()
     assert client.post(URL, json=old_payload(), headers=auth("old-token-987654")).status_code == 200
     assert client.post(URL, json=old_payload(), headers=auth("other-token-00")).status_code == 401
+
+
+def test_reconcile_answers_the_ids_never_accepted(client):
+    client.post(URL, json=old_payload(gmail_message_id="seen1"), headers=auth())
+    resp = client.post(
+        "/api/ingress/reconcile",
+        json={"gmail_message_ids": ["seen1", "never2", "never3", "never2"]},
+        headers=auth(),
+    )
+    assert resp.status_code == 200
+    assert resp.get_json() == {"success": True, "unknown": ["never2", "never3"]}
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "status"),
+    [
+        ({}, {"gmail_message_ids": []}, 401),
+        (auth(), {"gmail_message_ids": ["bad id"]}, 422),
+        (auth(), {"gmail_message_ids": ["x"] * 501}, 422),
+    ],
+    ids=["no-token", "bad-id", "too-many"],
+)
+def test_reconcile_refusals(client, headers, body, status):
+    assert client.post("/api/ingress/reconcile", json=body, headers=headers).status_code == status
