@@ -28,18 +28,28 @@ class ReconcileRequest(BaseModel):
 
 
 def require_ingress_token(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Bearer (or bare) token; plus the HMAC signature when INGRESS_HMAC_SECRET is set."""
+
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not get_services().ingress_auth.check(request.headers.get("Authorization")):
-            return error_response(
-                401,
-                "unauthorized",
-                "missing or invalid ingress token",
-                headers={"WWW-Authenticate": "Bearer"},
+        auth = get_services().ingress_auth
+        if not auth.check(request.headers.get("Authorization")):
+            return _unauthorized("missing or invalid ingress token")
+        if auth.signing_required:
+            problem = auth.check_signature(
+                request.headers.get("X-Relais-Timestamp"),
+                request.headers.get("X-Relais-Signature"),
+                request.get_data(cache=True),
             )
+            if problem:
+                return _unauthorized(problem)
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def _unauthorized(message: str) -> Any:
+    return error_response(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
 
 
 @bp.post("/gmail")

@@ -114,7 +114,14 @@ def build_services(
         queue=queue,
         ingest=ingest,
         lab=RulesLab(ingest, queue),
-        ingress_auth=IngressAuth(tokens),
+        ingress_auth=IngressAuth(
+            tokens,
+            settings.ingress_hmac_secret.get_secret_value()
+            if settings.ingress_hmac_secret
+            else None,
+            settings.ingress_hmac_window_seconds,
+            clock,
+        ),
         http=http,
         deliverer=deliverer,
         workers=WorkerPool(queue, deliverer, preferences, targets, config, clock),

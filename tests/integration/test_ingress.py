@@ -234,3 +234,31 @@ def test_reconcile_answers_the_ids_never_accepted(client):
 )
 def test_reconcile_refusals(client, headers, body, status):
     assert client.post("/api/ingress/reconcile", json=body, headers=headers).status_code == status
+
+
+def signed(body: bytes, secret: str, ts: int) -> dict[str, str]:
+    import hmac as hmac_mod
+
+    digest = hmac_mod.new(secret.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
+    return {
+        **auth(),
+        "Content-Type": "application/json",
+        "X-Relais-Timestamp": str(ts),
+        "X-Relais-Signature": f"v1={digest}",
+    }
+
+
+def test_hmac_signed_ingress(make_app, clock):
+    secret = "hmac-secret-for-tests"
+    client = make_app(ingress_hmac_secret=secret, clock=clock).test_client()
+    body = json.dumps(old_payload()).encode()
+    now = int(clock())
+    assert client.post(URL, data=body, headers=signed(body, secret, now)).status_code == 200
+    unsigned = client.post(URL, data=body, headers={**auth(), "Content-Type": "application/json"})
+    assert unsigned.status_code == 401
+    tampered = client.post(URL, data=body + b" ", headers=signed(body, secret, now))
+    assert tampered.status_code == 401
+    stale = client.post(URL, data=body, headers=signed(body, secret, now - 301))
+    assert stale.status_code == 401 and "window" in stale.get_json()["message"]
+    wrong_key = client.post(URL, data=body, headers=signed(body, "other-secret", now))
+    assert wrong_key.status_code == 401
