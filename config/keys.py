@@ -15,7 +15,7 @@ DAY = 86400
 # can change them (dedup, retention); the rest are fixed here.
 WAKE_LIST_MAX = 1000  # the workers' doorbell list is trimmed to this length
 STATS_TTL = 8 * DAY  # hourly counters cover the dashboard's 7-day chart
-LAST_INGRESS_TTL = 30 * DAY
+AUDIT_MAX_ENTRIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,34 @@ class Keys:
 
     def rate_hour(self, target_id: str, hour: int) -> str:
         return f"{self.prefix}rl:{target_id}:h:{hour}"
+
+    # Admin access ---------------------------------------------------------
+
+    def session(self, sid_hash: str) -> str:
+        """HASH of one dashboard session (key = sha256 of the cookie), TTL = idle lifetime."""
+        return f"{self.prefix}session:{sid_hash}"
+
+    def session_generation(self, user: str) -> str:
+        """INT bumped by "log out everywhere": older sessions no longer count."""
+        return f"{self.prefix}session_gen:{user}"
+
+    def login_failures(self, scope: str, value: str) -> str:
+        """INT failed logins per client IP or account in the current window (TTL = window)."""
+        return f"{self.prefix}login_fail:{scope}:{value}"
+
+    def magic_link(self, token_hash: str) -> str:
+        """HASH of one magic link (key = sha256 of the token), TTL = its lifetime."""
+        return f"{self.prefix}magic:{token_hash}"
+
+    @property
+    def magic_links_index(self) -> str:
+        """ZSET token hash -> expiry, for listing and revoking."""
+        return f"{self.prefix}magic_links"
+
+    @property
+    def audit_log(self) -> str:
+        """LIST of audit entries (JSON), newest first, capped."""
+        return f"{self.prefix}audit"
 
     @property
     def last_ingress(self) -> str:

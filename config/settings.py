@@ -50,6 +50,14 @@ class Settings(BaseSettings):
     flask_secret_key: SecretStr | None = None
     dashboard_user: str = Field("admin", min_length=1, max_length=128)
     dashboard_password: SecretStr | None = None
+    session_cookie_secure: bool | None = None
+    session_idle_minutes: int = Field(120, ge=1, le=7 * 24 * 60)
+    session_max_hours: int = Field(24, ge=1, le=90 * 24)
+    trusted_proxies: int = Field(1, ge=0, le=10)
+    login_limit_per_ip: int = Field(20, ge=1, le=10_000)
+    login_limit_per_account: int = Field(10, ge=1, le=10_000)
+    login_limit_window_seconds: int = Field(900, ge=10, le=86400)
+    magic_link_ttl_minutes: int = Field(10, ge=1, le=15)
 
     ingress_max_bytes: int = Field(5 * MIB, ge=1024, le=64 * MIB)
     dedup_ttl_days: int = Field(30, ge=1, le=3650)
@@ -117,6 +125,13 @@ class Settings(BaseSettings):
     @property
     def development(self) -> bool:
         return self.relais_env == "development"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Session cookie `Secure`: explicit setting, else on except in development."""
+        if self.session_cookie_secure is None:
+            return not self.development
+        return self.session_cookie_secure
 
     @property
     def private_targets_allowed(self) -> bool:

@@ -30,6 +30,7 @@ def worker(threads: int | None) -> None:
         services.deliverer,
         services.preferences,
         services.targets,
+        services.flags,
         config,
         services.clock,
     )

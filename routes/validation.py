@@ -59,3 +59,30 @@ def _invalid(exc: ValidationError) -> Any:
         "the body does not match the schema",
         details=validation_details(exc),
     )
+
+
+def query_args(model: type[BaseModel]) -> Callable[[F], F]:
+    """Validate the query string into `model` and pass it as `query=`; 422 otherwise."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            raw = {
+                key: values if len(values) > 1 else values[0]
+                for key, values in request.args.lists()
+            }
+            try:
+                kwargs["query"] = model.model_validate(raw)
+            except ValidationError as exc:
+                return error_response(
+                    422,
+                    "validation_error",
+                    "the query string does not match the schema",
+                    details=validation_details(exc),
+                )
+            return view(*args, **kwargs)
+
+        wrapper.relais_query_model = model  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorator

@@ -6,15 +6,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
+from pydantic import SecretStr
 
 from config.keys import DAY, Keys
 from config.settings import Settings
 from config.store import ConfigStore
 from config.version import VERSION
+from services.admin_auth import AdminAuth, SessionPolicy
+from services.audit import AuditLog
 from services.delivery_queue import DeliveryQueue
 from services.delivery_worker import Deliverer, WorkerConfig, WorkerPool
 from services.ingest import IngestService
 from services.ingress_auth import IngressAuth
+from services.magic_links import MagicLinks
 from services.outbound_http import OutboundHttp, Resolver
 from services.preferences import PreferencesService
 from services.readiness import Readiness
@@ -45,12 +49,21 @@ class Services:
     deliverer: Deliverer
     workers: WorkerPool
     readiness: Readiness
+    audit: AuditLog
+    admin_auth: AdminAuth
+    magic_links: MagicLinks
 
     def close(self, grace: float | None = None) -> None:
         """Stop the delivery threads, then close the Redis and HTTP pools."""
         self.workers.stop(grace)
         self.http.close()
         self.redis.close()
+
+
+def secret_value(secret: SecretStr | None) -> str:
+    if secret is None:
+        raise ValueError("a required secret is missing (complete_secrets runs first)")
+    return secret.get_secret_value()
 
 
 def worker_config(settings: Settings, threads: int | None = None) -> WorkerConfig:
@@ -100,6 +113,9 @@ def build_services(
         for s in (settings.process_api_token, settings.process_api_token_previous)
         if s is not None
     ]
+    audit = AuditLog(client, keys, clock)
+    for document in (flags, targets, preferences, rules, windows):
+        document.audit = audit
     return Services(
         settings=settings,
         clock=clock,
@@ -124,6 +140,22 @@ def build_services(
         ),
         http=http,
         deliverer=deliverer,
-        workers=WorkerPool(queue, deliverer, preferences, targets, config, clock),
+        workers=WorkerPool(queue, deliverer, preferences, targets, flags, config, clock),
         readiness=Readiness(client, keys, queue, store),
+        audit=audit,
+        admin_auth=AdminAuth(
+            client,
+            keys,
+            settings.dashboard_user,
+            secret_value(settings.dashboard_password),
+            SessionPolicy(
+                idle_seconds=settings.session_idle_minutes * 60,
+                max_seconds=settings.session_max_hours * 3600,
+                limit_per_ip=settings.login_limit_per_ip,
+                limit_per_account=settings.login_limit_per_account,
+                limit_window=settings.login_limit_window_seconds,
+            ),
+            clock,
+        ),
+        magic_links=MagicLinks(client, keys, settings.magic_link_ttl_minutes * 60, clock),
     )

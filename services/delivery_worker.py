@@ -26,6 +26,7 @@ from services.delivery_queue import (
 )
 from services.outbound_http import HttpResponse, OutboundError, OutboundHttp
 from services.preferences import PreferencesService
+from services.runtime_flags import RuntimeFlagsService
 from services.signing import signature_headers
 from services.webhook_targets import WebhookTarget, WebhookTargetsService
 
@@ -156,9 +157,8 @@ class Deliverer:
         if problem or target is None or email is None:
             return self._record(claimed, prefs, Verdict(ok=False, error=problem), {})
         payload = self._payload(claimed, target, email)
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        headers = self._headers(claimed, target, body)
-        verdict = self._send(target, body, headers, prefs)
+        body, headers = self.signed_request(target, claimed.webhook_id, payload)
+        verdict = self.send(target, body, headers, prefs)
         if verdict.gone:
             self._targets.disable(target.id, "receiver answered 410 Gone")
         return self._record(claimed, prefs, verdict, headers)
@@ -172,19 +172,19 @@ class Deliverer:
             email.meta, email.body, target_id=target.id, decision=decision, links=links
         )
 
-    def _headers(
-        self, claimed: ClaimedDelivery, target: WebhookTarget, body: str
-    ) -> dict[str, str]:
+    def signed_request(
+        self, target: WebhookTarget, webhook_id: str, payload: Mapping[str, Any]
+    ) -> tuple[str, dict[str, str]]:
+        """The exact body and headers a target receives (also used by the test send)."""
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         now = self._clock()
         headers = dict(target.options.headers)
-        headers.update(
-            signature_headers(target.signing_secrets(now), claimed.webhook_id, int(now), body)
-        )
+        headers.update(signature_headers(target.signing_secrets(now), webhook_id, int(now), body))
         headers["Content-Type"] = "application/json"
         headers["User-Agent"] = self._config.user_agent
-        return headers
+        return body, headers
 
-    def _send(
+    def send(
         self,
         target: WebhookTarget,
         body: str,
@@ -234,7 +234,7 @@ class Deliverer:
             "response_snippet": verdict.snippet,
             "outcome": outcome,
             "next_at": next_at,
-            "request_headers": _recordable_headers(headers),
+            "request_headers": recordable_headers(headers),
         }
         fields = {
             "last_status_code": "" if verdict.status_code is None else str(verdict.status_code),
@@ -256,7 +256,7 @@ def _unsendable(target: WebhookTarget | None, email: StoredEmail | None) -> str 
     return None
 
 
-def _recordable_headers(headers: Mapping[str, str]) -> dict[str, str]:
+def recordable_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """What was sent, for the attempt record: our headers as is, static ones masked."""
     ours = {"webhook-id", "webhook-timestamp", "webhook-signature", "content-type", "user-agent"}
     return {k: (v if k.lower() in ours else "***") for k, v in headers.items()}
@@ -294,6 +294,7 @@ class WorkerPool:
         deliverer: Deliverer,
         preferences: PreferencesService,
         targets: WebhookTargetsService,
+        flags: RuntimeFlagsService,
         config: WorkerConfig,
         clock: Callable[[], float],
     ) -> None:
@@ -301,6 +302,7 @@ class WorkerPool:
         self._deliverer = deliverer
         self._prefs = preferences
         self._targets = targets
+        self._flags = flags
         self._config = config
         self._clock = clock
         self._stopping = threading.Event()
@@ -348,6 +350,8 @@ class WorkerPool:
         return self._deliverer.attempt(result.delivery)
 
     def _claim(self) -> ClaimResult:
+        if not self._flags.get().webhook_sending_enabled:
+            return ClaimResult(None, None)  # sending paused: deliveries wait, nothing is lost
         prefs = self._prefs.get()
         limits = claim_limits(prefs, self._targets)
         return self._queue.claim(self._config.lease_seconds, prefs.max_attempts(), limits)

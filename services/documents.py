@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from config.store import ConfigStore, StoreUnavailable, VersionConflict
+from services.audit import AuditLog
 from services.errors import Conflict, Unavailable
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,11 @@ class DocumentService(Generic[M]):
         self._lock = threading.Lock()
         self._cached: Versioned[M] | None = None
         self._expires = 0.0
+        self.audit: AuditLog | None = None
+
+    @property
+    def model(self) -> type[M]:
+        return self._model
 
     def get(self) -> M:
         return self.get_versioned().value
@@ -67,9 +73,15 @@ class DocumentService(Generic[M]):
         with self._lock:
             self._cached, self._expires = None, 0.0
 
-    def save(self, value: M, expected_version: int | None = None) -> Versioned[M]:
-        """Write a new version; 409 on a stale version, 503 when Redis is down."""
+    def save(
+        self, value: M, expected_version: int | None = None, actor: str | None = None
+    ) -> Versioned[M]:
+        """Write a new version; 409 on a stale version, 503 when Redis is down.
+
+        With an `actor`, the change (old -> new, secrets masked) goes to the audit log.
+        """
         data = value.model_dump(mode="json")
+        before = self._load().value.model_dump(mode="json") if actor and self.audit else None
         try:
             doc = self._store.write(self.name, data, expected_version)
         except VersionConflict as exc:
@@ -81,18 +93,22 @@ class DocumentService(Generic[M]):
             raise Unavailable(str(exc), retry_after=5) from exc
         finally:
             self.invalidate()
+        if actor and self.audit:
+            self.audit.record(actor, "update", f"{self.name}@{doc.version}", before, data)
         return Versioned(value, doc.version)
 
-    def update(self, change: Callable[[M], M], attempts: int = 5) -> Versioned[M]:
+    def update(
+        self, change: Callable[[M], M], actor: str | None = None, attempts: int = 5
+    ) -> Versioned[M]:
         """Read-modify-write with optimistic concurrency, retried on conflicts."""
         for _ in range(attempts - 1):
             current = self._load()
             try:
-                return self.save(change(current.value), current.version)
+                return self.save(change(current.value), current.version, actor)
             except Conflict:
                 continue
         current = self._load()
-        return self.save(change(current.value), current.version)
+        return self.save(change(current.value), current.version, actor)
 
     def _load(self) -> Versioned[M]:
         doc = self._store.read(self.name)

@@ -303,6 +303,8 @@ def plan_deliveries(ctx: IngestContext) -> None:
                 state=HELD if held else SCHEDULED,
                 extra={
                     "request_id": ctx.request_id or "",
+                    "subject": ctx.email.subject[:200],
+                    "sender_email": sender_email(ctx.email.sender),
                     "priority": priority,
                     "detector": ctx.detector.detector if ctx.detector else "",
                     "rules": ",".join(ctx.routing.matched_rules) if ctx.routing else "",

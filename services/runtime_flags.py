@@ -18,6 +18,9 @@ class RuntimeFlags(BaseModel):
     gmail_ingress_enabled: bool = True
     """Off: the ingress answers 409 and the Apps Script keeps the label for a later run."""
 
+    webhook_sending_enabled: bool = True
+    """Off: deliveries stay queued (nothing is sent, nothing is lost) until it is on again."""
+
     disable_email_id_dedup: bool = False
     """On: every push is accepted, even one already seen (receivers still dedup on webhook-id)."""
 

@@ -121,7 +121,7 @@ class WebhookTargetsService(DocumentService[TargetList]):
             ]
             return TargetList(targets=targets)
 
-        self.update(change)
+        self.update(change, actor="system")
         logger.warning("target %s disabled: %s", target_id, reason)
 
     def _load(self) -> Versioned[TargetList]:

@@ -1,0 +1,146 @@
+"""Sign in and out: password login, sessions, "log out everywhere", magic links."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from flask import Blueprint, jsonify, make_response, redirect, render_template, request
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from routes.admin_access import (
+    actor,
+    admin_required,
+    check_state_change,
+    clear_session_cookie,
+    current_session,
+    foreign_origin,
+    set_session_cookie,
+)
+from routes.errors import error_response
+from routes.validation import json_body
+from services import get_services
+from services.admin_auth import AdminSession
+
+bp = Blueprint("api_auth", __name__)
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    username: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class MagicLinkRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    days: int | None = Field(None, ge=1, le=365)
+    """None: a one-shot link valid a few minutes; a number: a named link valid that many days."""
+
+
+def session_doc(session: AdminSession) -> dict[str, Any]:
+    return {
+        "user": session.user,
+        "csrf_token": session.csrf,
+        "created_at": session.created_at,
+        "expires_at": session.expires_at,
+    }
+
+
+def _signed_in(sid: str, session: AdminSession, resp: Any) -> Any:
+    max_age = int(session.expires_at - session.created_at)
+    return set_session_cookie(resp, sid, max_age)
+
+
+@bp.post("/api/auth/login")
+@json_body(LoginRequest)
+def login(body: LoginRequest) -> Any:
+    """Open a session (cookie) with the admin user name and password."""
+    if foreign_origin():
+        return error_response(403, "forbidden", "cross-origin request refused")
+    auth = get_services().admin_auth
+    sid, session = auth.login(body.username, body.password, request.remote_addr or "unknown")
+    get_services().audit.record(session.user, "login", "session", detail="password")
+    return _signed_in(sid, session, jsonify(session_doc(session)))
+
+
+@bp.get("/api/auth/session")
+def session() -> Any:
+    """The current session and its CSRF token; 401 when signed out."""
+    current = current_session()
+    if current is None:
+        return error_response(401, "unauthorized", "sign in first")
+    return jsonify(session_doc(current))
+
+
+@bp.post("/api/auth/logout")
+@admin_required
+def logout() -> Any:
+    """Close this session."""
+    get_services().admin_auth.logout(request.cookies.get("relais_session"))
+    return clear_session_cookie(jsonify({"success": True}))
+
+
+@bp.post("/api/auth/logout_all")
+@admin_required
+def logout_all() -> Any:
+    """Close every session of this user, in every instance (old cookies stop working)."""
+    user = actor()
+    get_services().admin_auth.logout_everywhere(user)
+    get_services().audit.record(user, "logout_everywhere", "session")
+    return clear_session_cookie(jsonify({"success": True}))
+
+
+@bp.get("/api/magic_links")
+@admin_required
+def list_magic_links() -> Any:
+    """Magic links that still work (tokens are never shown again)."""
+    return jsonify({"items": [link.to_dict() for link in get_services().magic_links.list()]})
+
+
+@bp.post("/api/magic_links")
+@admin_required
+@json_body(MagicLinkRequest)
+def create_magic_link(body: MagicLinkRequest) -> Any:
+    """A new link: its URL is shown once, now."""
+    services = get_services()
+    token, link = services.magic_links.create(created_by=actor(), name=body.name, days=body.days)
+    services.audit.record(actor(), "create", f"magic_link:{link.id}", None, link.to_dict())
+    url = f"{request.host_url.rstrip('/')}/auth/magic/{token}"
+    resp = jsonify({"url": url, "link": link.to_dict()})
+    resp.status_code = 201
+    return resp
+
+
+@bp.delete("/api/magic_links/<link_id>")
+@admin_required
+def revoke_magic_link(link_id: str) -> Any:
+    """Revoke a link at once."""
+    link = get_services().magic_links.revoke(link_id)
+    get_services().audit.record(actor(), "revoke", f"magic_link:{link.id}", link.to_dict(), None)
+    return jsonify({"success": True})
+
+
+@bp.get("/auth/magic/<token>")
+def magic_confirm(token: str) -> Any:
+    """The confirmation page: a GET (as link scanners send) consumes nothing."""
+    link = get_services().magic_links.peek(token)
+    status = 200 if link else 404
+    return render_template("magic_confirm.html", token=token if link else None, link=link), status
+
+
+@bp.post("/auth/magic")
+def magic_consume() -> Any:
+    """Use a magic link (form POST from the confirmation page): open a session."""
+    refused = check_state_change(None)
+    if refused is not None:
+        return refused
+    token = request.form.get("token", "")
+    link = get_services().magic_links.consume(token)
+    if link is None:
+        return render_template("magic_confirm.html", token=None, link=None), 400
+    services = get_services()
+    sid, session = services.admin_auth.open_session(services.settings.dashboard_user)
+    services.audit.record(session.user, "login", "session", detail=f"magic link {link.id}")
+    return _signed_in(sid, session, make_response(redirect("/", code=303)))

@@ -1,0 +1,195 @@
+"""Dashboard access: the admin password (argon2id), server-side sessions, login rate limits.
+
+A session id lives only in the browser's cookie; Redis keeps its SHA-256, the
+user, a CSRF token, its creation and last-use times, and the user's session
+generation when it was created. "Log out everywhere" bumps the generation, so
+every older session stops counting at once, in every instance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import redis
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from config.keys import Keys
+from services.errors import ServiceError
+
+# Fixed-window counters: the window starts at the first failure (works on Redis 6.2).
+_COUNT_IN_WINDOW = """
+for _, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+end
+return 1
+"""
+
+
+class InvalidCredentials(ServiceError):
+    http_status = 401
+    code = "invalid_credentials"
+
+
+class TooManyAttempts(ServiceError):
+    http_status = 429
+    code = "too_many_attempts"
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle_seconds: int
+    max_seconds: int
+    limit_per_ip: int
+    limit_per_account: int
+    limit_window: int
+
+
+@dataclass(frozen=True)
+class AdminSession:
+    user: str
+    csrf: str
+    created_at: float
+    expires_at: float
+
+
+def sha256(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def password_hash(password: str, hasher: PasswordHasher) -> str:
+    """An argon2id hash: the value itself when the operator already gives one."""
+    if password.startswith("$argon2id$"):
+        return password
+    return hasher.hash(password)
+
+
+class AdminAuth:
+    def __init__(
+        self,
+        client: redis.Redis,
+        keys: Keys,
+        user: str,
+        password: str,
+        policy: SessionPolicy,
+        clock: Callable[[], float],
+    ) -> None:
+        self._redis = client
+        self._keys = keys
+        self._user = user
+        self._hasher = PasswordHasher()  # argon2id with the library's current parameters
+        self._hash = password_hash(password, self._hasher)
+        self._policy = policy
+        self._clock = clock
+        self._count = client.register_script(_COUNT_IN_WINDOW)
+
+    # -- login ------------------------------------------------------------
+
+    def login(self, user: str, password: str, client_ip: str) -> tuple[str, AdminSession]:
+        """A new session (cookie value, session) or InvalidCredentials / TooManyAttempts."""
+        counters = [
+            self._keys.login_failures("ip", client_ip),
+            self._keys.login_failures("user", sha256(user.lower())),
+        ]
+        self._refuse_if_limited(counters)
+        if not (self._user_matches(user) and self._password_matches(password)):
+            self._count_failure(counters)
+            raise InvalidCredentials("wrong user name or password")
+        self._redis.delete(counters[1])
+        return self.open_session(self._user)
+
+    def _user_matches(self, user: str) -> bool:
+        return hmac.compare_digest(user.encode("utf-8", "surrogatepass"), self._user.encode())
+
+    def _password_matches(self, password: str) -> bool:
+        try:
+            return bool(self._hasher.verify(self._hash, password))
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def _refuse_if_limited(self, counters: list[str]) -> None:
+        pipe = self._redis.pipeline(transaction=False)
+        for key in counters:
+            pipe.get(key)
+            pipe.ttl(key)
+        ip_count, ip_ttl, user_count, user_ttl = pipe.execute()
+        limits = (
+            (ip_count, ip_ttl, self._policy.limit_per_ip),
+            (user_count, user_ttl, self._policy.limit_per_account),
+        )
+        for count, ttl, limit in limits:
+            if int(count or 0) >= limit:
+                raise TooManyAttempts(
+                    "too many failed logins; try again later", retry_after=max(1, int(ttl))
+                )
+
+    def _count_failure(self, counters: list[str]) -> None:
+        self._count(keys=counters, args=[self._policy.limit_window])
+
+    # -- sessions ---------------------------------------------------------
+
+    def open_session(self, user: str) -> tuple[str, AdminSession]:
+        sid = secrets.token_urlsafe(32)
+        now = self._clock()
+        session = AdminSession(user, secrets.token_urlsafe(32), now, now + self._policy.max_seconds)
+        generation = self._redis.get(self._keys.session_generation(user)) or "0"
+        key = self._keys.session(sha256(sid))
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hset(
+            key,
+            mapping={
+                "user": user,
+                "csrf": session.csrf,
+                "created_at": now,
+                "last_seen": now,
+                "generation": generation,
+            },
+        )
+        pipe.expire(key, self._ttl(now, now))
+        pipe.execute()
+        return sid, session
+
+    def _ttl(self, created: float, now: float) -> int:
+        return max(1, int(min(self._policy.idle_seconds, created + self._policy.max_seconds - now)))
+
+    def session(self, sid: str | None) -> AdminSession | None:
+        """The live session behind a cookie value, refreshed; None when absent or expired."""
+        if not sid or len(sid) > 200:
+            return None
+        key = self._keys.session(sha256(sid))
+        raw = self._redis.hgetall(key)
+        if not raw:
+            return None
+        user = str(raw["user"])
+        created, last_seen = float(raw["created_at"]), float(raw["last_seen"])
+        now = self._clock()
+        if not self._valid(user, str(raw.get("generation", "0")), created, last_seen, now):
+            self._redis.delete(key)
+            return None
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.hset(key, "last_seen", now)
+        pipe.expire(key, self._ttl(created, now))
+        pipe.execute()
+        return AdminSession(user, str(raw["csrf"]), created, created + self._policy.max_seconds)
+
+    def _valid(
+        self, user: str, generation: str, created: float, last_seen: float, now: float
+    ) -> bool:
+        if now - last_seen > self._policy.idle_seconds:
+            return False
+        if now - created > self._policy.max_seconds:
+            return False
+        current = self._redis.get(self._keys.session_generation(user)) or "0"
+        return str(current) == str(generation)
+
+    def logout(self, sid: str | None) -> None:
+        if sid:
+            self._redis.delete(self._keys.session(sha256(sid)))
+
+    def logout_everywhere(self, user: str) -> None:
+        """Every session of `user` opened before now stops working, in every instance."""
+        self._redis.incr(self._keys.session_generation(user))

@@ -1,0 +1,242 @@
+"""Reading and acting on stored emails and deliveries for the admin API.
+
+Lists scan the time indexes newest first, in batches, fetching only the fields
+a list shows, and filter as they go (server-side pagination by offset). Email
+bodies are never part of a list; a detail includes the body only on request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from config.keys import Keys
+from services.audit import AuditLog
+from services.delivery_queue import DeliveryQueue
+from services.errors import NotFound
+
+SCAN_BATCH = 500
+DELIVERY_FIELDS = (
+    "id",
+    "email_id",
+    "target_id",
+    "webhook_id",
+    "state",
+    "created_at",
+    "deliver_at",
+    "attempts",
+    "total_attempts",
+    "last_status_code",
+    "last_error",
+    "hold_reason",
+    "finished_at",
+    "detector",
+    "rules",
+    "priority",
+    "subject",
+    "sender_email",
+    "replays",
+    "request_id",
+)
+_NUMBERS = frozenset({"created_at", "deliver_at", "finished_at"})
+_INTEGERS = frozenset({"attempts", "total_attempts", "replays"})
+# Listed from the stored meta; the analysis is reduced to what a list shows.
+EMAIL_LIST_FIELDS = (
+    "email_id",
+    "subject",
+    "sender",
+    "sender_email",
+    "date",
+    "ingested_at",
+    "status",
+    "reason",
+    "labels",
+    "gmail_message_id",
+    "deliveries",
+)
+
+
+@dataclass(frozen=True)
+class DeliveryFilter:
+    status: str | None = None
+    target: str | None = None
+    rule: str | None = None
+    detector: str | None = None
+    email_id: str | None = None
+    since: float | None = None
+    until: float | None = None
+
+    def matches(self, rec: dict[str, Any]) -> bool:
+        checks = (
+            self.status is None or rec.get("state") == self.status,
+            self.target is None or rec.get("target_id") == self.target,
+            self.rule is None or self.rule in (rec.get("rules") or "").split(","),
+            self.detector is None or rec.get("detector") == self.detector,
+            self.email_id is None or rec.get("email_id") == self.email_id,
+        )
+        return all(checks)
+
+
+@dataclass(frozen=True)
+class EmailFilter:
+    sender: str | None = None
+    subject: str | None = None
+    status: str | None = None
+    since: float | None = None
+    until: float | None = None
+
+    def matches(self, meta: dict[str, Any]) -> bool:
+        sender = f"{meta.get('sender', '')} {meta.get('sender_email', '')}".lower()
+        checks = (
+            self.sender is None or self.sender.lower() in sender,
+            self.subject is None or self.subject.lower() in str(meta.get("subject", "")).lower(),
+            self.status is None or meta.get("status") == self.status,
+        )
+        return all(checks)
+
+
+def _delivery(values: list[Any]) -> dict[str, Any] | None:
+    if values[0] is None:
+        return None
+    rec: dict[str, Any] = {}
+    for name, value in zip(DELIVERY_FIELDS, values, strict=True):
+        if value in (None, ""):
+            rec[name] = None
+        elif name in _NUMBERS:
+            rec[name] = float(value)
+        elif name in _INTEGERS:
+            rec[name] = int(value)
+        else:
+            rec[name] = value
+    return rec
+
+
+def _email_row(meta: dict[str, Any]) -> dict[str, Any]:
+    row = {name: meta.get(name) for name in EMAIL_LIST_FIELDS}
+    analysis = meta.get("analysis") or {}
+    detector = analysis.get("detector") or {}
+    decision = analysis.get("decision") or {}
+    row["detector"] = detector.get("detector")
+    row["links"] = len(analysis.get("links") or [])
+    row["matched_rules"] = decision.get("matched_rules", [])
+    return row
+
+
+class Records:
+    def __init__(
+        self,
+        client: redis.Redis,
+        keys: Keys,
+        queue: DeliveryQueue,
+        audit: AuditLog,
+        clock: Callable[[], float],
+    ) -> None:
+        self._redis = client
+        self._keys = keys
+        self._queue = queue
+        self._audit = audit
+        self._clock = clock
+
+    # -- scanning -----------------------------------------------------------
+
+    def _ids(self, index: str, since: float | None, until: float | None) -> Iterator[list[str]]:
+        """Ids of a time index, newest first, in batches."""
+        high: Any = until if until is not None else "+inf"
+        low: Any = since if since is not None else "-inf"
+        start = 0
+        while True:
+            batch = self._redis.zrevrangebyscore(index, high, low, start=start, num=SCAN_BATCH)
+            if not batch:
+                return
+            yield [str(i) for i in batch]
+            start += len(batch)
+
+    def _deliveries(self, flt: DeliveryFilter) -> Iterator[dict[str, Any]]:
+        for ids in self._ids(self._keys.deliveries_index, flt.since, flt.until):
+            pipe = self._redis.pipeline(transaction=False)
+            for delivery_id in ids:
+                pipe.hmget(self._keys.delivery(delivery_id), DELIVERY_FIELDS)
+            for values in pipe.execute():
+                rec = _delivery(values)
+                if rec is not None and flt.matches(rec):
+                    yield rec
+
+    def _emails(self, flt: EmailFilter) -> Iterator[dict[str, Any]]:
+        for ids in self._ids(self._keys.emails_index, flt.since, flt.until):
+            pipe = self._redis.pipeline(transaction=False)
+            for email_id in ids:
+                pipe.hget(self._keys.email(email_id), "meta")
+            for raw in pipe.execute():
+                if raw:
+                    meta = json.loads(raw)
+                    if flt.matches(meta):
+                        yield meta
+
+    @staticmethod
+    def _page(rows: Iterator[dict[str, Any]], offset: int, limit: int) -> dict[str, Any]:
+        items: list[dict[str, Any]] = []
+        for position, row in enumerate(rows):
+            if position < offset:
+                continue
+            if len(items) == limit:
+                return {"items": items, "offset": offset, "next_offset": offset + limit}
+            items.append(row)
+        return {"items": items, "offset": offset, "next_offset": None}
+
+    # -- emails -------------------------------------------------------------
+
+    def list_emails(self, flt: EmailFilter, offset: int, limit: int) -> dict[str, Any]:
+        return self._page((_email_row(m) for m in self._emails(flt)), offset, limit)
+
+    def email(self, email_id: str, include_body: bool) -> dict[str, Any]:
+        stored = self._queue.load_email(email_id)
+        if stored is None:
+            raise NotFound("no stored email with this id (it may have expired)")
+        doc = dict(stored.meta)
+        ids = [d["id"] for d in doc.get("deliveries", [])]
+        doc["deliveries"] = [self._current(i) for i in ids]
+        if include_body:
+            doc["body"] = stored.body
+            doc["plain_body"] = stored.plain_body or None
+        return doc
+
+    def _current(self, delivery_id: str) -> dict[str, Any]:
+        values = self._redis.hmget(self._keys.delivery(delivery_id), DELIVERY_FIELDS)
+        return _delivery(values) or {"id": delivery_id, "state": "expired"}
+
+    # -- deliveries ---------------------------------------------------------
+
+    def list_deliveries(self, flt: DeliveryFilter, offset: int, limit: int) -> dict[str, Any]:
+        return self._page(self._deliveries(flt), offset, limit)
+
+    def delivery(self, delivery_id: str) -> dict[str, Any]:
+        values = self._redis.hmget(self._keys.delivery(delivery_id), DELIVERY_FIELDS)
+        rec = _delivery(values)
+        if rec is None:
+            raise NotFound("no delivery with this id (it may have expired)")
+        raw_decision = self._redis.hget(self._keys.delivery(delivery_id), "decision")
+        rec["decision"] = json.loads(raw_decision) if raw_decision else {}
+        rec["attempts_log"] = self._queue.attempts(delivery_id)
+        return rec
+
+    def replay(self, delivery_id: str, actor: str) -> str:
+        outcome = self._queue.replay(delivery_id)
+        if outcome == "missing":
+            raise NotFound("no delivery with this id (it may have expired)")
+        if outcome == "queued":
+            self._audit.record(actor, "replay", f"delivery:{delivery_id}")
+        return outcome
+
+    def replay_matching(self, flt: DeliveryFilter, actor: str, dry_run: bool) -> dict[str, Any]:
+        """Replay every dead or delivered delivery the filter matches (or count them)."""
+        candidates = [r["id"] for r in self._deliveries(flt) if r["state"] in ("dead", "delivered")]
+        if dry_run:
+            return {"matched": len(candidates), "queued": 0}
+        outcomes = [self._queue.replay(delivery_id) for delivery_id in candidates]
+        queued = outcomes.count("queued")
+        self._audit.record(actor, "replay_many", "deliveries", detail=f"{queued} re-queued")
+        return {"matched": len(candidates), "queued": queued, "skipped": len(candidates) - queued}

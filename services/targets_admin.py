@@ -1,0 +1,279 @@
+"""Administering webhook targets: create, change, delete, rotate secrets, test sends.
+
+Secrets are write-only: shown once when created or rotated, masked afterwards.
+A rotation keeps the previous secret for 24 hours; deliveries meanwhile carry
+both signatures, so receivers can switch without losing a webhook.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from email_processing.identity import sender_email, webhook_id
+from email_processing.inbound import InboundEmail
+from email_processing.payload import build_payload
+from email_processing.rules import expand_webhook_url
+from preferences import ProcessingPreferences
+from services.audit import MASK
+from services.delivery_queue import DeliveryQueue
+from services.delivery_worker import Deliverer, recordable_headers
+from services.errors import Conflict, NotFound, ServiceError
+from services.outbound_http import InvalidUrl, address_allowed, check_url
+from services.preferences import PreferencesService
+from services.webhook_targets import (
+    ENV_TARGET_ID,
+    TargetList,
+    TargetOptions,
+    WebhookTarget,
+    WebhookTargetsService,
+)
+
+ROTATION_GRACE_SECONDS = 24 * 3600
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+TargetIdIn = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+
+
+class InvalidTarget(ServiceError):
+    http_status = 422
+    code = "validation_error"
+
+
+class TargetCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    id: TargetIdIn | None = None
+    name: Name
+    url: Url
+    enabled: bool = True
+    options: TargetOptions = Field(default_factory=TargetOptions)
+    secret: str | None = None
+    """A `whsec_` secret to use; generated when absent."""
+
+
+class TargetPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    name: Name | None = None
+    url: Url | None = None
+    enabled: bool | None = None
+    options: TargetOptions | None = None
+
+
+class TestSend(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["preview", "send"] = "preview"
+    email_id: Annotated[str, StringConstraints(max_length=200)] | None = None
+    """A stored email to send; a built-in sample when absent."""
+
+
+SAMPLE_EMAIL = InboundEmail(
+    subject="Relais test send",
+    sender="Relais <relais@example.invalid>",
+    date="2026-01-01T00:00:00.000Z",
+    body="<p>This is a test webhook sent from the Relais dashboard.</p>",
+    snippet="This is a test webhook sent from the Relais dashboard.",
+)
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def slug(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    value = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40]
+    return value or "target"
+
+
+def public_view(target: WebhookTarget, now: float) -> dict[str, Any]:
+    """A target as the API shows it: secrets masked, static header values masked."""
+    doc = target.model_dump(mode="json", exclude={"secret", "previous_secret"})
+    doc["options"]["headers"] = dict.fromkeys(target.options.headers, MASK)
+    doc["secret_hint"] = "whsec_…" + target.secret[-4:]
+    doc["rotation_until"] = (
+        target.previous_secret_until
+        if target.previous_secret and (target.previous_secret_until or 0) > now
+        else None
+    )
+    doc.pop("previous_secret_until", None)
+    return doc
+
+
+class TargetsAdmin:
+    def __init__(
+        self,
+        targets: WebhookTargetsService,
+        deliverer: Deliverer,
+        preferences: PreferencesService,
+        queue: DeliveryQueue,
+        allow_private: bool,
+        env_managed: bool,
+        clock: Callable[[], float],
+    ) -> None:
+        self._targets = targets
+        self._deliverer = deliverer
+        self._prefs = preferences
+        self._queue = queue
+        self._allow_private = allow_private
+        self._env_managed = env_managed
+        self._clock = clock
+
+    def view(self, target: WebhookTarget) -> dict[str, Any]:
+        doc = public_view(target, self._clock())
+        doc["managed_by_env"] = self._env_managed and target.id == ENV_TARGET_ID
+        return doc
+
+    def list(self) -> list[dict[str, Any]]:
+        return [self.view(t) for t in self._targets.get().targets]
+
+    def get(self, target_id: str) -> WebhookTarget:
+        target = self._targets.find(target_id)
+        if target is None:
+            raise NotFound(f"no target {target_id!r}")
+        return target
+
+    def normalize_url(self, url: str) -> str:
+        """Make shorthand expanded; absolute http(s); https and a public host unless allowed."""
+        full = expand_webhook_url(url)
+        try:
+            check_url(full, self._allow_private)
+        except InvalidUrl as exc:
+            raise InvalidTarget(f"url: {exc}") from exc
+        host = (urlsplit(full).hostname or "").strip("[]")
+        if not self._allow_private and (host == "localhost" or host.endswith(".localhost")):
+            raise InvalidTarget("url: private targets are not allowed")
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return full  # a name: checked again at connect time, on every delivery
+        if not address_allowed(address, self._allow_private):
+            raise InvalidTarget("url: this address is not allowed")
+        return full
+
+    def create(self, body: TargetCreate, actor: str) -> tuple[WebhookTarget, str]:
+        """A new target and its secret (returned once)."""
+        secret = body.secret or new_secret()
+        url = self.normalize_url(body.url)
+        existing = {t.id for t in self._targets.get().targets}
+        target_id = body.id or self._free_id(slug(body.name), existing)
+        if target_id in existing:
+            raise Conflict(f"a target {target_id!r} already exists")
+        try:
+            target = WebhookTarget(
+                id=target_id,
+                name=body.name,
+                url=url,
+                secret=secret,
+                enabled=body.enabled,
+                options=body.options,
+            )
+        except ValueError as exc:
+            raise InvalidTarget("secret: must be a whsec_ secret of 24-64 random bytes") from exc
+        self._targets.update(lambda doc: TargetList(targets=[*doc.targets, target]), actor)
+        return target, secret
+
+    @staticmethod
+    def _free_id(base: str, existing: set[str]) -> str:
+        candidate, n = base, 2
+        while candidate in existing:
+            candidate, n = f"{base}-{n}", n + 1
+        return candidate
+
+    def patch(self, target_id: str, body: TargetPatch, actor: str) -> WebhookTarget:
+        current = self.get(target_id)
+        changes = body.model_dump(exclude_unset=True, exclude_none=True)
+        if "url" in changes:
+            if self._env_managed and target_id == ENV_TARGET_ID:
+                raise Conflict("this target's URL comes from WEBHOOK_URL; change it there")
+            changes["url"] = self.normalize_url(changes["url"])
+        if changes.get("enabled"):
+            changes["disabled_reason"] = None
+        if "options" in changes:
+            changes["options"] = body.options
+        updated = current.model_copy(update=changes)
+        self._replace(target_id, updated, actor)
+        return updated
+
+    def delete(self, target_id: str, actor: str) -> None:
+        self.get(target_id)
+        if self._env_managed and target_id == ENV_TARGET_ID:
+            raise Conflict("this target comes from WEBHOOK_URL; unset it to remove the target")
+        self._targets.update(
+            lambda doc: TargetList(targets=[t for t in doc.targets if t.id != target_id]), actor
+        )
+
+    def rotate_secret(self, target_id: str, actor: str) -> tuple[WebhookTarget, str]:
+        """A new secret (returned once); the old one still signs for 24 hours."""
+        current = self.get(target_id)
+        if self._env_managed and target_id == ENV_TARGET_ID:
+            raise Conflict("this target's secret comes from WEBHOOK_SECRET; change it there")
+        secret = new_secret()
+        updated = current.model_copy(
+            update={
+                "secret": secret,
+                "previous_secret": current.secret,
+                "previous_secret_until": self._clock() + ROTATION_GRACE_SECONDS,
+            }
+        )
+        self._replace(target_id, updated, actor)
+        return updated, secret
+
+    def _replace(self, target_id: str, updated: WebhookTarget, actor: str) -> None:
+        self._targets.update(
+            lambda doc: TargetList(
+                targets=[updated if t.id == target_id else t for t in doc.targets]
+            ),
+            actor,
+        )
+
+    def test_send(self, target_id: str, body: TestSend) -> dict[str, Any]:
+        """Preview the signed request, or send it for real through the guarded path."""
+        target = self.get(target_id)
+        meta, html = self._sample(body.email_id)
+        payload = build_payload(meta, html, target_id=target.id)
+        payload["event"] = "relais.test"
+        request_body, headers = self._deliverer.signed_request(
+            target, webhook_id(meta["email_id"], target.id + ":test"), payload
+        )
+        preview = {
+            "url": target.url,
+            "headers": recordable_headers(headers),
+            "body": payload,
+        }
+        if body.mode == "preview":
+            return {"mode": "preview", "request": preview}
+        prefs: ProcessingPreferences = self._prefs.get()
+        verdict = self._deliverer.send(target, request_body, headers, prefs)
+        return {
+            "mode": "send",
+            "request": preview,
+            "result": {
+                "ok": verdict.ok,
+                "status_code": verdict.status_code,
+                "error": verdict.error,
+                "duration_ms": round(verdict.duration * 1000, 1),
+                "response_snippet": verdict.snippet,
+            },
+        }
+
+    def _sample(self, email_id: str | None) -> tuple[dict[str, Any], str]:
+        if email_id:
+            stored = self._queue.load_email(email_id)
+            if stored is None:
+                raise NotFound("no stored email with this id")
+            return stored.meta, stored.body
+        email = SAMPLE_EMAIL
+        meta = email.model_dump(exclude={"body", "plain_body"}, exclude_none=True)
+        meta.update(email_id="relais-test", sender_email=sender_email(email.sender))
+        return meta, email.body
