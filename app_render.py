@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.local_secrets import complete_secrets
 from config.log import init_logging
@@ -16,6 +17,7 @@ from routes import init_blueprints
 from routes.cli import init_cli
 from routes.errors import init_errors
 from routes.request_context import init_request_context
+from routes.security_headers import init_security_headers
 from services.container import build_services
 
 # Keys of `overrides` that are not settings: test seams.
@@ -33,7 +35,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, static_folder="static", static_url_path="/static")
     init_flask_config(app, settings)
     init_services(app, settings, seams.get("clock", time.time), seams.get("resolver"))
+    init_proxies(app, settings)
     init_request_context(app)
+    init_security_headers(app)
     init_errors(app)
     init_blueprints(app)
     init_cli(app)
@@ -49,6 +53,13 @@ def init_flask_config(app: Flask, settings: Settings) -> None:
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
+
+
+def init_proxies(app: Flask, settings: Settings) -> None:
+    """Trust X-Forwarded-* from this many proxies (Render has one): client IP, https."""
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
 
 def init_services(

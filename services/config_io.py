@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from email_processing.rules import expand_webhook_url, import_legacy_rules
-from email_processing.windows import parse_hhmm
 from preferences import ProcessingPreferences
 from services.audit import MASK
 from services.documents import DocumentService
@@ -167,32 +166,37 @@ class ConfigIO:
 
     def import_legacy(self, doc: dict[str, Any], actor: str) -> dict[str, Any]:
         report = ImportReport()
+        for name, model in self._legacy_models(doc, report):
+            if model is not None:
+                self._docs[name].save(model, actor=actor)
+                report.written.append(name)
+        return report.to_dict()
+
+    def _legacy_models(
+        self, doc: dict[str, Any], report: ImportReport
+    ) -> list[tuple[str, BaseModel | None]]:
+        """Every document mapped and validated before anything is written."""
+        webhook = doc.get("webhook_config") or {}
+        flags = doc.get("runtime_flags") or {}
         targets = _TargetMapper(self._targets.get(), report)
-        flags = self._legacy_flags(
-            doc.get("runtime_flags") or {}, doc.get("webhook_config") or {}, report
-        )
-        prefs = self._legacy_prefs(
-            doc.get("processing_prefs") or {}, doc.get("runtime_flags") or {}, report
-        )
-        windows = self._legacy_windows(doc.get("webhook_config") or {}, report)
-        targets.add_default(doc.get("webhook_config") or {})
+        targets.add_default(webhook)
         rules = None
         if "routing_rules" in doc:
             rules, notes = import_legacy_rules(doc["routing_rules"] or {}, targets.id_for_url)
             report.mapped.append(f"routing_rules: {len(rules.rules)} rules")
             report.not_mapped += notes
-        writes: list[tuple[str, BaseModel | None]] = [
+        if "webhook_ssl_verify" in webhook:
+            report.not_mapped.append("webhook_ssl_verify: TLS certificates are always verified")
+        return [
             ("webhook_targets", targets.result()),
             ("routing_rules", rules),
-            ("runtime_flags", flags),
-            ("processing_prefs", prefs),
-            ("time_windows", windows),
+            ("runtime_flags", self._legacy_flags(flags, webhook, report)),
+            (
+                "processing_prefs",
+                self._legacy_prefs(doc.get("processing_prefs") or {}, flags, report),
+            ),
+            ("time_windows", self._legacy_windows(webhook, report)),
         ]
-        for name, model in writes:
-            if model is not None:
-                self._docs[name].save(model, actor=actor)
-                report.written.append(name)
-        return report.to_dict()
 
     def _legacy_flags(
         self, flags: dict[str, Any], webhook: dict[str, Any], report: ImportReport
@@ -238,20 +242,14 @@ class ConfigIO:
         if not any(k in webhook for k in keys):
             return None
         data = self._windows.get().model_dump()
-        window = {
+        data["window"] = {
             "start": webhook.get("webhook_time_start") or None,
             "end": webhook.get("webhook_time_end") or None,
         }
-        for value in window.values():
-            if value:
-                parse_hhmm(value)
-        data["window"] = window
         report.mapped.append("webhook_time_start/end -> sending window")
         if webhook.get("absence_pause_enabled"):
             data["absence_days"] = [str(d).lower() for d in webhook.get("absence_pause_days") or []]
             report.mapped.append("absence_pause_days -> absence days")
-        if "webhook_ssl_verify" in webhook:
-            report.not_mapped.append("webhook_ssl_verify: TLS certificates are always verified")
         return _validate(self._windows, "time_windows", data)
 
 

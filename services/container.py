@@ -14,6 +14,7 @@ from config.store import ConfigStore
 from config.version import VERSION
 from services.admin_auth import AdminAuth, SessionPolicy
 from services.audit import AuditLog
+from services.config_io import ConfigIO
 from services.delivery_queue import DeliveryQueue
 from services.delivery_worker import Deliverer, WorkerConfig, WorkerPool
 from services.ingest import IngestService
@@ -22,9 +23,12 @@ from services.magic_links import MagicLinks
 from services.outbound_http import OutboundHttp, Resolver
 from services.preferences import PreferencesService
 from services.readiness import Readiness
+from services.records import Records
 from services.routing_rules import RoutingRulesService
 from services.rules_lab import RulesLab
 from services.runtime_flags import RuntimeFlagsService
+from services.stats import Stats
+from services.targets_admin import TargetsAdmin
 from services.time_windows import TimeWindowsService
 from services.webhook_targets import WebhookTargetsService
 
@@ -52,6 +56,10 @@ class Services:
     audit: AuditLog
     admin_auth: AdminAuth
     magic_links: MagicLinks
+    targets_admin: TargetsAdmin
+    records: Records
+    stats: Stats
+    config_io: ConfigIO
 
     def close(self, grace: float | None = None) -> None:
         """Stop the delivery threads, then close the Redis and HTTP pools."""
@@ -158,4 +166,16 @@ def build_services(
             clock,
         ),
         magic_links=MagicLinks(client, keys, settings.magic_link_ttl_minutes * 60, clock),
+        targets_admin=TargetsAdmin(
+            targets,
+            deliverer,
+            preferences,
+            queue,
+            allow_private=settings.private_targets_allowed,
+            env_managed=bool(settings.webhook_url),
+            clock=clock,
+        ),
+        records=Records(client, keys, queue, audit, clock),
+        stats=Stats(client, keys, queue, store, clock),
+        config_io=ConfigIO(flags, targets, rules, windows, preferences, clock),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -87,9 +87,17 @@ class TimeWindowsService(DocumentService[TimeWindows]):
         )
         self._clock = clock
 
-    def next_opening(self, target_id: str | None = None) -> datetime:
-        """When the (target's) window next allows sending, for the dashboard's status line."""
+    def status(self) -> dict[str, Any]:
+        """What happens now, for the dashboard's status line: open until, or held until."""
         doc = self.get()
-        window = (doc.target_window(target_id) if target_id else None) or doc.window.window()
+        window = doc.window.window()
         now = datetime.fromtimestamp(self._clock(), tz=doc.zone)
-        return next_send_time(now, doc.zone, window, doc.absence())
+        opens = next_send_time(now, doc.zone, window, doc.absence())
+        open_now = opens <= now
+        return {
+            "now": now.isoformat(),
+            "open": open_now,
+            "until": doc.window.end if open_now and doc.window.end else None,
+            "next_opening": None if open_now else opens.isoformat(),
+            "absence_today": WEEKDAYS[now.weekday()] in doc.absence_days,
+        }

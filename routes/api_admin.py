@@ -1,0 +1,67 @@
+"""Operator views: dashboard stats, the audit log, config export and import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+from pydantic import BaseModel, ConfigDict, Field
+
+from routes.admin_access import actor, admin_required
+from routes.validation import json_body, query_args
+from services import get_services
+
+bp = Blueprint("api_admin", __name__, url_prefix="/api")
+
+
+class AuditQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    offset: int = Field(0, ge=0, le=100_000)
+    limit: int = Field(50, ge=1, le=500)
+
+
+class ExportQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    include_secrets: bool = False
+
+
+class ImportBody(BaseModel):
+    """A Relais export (`format: relais-config`) or the old router's documents by name."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+@bp.get("/stats")
+@admin_required
+def stats() -> Any:
+    """Counts per status, per target and per hour (7 days), queue state, last ingress."""
+    return jsonify(get_services().stats.overview())
+
+
+@bp.get("/audit")
+@admin_required
+@query_args(AuditQuery)
+def audit(query: AuditQuery) -> Any:
+    """Admin changes, newest first: who, when, what, old -> new (secrets masked)."""
+    return jsonify({"items": get_services().audit.entries(query.offset, query.limit)})
+
+
+@bp.get("/config/export")
+@admin_required
+@query_args(ExportQuery)
+def export_config(query: ExportQuery) -> Any:
+    """Every config document as one JSON document (secrets only when asked)."""
+    services = get_services()
+    if query.include_secrets:
+        services.audit.record(actor(), "export", "config", detail="with secrets")
+    return jsonify(services.config_io.export(query.include_secrets))
+
+
+@bp.post("/config/import")
+@admin_required
+@json_body(ImportBody)
+def import_config(body: ImportBody) -> Any:
+    """Import a Relais export or the old router's documents; report what was mapped."""
+    return jsonify(get_services().config_io.import_any(body.model_dump(), actor()))

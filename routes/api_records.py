@@ -1,0 +1,117 @@
+"""Emails and deliveries: lists with filters, details, replays, the dead letters."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from flask import Blueprint, jsonify
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from routes.admin_access import actor, admin_required
+from routes.validation import json_body, query_args
+from services import get_services
+from services.delivery_queue import STATES
+from services.records import DeliveryFilter, EmailFilter
+
+bp = Blueprint("api_records", __name__, url_prefix="/api")
+
+Text = Annotated[str, StringConstraints(max_length=200)]
+State = Literal["scheduled", "held", "in_flight", "retrying", "delivered", "dead"]
+assert set(State.__args__) == set(STATES)  # type: ignore[attr-defined]
+
+
+class Page(BaseModel):
+    offset: int = Field(0, ge=0, le=1_000_000)
+    limit: int = Field(50, ge=1, le=200)
+
+
+class DeliveryQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: State | None = None
+    target: Text | None = None
+    rule: Text | None = None
+    detector: Text | None = None
+    email_id: Text | None = None
+    since: float | None = Field(None, ge=0)
+    until: float | None = Field(None, ge=0)
+
+    def filter(self) -> DeliveryFilter:
+        return DeliveryFilter(**self.model_dump(include=set(DeliveryFilter.__dataclass_fields__)))
+
+
+class DeliveryListQuery(DeliveryQuery, Page):
+    pass
+
+
+class ReplayMany(DeliveryQuery):
+    dry_run: bool = False
+    """True: only count what would be replayed (for the confirmation)."""
+
+
+class EmailQuery(Page):
+    model_config = ConfigDict(extra="forbid")
+
+    sender: Text | None = None
+    subject: Text | None = None
+    status: Literal["accepted", "ignored"] | None = None
+    since: float | None = Field(None, ge=0)
+    until: float | None = Field(None, ge=0)
+
+
+class EmailDetailQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    include_body: bool = False
+
+
+@bp.get("/emails")
+@admin_required
+@query_args(EmailQuery)
+def list_emails(query: EmailQuery) -> Any:
+    """Recent emails with their decision, newest first (bodies never listed)."""
+    flt = EmailFilter(**query.model_dump(exclude={"offset", "limit"}))
+    return jsonify(get_services().records.list_emails(flt, query.offset, query.limit))
+
+
+@bp.get("/emails/<email_id>")
+@admin_required
+@query_args(EmailDetailQuery)
+def get_email(email_id: str, query: EmailDetailQuery) -> Any:
+    """One email: detector, links, decision and trace, deliveries; the body on request."""
+    return jsonify(get_services().records.email(email_id, query.include_body))
+
+
+@bp.get("/deliveries")
+@admin_required
+@query_args(DeliveryListQuery)
+def list_deliveries(query: DeliveryListQuery) -> Any:
+    """Deliveries newest first, filtered; `status=dead` is the dead-letter view."""
+    return jsonify(
+        get_services().records.list_deliveries(query.filter(), query.offset, query.limit)
+    )
+
+
+@bp.get("/deliveries/<delivery_id>")
+@admin_required
+def get_delivery(delivery_id: str) -> Any:
+    """One delivery with every attempt (request headers minus secrets, code, snippet, time)."""
+    return jsonify(get_services().records.delivery(delivery_id))
+
+
+@bp.post("/deliveries/<delivery_id>/replay")
+@admin_required
+def replay_delivery(delivery_id: str) -> Any:
+    """Send a dead or delivered delivery again, with the same webhook-id."""
+    outcome = get_services().records.replay(delivery_id, actor())
+    resp = jsonify({"outcome": outcome})
+    resp.status_code = 200 if outcome == "queued" else 409
+    return resp
+
+
+@bp.post("/deliveries/replay")
+@admin_required
+@json_body(ReplayMany)
+def replay_deliveries(body: ReplayMany) -> Any:
+    """Replay every dead or delivered delivery matching the filters (`dry_run` counts them)."""
+    return jsonify(get_services().records.replay_matching(body.filter(), actor(), body.dry_run))

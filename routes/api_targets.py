@@ -1,0 +1,79 @@
+"""Webhook targets: list, create, change, delete, rotate the secret, test send."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+
+from routes.admin_access import actor, admin_required
+from routes.validation import json_body
+from services import get_services
+from services.targets_admin import TargetCreate, TargetPatch, TestSend
+
+bp = Blueprint("api_targets", __name__, url_prefix="/api/targets")
+
+
+@bp.get("")
+@admin_required
+def list_targets() -> Any:
+    """Every target; secrets are never shown (only a hint of the last characters)."""
+    return jsonify({"items": get_services().targets_admin.list()})
+
+
+@bp.post("")
+@admin_required
+@json_body(TargetCreate)
+def create_target(body: TargetCreate) -> Any:
+    """Create a target; its signing secret is in this answer only."""
+    admin = get_services().targets_admin
+    target, secret = admin.create(body, actor())
+    resp = jsonify({"target": admin.view(target), "secret": secret})
+    resp.status_code = 201
+    return resp
+
+
+@bp.get("/<target_id>")
+@admin_required
+def get_target(target_id: str) -> Any:
+    """One target."""
+    admin = get_services().targets_admin
+    return jsonify(admin.view(admin.get(target_id)))
+
+
+@bp.patch("/<target_id>")
+@admin_required
+@json_body(TargetPatch)
+def patch_target(target_id: str, body: TargetPatch) -> Any:
+    """Change name, URL, options, or switch the target on or off."""
+    admin = get_services().targets_admin
+    return jsonify(admin.view(admin.patch(target_id, body, actor())))
+
+
+@bp.delete("/<target_id>")
+@admin_required
+def delete_target(target_id: str) -> Any:
+    """Delete a target (its queued deliveries become dead letters, replayable)."""
+    get_services().targets_admin.delete(target_id, actor())
+    return jsonify({"success": True})
+
+
+@bp.post("/<target_id>/rotate_secret")
+@admin_required
+def rotate_secret(target_id: str) -> Any:
+    """A new secret, shown once; the previous one keeps signing for 24 hours."""
+    admin = get_services().targets_admin
+    target, secret = admin.rotate_secret(target_id, actor())
+    return jsonify({"target": admin.view(target), "secret": secret})
+
+
+@bp.post("/<target_id>/test")
+@admin_required
+@json_body(TestSend)
+def test_target(target_id: str, body: TestSend) -> Any:
+    """Preview the signed request, or send it for real (through the SSRF guard)."""
+    services = get_services()
+    result = services.targets_admin.test_send(target_id, body)
+    if body.mode == "send":
+        services.audit.record(actor(), "test_send", f"target:{target_id}")
+    return jsonify(result)

@@ -1,0 +1,12 @@
+"""GET/PUT /api/time_windows: time zone, sending window, absence days, per-target windows."""
+
+from routes.api_documents import document_blueprint
+from services.time_windows import TimeWindows
+
+bp = document_blueprint(
+    "time_windows",
+    "time_windows",
+    lambda s: s.windows,
+    TimeWindows,
+    extra=lambda s: {"status": s.windows.status()},
+)

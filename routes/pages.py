@@ -1,0 +1,33 @@
+"""The dashboard's HTML entry points (the app itself is ES modules under /static)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, redirect, send_from_directory
+
+from routes.admin_access import current_session
+
+bp = Blueprint("pages", __name__)
+
+
+def _page(name: str) -> Any:
+    resp = send_from_directory(current_app.static_folder or "static", name, max_age=0)
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+@bp.get("/")
+def dashboard() -> Any:
+    """The dashboard; the login page when signed out."""
+    if current_session() is None:
+        return redirect("/login", code=302)
+    return _page("index.html")
+
+
+@bp.get("/login")
+def login_page() -> Any:
+    """The login page (the dashboard when already signed in)."""
+    if current_session() is not None:
+        return redirect("/", code=302)
+    return _page("login.html")
