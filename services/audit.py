@@ -38,6 +38,11 @@ def diff(before: Any, after: Any, path: str = "") -> list[dict[str, Any]]:
             sub = f"{path}.{key}" if path else str(key)
             changes += diff(before.get(key), after.get(key), sub)
         return changes
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        changes = []
+        for index, (old, new) in enumerate(zip(before, after, strict=True)):
+            changes += diff(old, new, f"{path}.{index}" if path else str(index))
+        return changes
     if before != after:
         return [{"path": path or "", "old": before, "new": after}]
     return []
