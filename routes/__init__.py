@@ -15,6 +15,7 @@ from routes import (
     api_targets,
     api_time_windows,
     health,
+    openapi,
     pages,
 )
 
@@ -30,6 +31,7 @@ BLUEPRINTS = (
     api_runtime_flags,
     api_records,
     api_admin,
+    openapi,
 )
 
 

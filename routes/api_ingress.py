@@ -45,6 +45,7 @@ def require_ingress_token(view: Callable[..., Any]) -> Callable[..., Any]:
                 return _unauthorized(problem)
         return view(*args, **kwargs)
 
+    wrapper.relais_auth = "ingress"  # type: ignore[attr-defined]  # read by the OpenAPI builder
     return wrapper
 
 

@@ -30,22 +30,27 @@ def _masked_field(key: str, value: Any, parent: str) -> Any:
     return mask_secrets(value, lowered)
 
 
+def _child(path: str, key: object) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def _pairs(before: Any, after: Any, path: str) -> list[tuple[Any, Any, str]] | None:
+    """Children to compare one by one, or None when the values compare as leaves."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        keys = sorted(set(before) | set(after), key=str)
+        return [(before.get(k), after.get(k), _child(path, k)) for k in keys]
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        pairs = zip(before, after, strict=True)
+        return [(old, new, _child(path, i)) for i, (old, new) in enumerate(pairs)]
+    return None
+
+
 def diff(before: Any, after: Any, path: str = "") -> list[dict[str, Any]]:
     """Changed leaves as [{path, old, new}], on already-masked documents."""
-    if isinstance(before, dict) and isinstance(after, dict):
-        changes: list[dict[str, Any]] = []
-        for key in sorted(set(before) | set(after), key=str):
-            sub = f"{path}.{key}" if path else str(key)
-            changes += diff(before.get(key), after.get(key), sub)
-        return changes
-    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
-        changes = []
-        for index, (old, new) in enumerate(zip(before, after, strict=True)):
-            changes += diff(old, new, f"{path}.{index}" if path else str(index))
-        return changes
-    if before != after:
-        return [{"path": path or "", "old": before, "new": after}]
-    return []
+    pairs = _pairs(before, after, path)
+    if pairs is None:
+        return [] if before == after else [{"path": path, "old": before, "new": after}]
+    return [change for old, new, sub in pairs for change in diff(old, new, sub)]
 
 
 class AuditLog:

@@ -358,7 +358,7 @@ def test_replay_one_and_replay_many_by_filter(app, admin, sink, traffic):
     assert admin.post("/api/deliveries/nope/replay").status_code == 404
 
 
-# -- config, audit, stats ---------------------------------------------------------------------------
+# -- config, audit, stats --------------------------------------------------------------
 
 
 def test_export_import_round_trip(make_app, admin, sink):
