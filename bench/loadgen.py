@@ -357,6 +357,7 @@ class LoadResult:
     max_backlog: int
     reconnects: int
     client_cpu_s: float
+    host_cpu_busy_pct: float | None
     latencies_s: list[float] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -368,7 +369,7 @@ class LoadResult:
 
 
 def _result(
-    mode: str, spec: RequestSpec, tally: _Tally, window: tuple[float, float, float], **extra: Any
+    mode: str, spec: RequestSpec, tally: _Tally, window: tuple[float, float, _CpuMark], **extra: Any
 ) -> LoadResult:
     """Assemble a LoadResult from a finished run's tally; window = (t0, duration, cpu at t0)."""
     t0, duration, cpu0 = window
@@ -394,10 +395,43 @@ def _result(
         schedule_lag_ms=_lag_summary(tally, scheduled),
         max_backlog=tally.max_backlog,
         reconnects=tally.connects,
-        client_cpu_s=round(time.process_time() - cpu0, 3),
+        client_cpu_s=round(time.process_time() - cpu0.process, 3),
+        host_cpu_busy_pct=cpu0.host_busy_pct(),
         latencies_s=tally.latencies,
         **extra,
     )
+
+
+@dataclass(frozen=True)
+class _CpuMark:
+    """CPU counters at the start of a run: this process's, and the whole host's (Linux)."""
+
+    process: float
+    host: tuple[int, int] | None
+
+    @classmethod
+    def now(cls) -> _CpuMark:
+        """Read both counters."""
+        return cls(time.process_time(), _host_jiffies())
+
+    def host_busy_pct(self) -> float | None:
+        """Percent of all the host's cores busy since this mark (anything else running shows)."""
+        later = _host_jiffies()
+        if self.host is None or later is None or later[1] <= self.host[1]:
+            return None
+        busy, total = later[0] - self.host[0], later[1] - self.host[1]
+        return round(100.0 * busy / total, 1)
+
+
+def _host_jiffies() -> tuple[int, int] | None:
+    """Busy and total CPU time of all cores from /proc/stat, or None without one."""
+    try:
+        with open("/proc/stat", "rb") as stat:
+            values = [int(v) for v in stat.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    idle = sum(values[3:5])  # idle and iowait
+    return sum(values) - idle, sum(values)
 
 
 def _lag_summary(tally: _Tally, scheduled: int) -> dict[str, float]:
@@ -481,7 +515,7 @@ async def run_fixed_rate(
     pool = await _open_pool(spec, tally, connections)
     queue: asyncio.Queue[_Due] = asyncio.Queue()
     encode = spec.encoder()
-    cpu0 = time.process_time()
+    cpu0 = _CpuMark.now()
     workers = [asyncio.create_task(_open_worker(c, queue, encode, timeout)) for c in pool]
     total = int(rate * duration)
     try:
@@ -533,7 +567,7 @@ async def run_saturation(
     pool = await _open_pool(spec, tally, connections)
     encode = spec.encoder()
     indexes = itertools.count()
-    cpu0 = time.process_time()
+    cpu0 = _CpuMark.now()
     t0 = time.monotonic()
     deadline = t0 + duration
     workers = [
