@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import json
 import multiprocessing
@@ -37,7 +38,7 @@ from urllib.parse import urlsplit
 try:
     from bench.stats import summarize_ms
 except ModuleNotFoundError:  # run as `python bench/loadgen.py`: bench/ itself is on sys.path
-    from stats import summarize_ms  # type: ignore[no-redef]
+    from stats import summarize_ms  # type: ignore[no-redef, import-not-found]
 
 BodyFactory = Callable[[int], bytes]
 
@@ -648,28 +649,25 @@ def serve_trivial(sock: socket.socket) -> None:
     asyncio.run(main())
 
 
-def measure_ceiling(
-    duration: float = 5.0, connections: int = DEFAULT_CONNECTIONS, body_size: int = 100
+def run_against_trivial(
+    spec: RequestSpec,
+    *,
+    duration: float,
+    rate: float | None = None,
+    connections: int = DEFAULT_CONNECTIONS,
+    timeout: float = DEFAULT_TIMEOUT_S,
 ) -> LoadResult:
-    """Saturate a trivial server in a child process; the rate reached is this loadgen's ceiling."""
+    """Send the same load to a trivial server in a child process: this loadgen's own ceiling."""
     sock = socket.create_server(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
     child = multiprocessing.get_context("spawn").Process(
         target=serve_trivial, args=(sock,), daemon=True
     )
     child.start()
-    sock.close()
     try:
-        spec = RequestSpec(
-            "127.0.0.1",
-            port,
-            "/",
-            "POST",
-            (("Content-Type", "application/json"),),
-            constant_body(b"x" * body_size),
-        )
-        return run(spec, duration=duration, connections=connections)
+        local = dataclasses.replace(spec, host="127.0.0.1", port=sock.getsockname()[1])
+        return run(local, duration=duration, rate=rate, connections=connections, timeout=timeout)
     finally:
+        sock.close()
         child.terminate()
         child.join()
 
@@ -693,7 +691,6 @@ def build_parser() -> argparse.ArgumentParser:
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--rate", type=float, help="open loop: requests/s offered")
     mode.add_argument("--saturate", action="store_true", help="closed loop, back-to-back")
-    mode.add_argument("--ceiling", action="store_true", help="measure against a trivial server")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds (default 10)")
     parser.add_argument("--connections", type=int, default=DEFAULT_CONNECTIONS)
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="per request, s")
@@ -701,13 +698,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--header", type=_parse_header, action="append", default=[])
     parser.add_argument("--body-file", type=Path, help="request body, sent as is")
     parser.add_argument("--unique-token", help="replace this text in the body by the index")
+    parser.add_argument(
+        "--ceiling", action="store_true", help="send to a trivial local server instead of --url"
+    )
     parser.add_argument("--warmup", type=float, default=0.0, help="seconds run first, discarded")
     return parser
 
 
 def spec_from_args(args: argparse.Namespace) -> RequestSpec:
     """Build the request spec the CLI arguments describe."""
-    if not args.url:
+    url = args.url or ("http://127.0.0.1/" if args.ceiling else None)
+    if url is None:
         raise SystemExit("--url is required unless --ceiling")
     factory: BodyFactory | None = None
     headers = list(args.header)
@@ -718,25 +719,18 @@ def spec_from_args(args: argparse.Namespace) -> RequestSpec:
         if not any(name.lower() == "content-type" for name, _ in headers):
             headers.append(("Content-Type", "application/json"))
     method = args.method or ("POST" if factory else "GET")
-    return RequestSpec.from_url(args.url, method, headers, factory)
+    return RequestSpec.from_url(url, method, headers, factory)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and print the result as JSON."""
     args = build_parser().parse_args(argv)
-    if args.ceiling:
-        result = measure_ceiling(args.duration, args.connections)
-    else:
-        spec = spec_from_args(args)
-        if args.warmup > 0:
-            run(spec, duration=args.warmup, rate=args.rate, connections=args.connections)
-        result = run(
-            spec,
-            duration=args.duration,
-            rate=args.rate,
-            connections=args.connections,
-            timeout=args.timeout,
-        )
+    spec = spec_from_args(args)
+    runner = run_against_trivial if args.ceiling else run
+    common = {"rate": args.rate, "connections": args.connections, "timeout": args.timeout}
+    if args.warmup > 0:
+        runner(spec, duration=args.warmup, **common)
+    result = runner(spec, duration=args.duration, **common)
     json.dump(result.to_dict(), sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

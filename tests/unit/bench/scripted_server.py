@@ -62,8 +62,7 @@ class ScriptedServer(socketserver.ThreadingTCPServer):
     @property
     def url(self) -> str:
         """The base URL of this server."""
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self.server_address[1]}"
 
     def admit(self, head: bytes, body: bytes, arrived: float) -> int:
         """Record one request and return its number."""

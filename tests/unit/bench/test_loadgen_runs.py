@@ -129,7 +129,15 @@ def test_malformed_response_is_a_protocol_error(serve: Serve, response: bytes) -
 
 
 def test_a_stalled_answer_is_a_timeout(serve: Serve, release: threading.Event) -> None:
-    server = serve(lambda n, _body: (None if n == 0 and release.wait(5) else [OK], False))
+
+    def first_stalls(number: int, _body: bytes) -> tuple[list[bytes] | None, bool]:
+        """Hold the first request until the test is over, then drop it; answer the others."""
+        if number == 0:
+            release.wait(5)
+            return None, False
+        return [OK], False
+
+    server = serve(first_stalls)
     result = loadgen.run(_spec(server), rate=20, duration=0.5, connections=2, timeout=0.2)
     assert (result.completed, result.errors) == (9, {"timeout": 1})
     _accounted(result)
@@ -147,7 +155,13 @@ def test_nothing_listening_is_a_connect_error() -> None:
 def test_requests_cut_off_at_the_drain_limit_are_unsent_or_unfinished(
     serve: Serve, release: threading.Event
 ) -> None:
-    server = serve(lambda _n, _body: ([OK], release.wait(2.0) and False))
+
+    def stalled(_number: int, _body: bytes) -> tuple[list[bytes], bool]:
+        """Answer only once the test is over."""
+        release.wait(5)
+        return [OK], False
+
+    server = serve(stalled)
     run = loadgen.run_fixed_rate(
         _spec(server), rate=20, duration=0.2, connections=1, drain_timeout=0.1
     )
@@ -159,7 +173,13 @@ def test_requests_cut_off_at_the_drain_limit_are_unsent_or_unfinished(
 
 def test_open_loop_counts_queueing_in_latency_and_bounds_the_pool(serve: Serve) -> None:
     service_s, rate, connections = 0.05, 100, 3
-    server = serve(lambda _n, _body: ([OK], time.sleep(service_s) or False))
+
+    def slow(_number: int, _body: bytes) -> tuple[list[bytes], bool]:
+        """Answer after one service time."""
+        time.sleep(service_s)
+        return [OK], False
+
+    server = serve(slow)
     result = loadgen.run(_spec(server), rate=rate, duration=0.5, connections=connections)
     assert server.log.max_open <= connections
     assert result.completed == 50 and result.max_backlog > 0
@@ -212,7 +232,10 @@ def test_cli_rejects_a_header_without_a_colon() -> None:
 
 
 @pytest.mark.slow
-def test_ceiling_run_completes_without_errors() -> None:
-    result = loadgen.measure_ceiling(duration=0.5, connections=4)
-    assert result.completed > 100 and result.errors == {}
+@pytest.mark.parametrize("rate", [None, 200.0], ids=["saturation", "fixed-rate"])
+def test_same_load_against_the_trivial_server_completes(rate: float | None) -> None:
+    spec = RequestSpec.from_url("http://unused.invalid/x", "POST", body_factory=lambda i: b"%d" % i)
+    result = loadgen.run_against_trivial(spec, duration=0.5, rate=rate, connections=4)
+    assert result.completed >= 100 and result.errors == {}
+    assert result.target.startswith("POST http://127.0.0.1:")
     _accounted(result)
