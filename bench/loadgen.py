@@ -31,6 +31,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,6 +45,7 @@ BodyFactory = Callable[[int], bytes]
 
 DEFAULT_CONNECTIONS = 32
 DEFAULT_TIMEOUT_S = 10.0
+TRIVIAL_START_TIMEOUT_S = 30.0
 # Methods whose requests carry a Content-Length even when the body is empty.
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Response header fields the framing needs; all others are skipped unparsed.
@@ -638,12 +640,14 @@ class _TrivialProtocol(asyncio.Protocol):
             self.transport.write(self.RESPONSE)
 
 
-def serve_trivial(sock: socket.socket) -> None:
-    """Serve the trivial protocol on an already-bound listening socket until killed."""
+def serve_trivial(sock: socket.socket, ready: Connection | None = None) -> None:
+    """Serve the trivial protocol on a listening socket until killed; say so on ``ready``."""
 
     async def main() -> None:
         """Run the server forever."""
         server = await asyncio.get_running_loop().create_server(_TrivialProtocol, sock=sock)
+        if ready is not None:
+            ready.send(True)
         await server.serve_forever()
 
     asyncio.run(main())
@@ -659,15 +663,19 @@ def run_against_trivial(
 ) -> LoadResult:
     """Send the same load to a trivial server in a child process: this loadgen's own ceiling."""
     sock = socket.create_server(("127.0.0.1", 0))
-    child = multiprocessing.get_context("spawn").Process(
-        target=serve_trivial, args=(sock,), daemon=True
-    )
+    context = multiprocessing.get_context("spawn")
+    waiting, ready = context.Pipe(duplex=False)
+    child = context.Process(target=serve_trivial, args=(sock, ready), daemon=True)
     child.start()
     try:
+        if not waiting.poll(TRIVIAL_START_TIMEOUT_S):  # else the first requests wait for it
+            raise RuntimeError("the trivial server did not start")
         local = dataclasses.replace(spec, host="127.0.0.1", port=sock.getsockname()[1])
         return run(local, duration=duration, rate=rate, connections=connections, timeout=timeout)
     finally:
         sock.close()
+        waiting.close()
+        ready.close()
         child.terminate()
         child.join()
 
