@@ -48,6 +48,8 @@ DEFAULT_TIMEOUT_S = 10.0
 TRIVIAL_START_TIMEOUT_S = 30.0
 # Methods whose requests carry a Content-Length even when the body is empty.
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# Request header fields the encoder owns.
+_FRAMING_REQUEST_FIELDS = frozenset({"content-length", "transfer-encoding"})
 # Response header fields the framing needs; all others are skipped unparsed.
 _FRAMING_FIELDS = frozenset({b"content-length", b"transfer-encoding", b"connection"})
 _HEXDIGITS = frozenset(b"0123456789abcdefABCDEF")
@@ -93,8 +95,12 @@ class RequestSpec:
 
     def encoder(self) -> Callable[[int], bytes]:
         """Return index -> complete request bytes, with everything but the body pre-encoded."""
-        host = self.host if self.port == 80 else f"{self.host}:{self.port}"
-        lines = [f"{self.method} {self.path} HTTP/1.1", f"Host: {host}"]
+        names = {name.lower() for name, _ in self.headers}
+        if names & _FRAMING_REQUEST_FIELDS:
+            raise ValueError("Content-Length and Transfer-Encoding are set per body, not by hand")
+        lines = [f"{self.method} {self.path} HTTP/1.1"]
+        if "host" not in names:
+            lines.append(f"Host: {self.host if self.port == 80 else f'{self.host}:{self.port}'}")
         lines += [f"{name}: {value}" for name, value in self.headers]
         head = ("\r\n".join(lines) + "\r\n").encode("latin-1")
         factory = self.body_factory
@@ -130,6 +136,12 @@ def token_body(template: bytes, token: bytes) -> BodyFactory:
     """A factory that replaces every ``token`` in ``template`` by the request index."""
     pieces = template.split(token)
     return lambda index: str(index).encode().join(pieces)
+
+
+def prebuilt(factory: BodyFactory, count: int) -> BodyFactory:
+    """Build ``count`` bodies before the run (costly factories off the hot path), then cycle."""
+    bodies = [factory(index) for index in range(count)]
+    return lambda index: bodies[index % count]
 
 
 def cycle_bodies(

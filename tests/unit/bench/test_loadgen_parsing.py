@@ -53,6 +53,32 @@ def test_encoder_without_body(method: str, expected: bytes) -> None:
     assert RequestSpec("h", 80, "/", method).encoder()(7) == expected
 
 
+def test_encoder_keeps_a_host_given_by_hand() -> None:
+    spec = RequestSpec("127.0.0.1", 8000, "/", "GET", (("host", "relais.example"),))
+    assert spec.encoder()(0) == b"GET / HTTP/1.1\r\nhost: relais.example\r\n\r\n"
+
+
+@pytest.mark.parametrize("name", ["Content-Length", "transfer-encoding"])
+def test_encoder_refuses_framing_headers_by_hand(name: str) -> None:
+    spec = RequestSpec("h", 80, "/", "POST", ((name, "5"),), loadgen.constant_body(b"hello"))
+    with pytest.raises(ValueError, match="per body"):
+        spec.encoder()
+
+
+def test_prebuilt_calls_the_factory_up_front_then_cycles() -> None:
+    calls: list[int] = []
+
+    def counted(index: int) -> bytes:
+        """A body factory that remembers being called."""
+        calls.append(index)
+        return b"%d" % index
+
+    factory = loadgen.prebuilt(counted, 3)
+    assert calls == [0, 1, 2]
+    assert [factory(i) for i in range(5)] == [b"0", b"1", b"2", b"0", b"1"]
+    assert calls == [0, 1, 2]
+
+
 def test_token_body_puts_the_index_in_every_token() -> None:
     factory = loadgen.token_body(b'{"id": "@@", "again": "@@"}', b"@@")
     assert factory(42) == b'{"id": "42", "again": "42"}'
