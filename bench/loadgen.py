@@ -338,10 +338,14 @@ async def _request(conn: _Connection, payload: bytes, timeout: float, started: f
     tally.last_done = done
 
 
-async def _open_pool(spec: RequestSpec, tally: _Tally, size: int) -> list[_Connection]:
+async def _open_pool(
+    spec: RequestSpec, tally: _Tally, size: int, timeout: float
+) -> list[_Connection]:
     """Create the pool and connect it up front, so the first requests pay no handshake."""
     pool = [_Connection(spec, tally) for _ in range(size)]
-    await asyncio.gather(*(conn.open() for conn in pool), return_exceptions=True)
+    with contextlib.suppress(TimeoutError):  # what did not connect is retried by its requests
+        async with asyncio.timeout(timeout):
+            await asyncio.gather(*(conn.open() for conn in pool), return_exceptions=True)
     tally.connects = 0
     return pool
 
@@ -527,7 +531,7 @@ async def run_fixed_rate(
     """Offer ``rate`` requests/s for ``duration`` s over at most ``connections`` sockets."""
     _check(rate=rate, duration=duration, connections=connections, timeout=timeout)
     tally = _Tally()
-    pool = await _open_pool(spec, tally, connections)
+    pool = await _open_pool(spec, tally, connections, timeout)
     queue: asyncio.Queue[_Due] = asyncio.Queue()
     encode = spec.encoder()
     cpu0 = _CpuMark.now()
@@ -564,10 +568,11 @@ async def _closed_worker(
 ) -> None:
     """Send back-to-back until the deadline; latency from the actual send."""
     for index in indexes:
+        payload = encode(index)
         started = time.monotonic()
         if started >= deadline:
             return
-        await _request(conn, encode(index), timeout, started)
+        await _request(conn, payload, timeout, started)
 
 
 async def run_saturation(
@@ -579,7 +584,7 @@ async def run_saturation(
     """Keep ``connections`` requests in flight for ``duration`` s and measure what comes back."""
     _check(rate=1.0, duration=duration, connections=connections, timeout=timeout)
     tally = _Tally()
-    pool = await _open_pool(spec, tally, connections)
+    pool = await _open_pool(spec, tally, connections, timeout)
     encode = spec.encoder()
     indexes = itertools.count()
     cpu0 = _CpuMark.now()
