@@ -720,8 +720,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--connections", type=int, default=DEFAULT_CONNECTIONS)
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="per request, s")
     parser.add_argument("--method", help="default POST with a body, else GET")
-    parser.add_argument("--header", type=_parse_header, action="append", default=[])
-    parser.add_argument("--body-file", type=Path, help="request body, sent as is")
+    parser.add_argument(
+        "--header",
+        type=_parse_header,
+        action="append",
+        default=[],
+        help="'Name: value', repeatable",
+    )
+    parser.add_argument(
+        "--body-file", type=Path, help="request body (Content-Type defaults to application/json)"
+    )
     parser.add_argument("--unique-token", help="replace this text in the body by the index")
     parser.add_argument(
         "--ceiling", action="store_true", help="send to a trivial local server instead of --url"
@@ -762,5 +770,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):
+    try:
         sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)
