@@ -279,10 +279,12 @@ class _Tally:
 class _Connection:
     """One pooled keep-alive connection, reopened lazily once the server or an error closed it."""
 
-    def __init__(self, spec: RequestSpec, tally: _Tally) -> None:
-        """Remember where to connect; nothing is opened yet."""
+    def __init__(self, spec: RequestSpec, tally: _Tally, max_uses: int | None = None) -> None:
+        """Remember where to connect and after how many requests to reconnect; open nothing."""
         self.host, self.port, self.method = spec.host, spec.port, spec.method
         self.tally = tally
+        self.max_uses = max_uses
+        self.uses = 0
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -302,6 +304,7 @@ class _Connection:
         except OSError as exc:
             raise ConnectFailedError(f"{type(exc).__name__}: {exc}") from exc
         self.tally.connects += 1
+        self.uses = 0
 
     async def exchange(self, payload: bytes) -> int:
         """Send one request and read its response; return the status code."""
@@ -310,7 +313,8 @@ class _Connection:
         self.writer.write(payload)
         await self.writer.drain()
         status, reuse = await read_response(self.reader, self.method)
-        if not reuse:
+        self.uses += 1
+        if not reuse or self.uses == self.max_uses:
             self.abort()
         return status
 
@@ -339,10 +343,10 @@ async def _request(conn: _Connection, payload: bytes, timeout: float, started: f
 
 
 async def _open_pool(
-    spec: RequestSpec, tally: _Tally, size: int, timeout: float
+    spec: RequestSpec, tally: _Tally, size: int, timeout: float, max_uses: int | None
 ) -> list[_Connection]:
     """Create the pool and connect it up front, so the first requests pay no handshake."""
-    pool = [_Connection(spec, tally) for _ in range(size)]
+    pool = [_Connection(spec, tally, max_uses) for _ in range(size)]
     with contextlib.suppress(TimeoutError):  # what did not connect is retried by its requests
         async with asyncio.timeout(timeout):
             await asyncio.gather(*(conn.open() for conn in pool), return_exceptions=True)
@@ -527,11 +531,12 @@ async def run_fixed_rate(
     connections: int = DEFAULT_CONNECTIONS,
     timeout: float = DEFAULT_TIMEOUT_S,
     drain_timeout: float | None = None,
+    requests_per_connection: int | None = None,
 ) -> LoadResult:
     """Offer ``rate`` requests/s for ``duration`` s over at most ``connections`` sockets."""
-    _check(rate=rate, duration=duration, connections=connections, timeout=timeout)
+    _check(rate, duration, connections, timeout, requests_per_connection)
     tally = _Tally()
-    pool = await _open_pool(spec, tally, connections, timeout)
+    pool = await _open_pool(spec, tally, connections, timeout, requests_per_connection)
     queue: asyncio.Queue[_Due] = asyncio.Queue()
     encode = spec.encoder()
     cpu0 = _CpuMark.now()
@@ -580,11 +585,12 @@ async def run_saturation(
     duration: float,
     connections: int = DEFAULT_CONNECTIONS,
     timeout: float = DEFAULT_TIMEOUT_S,
+    requests_per_connection: int | None = None,
 ) -> LoadResult:
     """Keep ``connections`` requests in flight for ``duration`` s and measure what comes back."""
-    _check(rate=1.0, duration=duration, connections=connections, timeout=timeout)
+    _check(1.0, duration, connections, timeout, requests_per_connection)
     tally = _Tally()
-    pool = await _open_pool(spec, tally, connections, timeout)
+    pool = await _open_pool(spec, tally, connections, timeout, requests_per_connection)
     encode = spec.encoder()
     indexes = itertools.count()
     cpu0 = _CpuMark.now()
@@ -602,12 +608,14 @@ async def run_saturation(
     )
 
 
-def _check(rate: float, duration: float, connections: int, timeout: float) -> None:
+def _check(
+    rate: float, duration: float, connections: int, timeout: float, max_uses: int | None
+) -> None:
     """Reject parameters that cannot describe a run."""
     if rate <= 0 or duration <= 0 or timeout <= 0:
         raise ValueError("rate, duration and timeout must be positive")
-    if connections < 1:
-        raise ValueError("need at least one connection")
+    if connections < 1 or (max_uses is not None and max_uses < 1):
+        raise ValueError("need at least one connection, and one request per connection")
 
 
 def run(
@@ -617,11 +625,16 @@ def run(
     rate: float | None = None,
     connections: int = DEFAULT_CONNECTIONS,
     timeout: float = DEFAULT_TIMEOUT_S,
+    requests_per_connection: int | None = None,
 ) -> LoadResult:
     """Blocking entry point: fixed-rate run when ``rate`` is given, else saturation."""
     if rate is None:
-        return asyncio.run(run_saturation(spec, duration, connections, timeout))
-    return asyncio.run(run_fixed_rate(spec, rate, duration, connections, timeout))
+        coroutine = run_saturation(spec, duration, connections, timeout, requests_per_connection)
+    else:
+        coroutine = run_fixed_rate(
+            spec, rate, duration, connections, timeout, None, requests_per_connection
+        )
+    return asyncio.run(coroutine)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -677,6 +690,7 @@ def run_against_trivial(
     rate: float | None = None,
     connections: int = DEFAULT_CONNECTIONS,
     timeout: float = DEFAULT_TIMEOUT_S,
+    requests_per_connection: int | None = None,
 ) -> LoadResult:
     """Send the same load to a trivial server in a child process: this loadgen's own ceiling."""
     sock = socket.create_server(("127.0.0.1", 0))
@@ -688,7 +702,14 @@ def run_against_trivial(
         if not waiting.poll(TRIVIAL_START_TIMEOUT_S):  # else the first requests wait for it
             raise RuntimeError("the trivial server did not start")
         local = dataclasses.replace(spec, host="127.0.0.1", port=sock.getsockname()[1])
-        return run(local, duration=duration, rate=rate, connections=connections, timeout=timeout)
+        return run(
+            local,
+            duration=duration,
+            rate=rate,
+            connections=connections,
+            timeout=timeout,
+            requests_per_connection=requests_per_connection,
+        )
     finally:
         sock.close()
         waiting.close()
@@ -719,6 +740,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds (default 10)")
     parser.add_argument("--connections", type=int, default=DEFAULT_CONNECTIONS)
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="per request, s")
+    parser.add_argument(
+        "--requests-per-connection", type=int, help="reconnect after N answers (default: never)"
+    )
     parser.add_argument("--method", help="default POST with a body, else GET")
     parser.add_argument(
         "--header",
@@ -760,7 +784,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     spec = spec_from_args(args)
     runner = run_against_trivial if args.ceiling else run
-    common = {"rate": args.rate, "connections": args.connections, "timeout": args.timeout}
+    common = {
+        "rate": args.rate,
+        "connections": args.connections,
+        "timeout": args.timeout,
+        "requests_per_connection": args.requests_per_connection,
+    }
     if args.warmup > 0:
         runner(spec, duration=args.warmup, **common)
     result = runner(spec, duration=args.duration, **common)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import socket
 import threading
 import time
@@ -99,6 +100,16 @@ def test_server_closing_after_each_answer_means_reconnects_not_errors(
     assert (result.completed, result.errors) == (30, {})
     assert result.status_counts == {200: 30}
     assert server.log.connections == 2 + result.reconnects >= 30
+
+
+@pytest.mark.parametrize("rate", [100.0, None], ids=["fixed-rate", "saturation"])
+def test_requests_per_connection_recycles_connections(serve: Serve, rate: float | None) -> None:
+    server = serve(answer(OK))
+    result = loadgen.run(
+        _spec(server), rate=rate, duration=0.3, connections=1, requests_per_connection=5
+    )
+    assert result.errors == {} and result.completed >= 30
+    assert server.log.connections == math.ceil(result.completed / 5) == result.reconnects + 1
 
 
 def test_requests_the_server_drops_are_counted_as_closed(serve: Serve) -> None:
