@@ -46,6 +46,9 @@ BodyFactory = Callable[[int], bytes]
 DEFAULT_CONNECTIONS = 32
 DEFAULT_TIMEOUT_S = 10.0
 TRIVIAL_START_TIMEOUT_S = 30.0
+# Pool warm-up: connects spaced this much, and all of them within WARMUP_MAX_S.
+WARMUP_CONNECT_GAP_S = 0.005
+WARMUP_MAX_S = 1.0
 # Methods whose requests carry a Content-Length even when the body is empty.
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Request header fields the encoder owns.
@@ -345,11 +348,19 @@ async def _request(conn: _Connection, payload: bytes, timeout: float, started: f
 async def _open_pool(
     spec: RequestSpec, tally: _Tally, size: int, timeout: float, max_uses: int | None
 ) -> list[_Connection]:
-    """Create the pool and connect it up front, so the first requests pay no handshake."""
+    """Connect the pool up front, one socket at a time, so no request pays for a handshake.
+
+    Spacing the connects matters with pre-fork servers: a burst of them is often accepted by
+    one gunicorn worker, which then serves most of the run while the other idles.
+    """
     pool = [_Connection(spec, tally, max_uses) for _ in range(size)]
+    gap = min(WARMUP_CONNECT_GAP_S, WARMUP_MAX_S / size)
     with contextlib.suppress(TimeoutError):  # what did not connect is retried by its requests
-        async with asyncio.timeout(timeout):
-            await asyncio.gather(*(conn.open() for conn in pool), return_exceptions=True)
+        async with asyncio.timeout(timeout + WARMUP_MAX_S):
+            for conn in pool:
+                with contextlib.suppress(OSError):
+                    await conn.open()
+                await asyncio.sleep(gap)
     tally.connects = 0
     return pool
 
