@@ -12,8 +12,13 @@ CLI use: ``python bench/loadgen.py --url URL (--rate R | --saturate) [options]``
 
 Open loop (``rate`` given): request i is due at ``t0 + i / rate``; its latency runs from that
 intended start, so time spent waiting for a free pooled connection, or behind a scheduler that
-woke late, is counted (no coordinated omission). Closed loop (``rate`` None): each connection
-sends back-to-back and latency runs from the actual send.
+woke late, is counted (no coordinated omission; ``schedule_lag_ms`` says how late the scheduler
+handed requests over, ``max_backlog`` how many ever waited for a connection). Closed loop
+(``rate`` None): each connection sends back-to-back and latency runs from the actual send.
+
+Accounting: ``scheduled = sent + unsent`` and ``sent = completed + sum(errors)``. Latencies are
+over completed responses of any status; ``status_counts`` tells them apart. The body factory runs
+on the hot path: keep it cheap (``token_body``, ``cycle_bodies``) or ``prebuilt``.
 """
 
 from __future__ import annotations
