@@ -2,13 +2,15 @@
 
 Reports ingress requests/s and p50/p99 latency at fixed offered rates and at
 saturation (unique emails with a 20 KB HTML body), end-to-end latency
-(ingress -> signed webhook at the sink), deliveries/s, RSS per process, the
-rules evaluation cost, and the same load against the stack's floor (Flask +
-pydantic + one Redis write) as a ratio. Writes bench/results/<time>.json and
-prints a Markdown summary next to the previous run's figures.
+(ingress -> signed webhook at the sink), deliveries/s, RSS per process, cold
+start, the rules evaluation cost (1,000 rules on 50 KB bodies), and the same
+saturation load against the stack's floor (Flask + pydantic + one Redis
+write) as a ratio. Writes bench/results/<time>.json and prints a Markdown
+summary beside the previous run's figures.
 
-Options: --quick (short runs), --rates 500,1000, --duration 10, --redis-url URL
-(default: REDIS_URL, else an embedded server in a temp DATA_DIR).
+    python -m bench [--quick] [--duration 10] [--rates 500,1000] [--redis-url URL]
+
+Redis: --redis-url, else REDIS_URL, else an embedded server in a temp DATA_DIR.
 """
 
 from __future__ import annotations
@@ -23,39 +25,57 @@ from typing import Any
 
 import redis
 
-from bench import loadgen
-from bench.harness import BENCH_TOKEN, Server, Sink, floor_server, relais_server
+from bench import loadgen, rules_bench
+from bench.harness import BENCH_TOKEN, Server, Sink, floor_server, relais_server, rss_mb
 from bench.stats import summarize_ms
 from config import embedded_redis
 
 RESULTS = Path(__file__).resolve().parent / "results"
 HTML_20KB = "<div>" + ("<p>Bonjour, voici le lot à traiter, merci.</p>" * 460)[:20_000] + "</div>"
+LINK = '<a href="https://we.tl/t-bench">fichiers</a>'
+CONNECTIONS = 32
+# Recycle keep-alive connections so gunicorn spreads them over its workers.
+REQUESTS_PER_CONNECTION = 200
 
 
 def email_factory(run_id: str) -> loadgen.BodyFactory:
     """Unique emails with a 20 KB body; `date` carries the send time for end-to-end latency."""
-    head = json.dumps({"sender": "Planning <planning@media-solution.example>", "body": HTML_20KB})
+    head = json.dumps(
+        {"sender": "Planning <planning@media-solution.example>", "body": HTML_20KB + LINK}
+    )
     prefix = head[:-1].encode()
 
     def make(index: int) -> bytes:
-        tail = (
-            f', "subject": "bench {run_id} {index}", "date": "{time.time():.6f}", "snippet": ""}}'
-        )
+        sent = f"{time.time():.6f}"
+        tail = f', "subject": "bench {run_id} {index}", "date": "{sent}", "snippet": ""}}'
         return prefix + tail.encode()
 
     return make
 
 
 def spec_for(server: Server, path: str, run_id: str) -> loadgen.RequestSpec:
+    headers = [("Content-Type", "application/json"), ("Authorization", f"Bearer {BENCH_TOKEN}")]
     return loadgen.RequestSpec.from_url(
-        server.url(path),
-        method="POST",
-        headers=[("Content-Type", "application/json"), ("Authorization", f"Bearer {BENCH_TOKEN}")],
-        body_factory=email_factory(run_id),
+        server.url(path), method="POST", headers=headers, body_factory=email_factory(run_id)
     )
 
 
-def drain(sink: Sink, expected: int, timeout: float = 120) -> list[tuple[float, str, float]]:
+def load(
+    server: Server, path: str, run_id: str, rate: float | None, duration: float
+) -> dict[str, Any]:
+    result = loadgen.run(
+        spec_for(server, path, run_id),
+        rate=rate,
+        duration=duration,
+        connections=CONNECTIONS,
+        requests_per_connection=REQUESTS_PER_CONNECTION,
+    )
+    doc = result.to_dict()
+    doc.pop("latencies_s", None)
+    return doc
+
+
+def drain(sink: Sink, expected: int, timeout: float = 180) -> list[tuple[float, str, float]]:
     """Wait until the sink has every accepted email (or the timeout); return its records."""
     deadline = time.monotonic() + timeout
     records = sink.records()
@@ -83,33 +103,50 @@ def ingress_run(
     server: Server, sink: Sink, name: str, rate: float | None, duration: float
 ) -> dict[str, Any]:
     sink.reset()
-    result = loadgen.run(
-        spec_for(server, "/api/ingress/gmail", name), rate=rate, duration=duration, connections=64
-    )
-    doc = result.to_dict()
-    accepted = doc.get("status_counts", {}).get("200", 0) or doc.get("status_counts", {}).get(
-        200, 0
-    )
+    doc = load(server, "/api/ingress/gmail", name, rate, duration)
+    counts = {str(code): n for code, n in doc.get("status_counts", {}).items()}
+    accepted = int(counts.get("200", 0))
     doc["delivery"] = delivery_figures(drain(sink, accepted), accepted)
     doc["rss_after"] = server.rss()
     return doc
 
 
-def floor_run(redis_url: str, duration: float) -> dict[str, Any]:
-    server = floor_server(redis_url, workers=2, threads=8).start("/health")
+def resolve_redis(arg: str | None) -> str | None:
+    return arg or os.environ.get("REDIS_URL") or None
+
+
+def run_relais(
+    tmp: Path, redis_url: str | None, rates: list[float], duration: float
+) -> dict[str, Any]:
+    if redis_url:
+        redis.Redis.from_url(redis_url).flushdb()
+    sink = Sink().start()
+    server = relais_server(redis_url, tmp / "data", sink.hook_url).start("/ready")
+    report: dict[str, Any] = {
+        "cold_start_s": round(server.ready_after, 2),
+        "rss_idle": server.rss(),
+    }
     try:
-        return loadgen.run(
-            spec_for(server, "/ingest", "floor"), duration=duration, connections=64
-        ).to_dict()
+        runs = {
+            f"fixed_{int(r)}": ingress_run(server, sink, f"r{int(r)}", r, duration) for r in rates
+        }
+        runs["saturation"] = ingress_run(server, sink, "sat", None, duration)
+        report["ingress"] = runs
+        report["sink_rss_mb"] = rss_mb(sink.proc.pid) if sink.proc else None
     finally:
         server.stop()
+        sink.stop()
+    return report
 
 
-def resolve_redis(arg: str | None, tmp: Path) -> tuple[str | None, str]:
-    url = arg or os.environ.get("REDIS_URL")
-    if url:
-        return url, url
-    return None, f"embedded ({embedded_redis.socket_path(tmp / 'data')})"
+def run_floor(tmp: Path, redis_url: str | None, duration: float) -> dict[str, Any]:
+    url = redis_url or embedded_redis.ensure_running(tmp / "floor")
+    server = floor_server(url, workers=2, threads=8).start("/ingest", any_status=True)
+    try:
+        return load(server, "/ingest", "floor", None, duration)
+    finally:
+        server.stop()
+        embedded_redis.stop_owned()
 
 
 def main() -> None:
@@ -120,54 +157,20 @@ def main() -> None:
     parser.add_argument("--redis-url", default=None)
     args = parser.parse_args()
     duration = 3.0 if args.quick else args.duration
-    with tempfile.TemporaryDirectory(prefix="relais-bench-") as tmp_name:
-        report = run_all(Path(tmp_name), args, duration)
-    write_report(report)
-
-
-def run_all(tmp: Path, args: argparse.Namespace, duration: float) -> dict[str, Any]:
-    redis_url, redis_label = resolve_redis(args.redis_url, tmp)
-    if redis_url:
-        redis.Redis.from_url(redis_url).flushdb()
-    sink = Sink().start()
-    server = relais_server(redis_url, tmp / "data", sink.hook_url).start("/ready")
+    redis_url = resolve_redis(args.redis_url)
+    rates = [float(r) for r in args.rates.split(",") if r]
     report: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "redis": redis_label,
+        "redis": redis_url or "embedded (unix socket)",
         "cpus": os.cpu_count(),
-        "cold_start_s": round(server.ready_after, 2),
-        "rss_idle": server.rss(),
-        "ingress": {},
+        "duration_s": duration,
     }
-    try:
-        for rate in [float(r) for r in args.rates.split(",") if r]:
-            report["ingress"][f"fixed_{int(rate)}"] = ingress_run(
-                server, sink, f"r{int(rate)}", rate, duration
-            )
-        report["ingress"]["saturation"] = ingress_run(server, sink, "sat", None, duration)
-        report["sink_rss_mb"] = embedded_rss(sink)
-    finally:
-        server.stop()
-        sink.stop()
-    floor_url = redis_url or embedded_redis.ensure_running(tmp / "floor")
-    report["floor_saturation"] = floor_run(floor_url, duration)
-    embedded_redis.stop_owned()
-    report["rules"] = rules_figures()
-    return report
-
-
-def embedded_rss(sink: Sink) -> float | None:
-    from bench.harness import rss_mb
-
-    return rss_mb(sink.proc.pid) if sink.proc else None
-
-
-def rules_figures() -> dict[str, Any] | None:
-    try:
-        from bench import rules_bench
-    except ImportError:
-        return None
-    return rules_bench.measure()
+    with tempfile.TemporaryDirectory(prefix="relais-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        report.update(run_relais(tmp, redis_url, rates, duration))
+        report["floor_saturation"] = run_floor(tmp, redis_url, duration)
+    report["rules"] = rules_bench.measure(emails=200)
+    write_report(report)
 
 
 def write_report(report: dict[str, Any]) -> None:
@@ -180,42 +183,54 @@ def write_report(report: dict[str, Any]) -> None:
     print(f"\nfull results: {path}")
 
 
-def _line(name: str, doc: dict[str, Any], before: dict[str, Any] | None) -> str:
+def _row(name: str, doc: dict[str, Any], before: dict[str, Any] | None) -> str:
     lat = doc.get("latency_ms", {})
     dl = doc.get("delivery", {})
     e2e = dl.get("end_to_end_ms", {})
     prev = ""
     if before:
-        prev = f" (before: {before.get('achieved_rate')} req/s, p99 {before.get('latency_ms', {}).get('p99')} ms)"
-    return (
-        f"| {name} | {doc.get('offered_rate') or 'max'} | {doc.get('achieved_rate')} | "
-        f"{lat.get('p50')} / {lat.get('p99')} | {dl.get('delivered')}/{dl.get('expected')} | "
-        f"{dl.get('deliveries_per_s')} | {e2e.get('p50')} / {e2e.get('p99')} |{prev}"
-    )
+        prev_lat = before.get("latency_ms", {})
+        prev = f"{before.get('achieved_rate')} req/s, p99 {prev_lat.get('p99')} ms"
+    cells = [
+        name,
+        doc.get("offered_rate") or "max",
+        doc.get("achieved_rate"),
+        f"{lat.get('p50')} / {lat.get('p99')}",
+        f"{dl.get('delivered')}/{dl.get('expected')}",
+        dl.get("deliveries_per_s"),
+        f"{e2e.get('p50')} / {e2e.get('p99')}",
+        doc.get("host_cpu_busy_pct"),
+        prev,
+    ]
+    return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
 def summary(report: dict[str, Any], before: dict[str, Any] | None) -> str:
     lines = [
         f"## Relais benchmark, {report['when']} ({report['cpus']} CPUs, Redis: {report['redis']})",
         "",
-        "| run | offered req/s | achieved req/s | ingress p50 / p99 ms | delivered | deliveries/s | end-to-end p50 / p99 ms |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| run | offered/s | achieved/s | ingress p50 / p99 ms | delivered | deliveries/s "
+        "| end-to-end p50 / p99 ms | host CPU % | previous run |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, doc in report["ingress"].items():
-        prev = (before or {}).get("ingress", {}).get(name)
-        lines.append(_line(name, doc, prev))
+        lines.append(_row(name, doc, (before or {}).get("ingress", {}).get(name)))
     floor = report["floor_saturation"]
     sat = report["ingress"].get("saturation", {})
     ratio = (sat.get("achieved_rate") or 0) / (floor.get("achieved_rate") or 1)
+    rules = report["rules"]
     lines += [
         "",
-        f"- floor (Flask + pydantic + one Redis write) at saturation: {floor.get('achieved_rate')} req/s, "
-        f"p99 {floor.get('latency_ms', {}).get('p99')} ms; Relais reaches {ratio:.0%} of it",
+        f"- floor (Flask + pydantic + one Redis write) at saturation: "
+        f"{floor.get('achieved_rate')} req/s, p99 {floor.get('latency_ms', {}).get('p99')} ms; "
+        f"Relais reaches {ratio:.0%} of it",
         f"- cold start to /ready: {report['cold_start_s']} s",
-        f"- RSS idle: {report['rss_idle']}; after saturation: {sat.get('rss_after')}",
+        f"- RSS MB idle: {report['rss_idle']}; after saturation: {sat.get('rss_after')}; "
+        f"sink: {report.get('sink_rss_mb')}",
+        f"- rules: {rules['rules']} rules ({rules['regex_rules']} regex) on "
+        f"{rules['body_chars_mean']}-char bodies: p50 {rules['evaluate_us']['p50']} us, "
+        f"p99 {rules['evaluate_us']['p99']} us per email (compile {rules['compile_ms']} ms)",
     ]
-    if report.get("rules"):
-        lines.append(f"- rules: {json.dumps(report['rules'])}")
     return "\n".join(lines)
 
 

@@ -212,6 +212,49 @@ def timed(
     return wall, cpu
 
 
+def measure(
+    rules: int = 1000, emails: int = 300, warmup: int = 50, seed: int = 7, shared: bool = False
+) -> dict[str, Any]:
+    """Evaluate `rules` rules on fresh 50 KB emails; timings in microseconds."""
+    rng = random.Random(seed)
+    words = Vocabulary(rng, shared=shared)
+    ruleset = make_ruleset(rng, words, rules)
+    start = time.perf_counter_ns()
+    compiled = compile_rules(ruleset)
+    compile_ns = time.perf_counter_ns() - start
+
+    batch = [make_email(rng, words) for _ in range(warmup + emails)]
+    prepared, prepare_ns = prepare(batch)
+    warm, _ = timed(compiled, prepared[:warmup])
+    fresh, fresh_cpu = timed(compiled, prepared[warmup:])
+    repeat, _ = timed(compiled, prepared[warmup:])
+    matched = [len(evaluate(compiled, *item).matched_rules) for item in prepared[warmup:]]
+
+    regex_rules = sum(
+        any(c.operator.endswith("regex") for c in rule.conditions) for rule in ruleset.rules
+    )
+    return {
+        "benchmark": "rules_evaluate",
+        "vocabulary": "shared" if shared else "rare rule words",
+        "rules": len(ruleset.rules),
+        "regex_rules": regex_rules,
+        "conditions": sum(len(rule.conditions) for rule in ruleset.rules),
+        "views": compiled.view_count,
+        "body_chars_mean": round(statistics.fmean(len(p[0].body_html) for p in prepared)),
+        "emails": emails,
+        "warmup_emails": warmup,
+        "matched_rules_per_email": round(statistics.fmean(matched), 1),
+        "compile_ms": round(compile_ns / 1e6, 1),
+        "evaluate_us": summary(fresh),
+        "evaluate_cpu_us": summary(fresh_cpu),
+        "evaluate_repeat_us": summary(repeat),
+        "evaluate_warmup_us": summary(warm),
+        "normalize_links_detect_us": summary(prepare_ns),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rules", type=int, default=1000)
@@ -220,44 +263,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--shared-vocabulary", action="store_true")
     args = parser.parse_args()
-
-    rng = random.Random(args.seed)
-    words = Vocabulary(rng, shared=args.shared_vocabulary)
-    ruleset = make_ruleset(rng, words, args.rules)
-    start = time.perf_counter_ns()
-    compiled = compile_rules(ruleset)
-    compile_ns = time.perf_counter_ns() - start
-
-    emails = [make_email(rng, words) for _ in range(args.warmup + args.emails)]
-    prepared, prepare_ns = prepare(emails)
-    warmup, _ = timed(compiled, prepared[: args.warmup])
-    fresh, fresh_cpu = timed(compiled, prepared[args.warmup :])
-    repeat, _ = timed(compiled, prepared[args.warmup :])
-    matched = [len(evaluate(compiled, *item).matched_rules) for item in prepared[args.warmup :]]
-
-    regex_rules = sum(
-        any(c.operator.endswith("regex") for c in rule.conditions) for rule in ruleset.rules
-    )
-    report = {
-        "benchmark": "rules_evaluate",
-        "vocabulary": "shared" if args.shared_vocabulary else "rare rule words",
-        "rules": len(ruleset.rules),
-        "regex_rules": regex_rules,
-        "conditions": sum(len(rule.conditions) for rule in ruleset.rules),
-        "views": compiled.view_count,
-        "body_chars_mean": round(statistics.fmean(len(p[0].body_html) for p in prepared)),
-        "emails": args.emails,
-        "warmup_emails": args.warmup,
-        "matched_rules_per_email": round(statistics.fmean(matched), 1),
-        "compile_ms": round(compile_ns / 1e6, 1),
-        "evaluate_us": summary(fresh),
-        "evaluate_cpu_us": summary(fresh_cpu),
-        "evaluate_repeat_us": summary(repeat),
-        "evaluate_warmup_us": summary(warmup),
-        "normalize_links_detect_us": summary(prepare_ns),
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-    }
+    report = measure(args.rules, args.emails, args.warmup, args.seed, args.shared_vocabulary)
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
 
