@@ -13,6 +13,7 @@ from config.local_secrets import complete_secrets
 from config.log import init_logging
 from config.redis_conn import connect
 from config.settings import Settings, load_settings
+from config.startup_checks import check_data_dir, check_eviction_policy
 from routes import init_blueprints
 from routes.cli import init_cli
 from routes.errors import init_errors
@@ -30,6 +31,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     seams = {name: overrides.pop(name) for name in _SEAMS if name in overrides}
     settings = load_settings(overrides)
     init_logging(settings)
+    check_data_dir(settings.data_dir)
     settings = complete_secrets(settings)
 
     app = Flask(__name__, static_folder="static", static_url_path="/static")
@@ -65,4 +67,6 @@ def init_proxies(app: Flask, settings: Settings) -> None:
 def init_services(
     app: Flask, settings: Settings, clock: Callable[[], float], resolver: Any = None
 ) -> None:
-    app.extensions["relais"] = build_services(settings, connect(settings), clock, resolver)
+    client = connect(settings)
+    check_eviction_policy(client)
+    app.extensions["relais"] = build_services(settings, client, clock, resolver)

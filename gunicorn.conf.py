@@ -9,16 +9,30 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import signal
 import sys
 
 from config import embedded_redis
+from config.local_secrets import complete_secrets
+from config.redis_conn import connect
 from config.settings import SettingsError, load_settings
+from config.startup_checks import StartupError, check_data_dir, check_eviction_policy
 
 try:
     _settings = load_settings()
-except SettingsError as exc:
+    check_data_dir(_settings.data_dir)
+    complete_secrets(_settings)  # production: refuse without secrets, before any worker boots
+except (SettingsError, StartupError) as exc:
     sys.exit(f"relais: {exc}")
+
+# Metrics of every worker are summed from files in this directory (prometheus-client's
+# multiprocess mode); it must exist, empty, before any worker imports prometheus_client.
+_metrics_dir = _settings.data_dir.resolve() / "prometheus"
+shutil.rmtree(_metrics_dir, ignore_errors=True)
+_metrics_dir.mkdir(parents=True, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
 
 wsgi_app = "app_render:create_app()"
 bind = f"0.0.0.0:{_settings.port}"
@@ -36,9 +50,17 @@ forwarded_allow_ips = "*"
 
 
 def on_starting(server):
-    if not _settings.redis_url:
+    url = _settings.redis_url
+    if not url:
         url = embedded_redis.ensure_running(_settings.data_dir)
         server.log.info("embedded Redis at %s (data in %s)", url, _settings.data_dir.resolve())
+    client = connect(_settings, url)
+    try:
+        check_eviction_policy(client)
+    except StartupError as exc:
+        sys.exit(f"relais: {exc}")
+    finally:
+        client.close()
 
 
 def post_worker_init(worker):
@@ -52,6 +74,12 @@ def post_worker_init(worker):
 
     signal.signal(signal.SIGTERM, on_term)
     pool.start()
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def worker_exit(server, worker):

@@ -1,28 +1,91 @@
-"""Logging, configured once by create_app."""
+"""Logging, configured once by create_app: one JSON object per line, personal data masked.
+
+Every line carries the request id of the request (or of the ingress request
+that created the delivery a worker is attempting), so one email can be
+followed from its push to its webhook. Email addresses, tokens, `whsec_`
+secrets and URL paths (webhook URLs carry secrets) are masked in every message.
+"""
 
 from __future__ import annotations
 
+import contextvars
+import json
 import logging
+import re
 import sys
+from datetime import UTC, datetime
+from typing import Any
 
 from config.settings import Settings
 
 _MARK = "_relais_handler"
 
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "relais_request_id", default=None
+)
+
+_MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"whsec_[A-Za-z0-9+/=]+"), "whsec_***"),
+    (re.compile(r"(?i)(bearer\s+)[^\s,;\"']+"), r"\1***"),
+    (re.compile(r"(?i)\b(token|password|secret|signature)(=|:\s*)[^\s,;&\"']+"), r"\1\2***"),
+    (re.compile(r"(https?://[^/\s\"'<>]+)/[^\s\"'<>]*"), r"\1/…"),
+    (
+        re.compile(r"\b([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})\b"),
+        r"\1***@\2",
+    ),
+)
+
+
+def mask(text: str) -> str:
+    """Emails, tokens, secrets and URL paths hidden; the rest kept for diagnosis."""
+    for pattern, replacement in _MASKS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id, process, thread."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        doc: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": mask(record.getMessage()),
+            "request_id": getattr(record, "request_id", None) or request_id_var.get(),
+            "process": record.process,
+            "thread": record.threadName,
+        }
+        if record.exc_info:
+            doc["exc"] = mask(self.formatException(record.exc_info))
+        return json.dumps(doc, ensure_ascii=False)
+
+
+def _install_record_factory() -> None:
+    """Records carry the request id current when they are created (any handler sees it)."""
+    base = logging.getLogRecordFactory()
+    if getattr(base, _MARK, False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = base(*args, **kwargs)
+        record.request_id = request_id_var.get()
+        return record
+
+    setattr(factory, _MARK, True)
+    logging.setLogRecordFactory(factory)
+
 
 def init_logging(settings: Settings) -> None:
-    """One stream handler on the root logger, at the configured level (idempotent)."""
+    """One JSON stream handler on the root logger, at the configured level (idempotent)."""
+    _install_record_factory()
     root = logging.getLogger()
     root.setLevel(settings.log_level)
     if any(getattr(h, _MARK, False) for h in root.handlers):
         return
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        logging.Formatter(
-            "%(asctime)s %(levelname)s [%(process)d %(threadName)s] %(name)s: %(message)s"
-        )
-    )
+    handler.setFormatter(JsonFormatter())
     setattr(handler, _MARK, True)
     root.addHandler(handler)
-    for noisy in ("urllib3", "werkzeug"):
+    for noisy in ("urllib3", "werkzeug", "botocore", "boto3", "s3transfer"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     process_api_token_previous: SecretStr | None = None
     ingress_hmac_secret: SecretStr | None = None
     ingress_hmac_window_seconds: int = Field(300, ge=10, le=3600)
+    metrics_token: SecretStr | None = None
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     allow_private_targets: bool | None = None

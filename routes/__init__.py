@@ -15,12 +15,14 @@ from routes import (
     api_targets,
     api_time_windows,
     health,
+    metrics,
     openapi,
     pages,
 )
 
 BLUEPRINTS = (
     health,
+    metrics,
     pages,
     api_ingress,
     api_auth,

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from email_processing.inbound import InboundEmail
@@ -49,6 +49,14 @@ def require_ingress_token(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+@bp.after_request
+def count(resp: Response) -> Response:
+    """relais_ingress_requests{status}: the decision when answered 200, else the HTTP code."""
+    status = g.pop("ingress_status", None) if resp.status_code == 200 else str(resp.status_code)
+    get_services().metrics.ingress.labels(status or str(resp.status_code)).inc()
+    return resp
+
+
 def _unauthorized(message: str) -> Any:
     return error_response(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
 
@@ -59,6 +67,7 @@ def _unauthorized(message: str) -> Any:
 def gmail(body: InboundEmail) -> Any:
     """Push one email (the Apps Script's call): 200 accepted, duplicate or ignored."""
     result = get_services().ingest.ingest(body, request_id=g.get("request_id"))
+    g.ingress_status = result.status
     return jsonify(result.to_dict())
 
 

@@ -33,6 +33,7 @@ def worker(threads: int | None) -> None:
         services.flags,
         config,
         services.clock,
+        services.metrics,
     )
     stop = threading.Event()
 

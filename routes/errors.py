@@ -7,7 +7,7 @@ import re
 import secrets
 from typing import Any, cast
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
 from config.redis_conn import REDIS_DOWN_ERRORS
@@ -50,6 +50,9 @@ def handle_service(exc: ServiceError) -> Response:
 
 def handle_redis_down(exc: Exception) -> Response:
     logger.error("request failed: Redis unreachable (%s)", type(exc).__name__)
+    services = current_app.extensions.get("relais")
+    if services is not None:
+        services.metrics.redis_errors.labels("api").inc()
     return error_response(
         503,
         "unavailable",

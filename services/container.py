@@ -20,6 +20,7 @@ from services.delivery_worker import Deliverer, WorkerConfig, WorkerPool
 from services.ingest import IngestService
 from services.ingress_auth import IngressAuth
 from services.magic_links import MagicLinks
+from services.metrics import Metrics
 from services.outbound_http import OutboundHttp, Resolver
 from services.preferences import PreferencesService
 from services.readiness import Readiness
@@ -53,6 +54,7 @@ class Services:
     deliverer: Deliverer
     workers: WorkerPool
     readiness: Readiness
+    metrics: Metrics
     audit: AuditLog
     admin_auth: AdminAuth
     magic_links: MagicLinks
@@ -112,10 +114,19 @@ def build_services(
         pool_maxsize=max(4, settings.worker_threads),
     )
     config = worker_config(settings)
+    metrics = Metrics()
     ingest = IngestService(
-        flags, targets, rules, windows, preferences, queue, clock, settings.match_body_max_chars
+        flags,
+        targets,
+        rules,
+        windows,
+        preferences,
+        queue,
+        clock,
+        settings.match_body_max_chars,
+        metrics,
     )
-    deliverer = Deliverer(queue, targets, preferences, http, clock, config)
+    deliverer = Deliverer(queue, targets, preferences, http, clock, config, metrics)
     tokens = [
         s.get_secret_value()
         for s in (settings.process_api_token, settings.process_api_token_previous)
@@ -148,8 +159,9 @@ def build_services(
         ),
         http=http,
         deliverer=deliverer,
-        workers=WorkerPool(queue, deliverer, preferences, targets, flags, config, clock),
+        workers=WorkerPool(queue, deliverer, preferences, targets, flags, config, clock, metrics),
         readiness=Readiness(client, keys, queue, store),
+        metrics=metrics,
         audit=audit,
         admin_auth=AdminAuth(
             client,

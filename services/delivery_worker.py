@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from config.log import request_id_var
 from config.redis_conn import REDIS_DOWN_ERRORS
 from email_processing.payload import build_payload
 from preferences import ProcessingPreferences
@@ -24,6 +25,7 @@ from services.delivery_queue import (
     DeliveryQueue,
     StoredEmail,
 )
+from services.metrics import Metrics
 from services.outbound_http import HttpResponse, OutboundError, OutboundHttp
 from services.preferences import PreferencesService
 from services.runtime_flags import RuntimeFlagsService
@@ -138,6 +140,7 @@ class Deliverer:
         http: OutboundHttp,
         clock: Callable[[], float],
         config: WorkerConfig,
+        metrics: Metrics,
         rng: random.Random | None = None,
     ) -> None:
         self._queue = queue
@@ -146,10 +149,18 @@ class Deliverer:
         self._http = http
         self._clock = clock
         self._config = config
+        self._metrics = metrics
         self._rng = rng or random.Random()
 
     def attempt(self, claimed: ClaimedDelivery) -> str:
         """Deliver once; return the outcome recorded (delivered, retrying, dead)."""
+        token = request_id_var.set(claimed.fields.get("request_id") or None)
+        try:
+            return self._attempt(claimed)
+        finally:
+            request_id_var.reset(token)
+
+    def _attempt(self, claimed: ClaimedDelivery) -> str:
         prefs = self._prefs.get()
         target = self._targets.find(claimed.target_id)
         email = self._queue.load_email(claimed.email_id)
@@ -240,6 +251,8 @@ class Deliverer:
             "last_status_code": "" if verdict.status_code is None else str(verdict.status_code),
             "last_error": verdict.error or "",
         }
+        self._metrics.deliveries.labels(outcome, claimed.target_id).inc()
+        self._metrics.attempt_seconds.labels(outcome).observe(verdict.duration)
         if not self._queue.complete(claimed, outcome, attempt, next_at=next_at, fields=fields):
             logger.warning("delivery %s: lease lost before the attempt was recorded", claimed.id)
         _log_outcome(claimed, outcome, verdict)
@@ -297,7 +310,9 @@ class WorkerPool:
         flags: RuntimeFlagsService,
         config: WorkerConfig,
         clock: Callable[[], float],
+        metrics: Metrics,
     ) -> None:
+        self._metrics = metrics
         self._queue = queue
         self._deliverer = deliverer
         self._prefs = preferences
@@ -363,6 +378,7 @@ class WorkerPool:
                 self._step(slot)
                 backoff = 0.0
             except REDIS_DOWN_ERRORS:
+                self._metrics.redis_errors.labels("worker").inc()
                 backoff = min(5.0, backoff * 2 or 0.25)
                 logger.warning(
                     "delivery worker %d: Redis unreachable, retrying in %.2fs", slot, backoff

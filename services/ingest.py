@@ -28,6 +28,7 @@ from email_processing.schedule import ScheduleDecision, schedule
 from preferences import ProcessingPreferences
 from services.delivery_queue import HELD, SCHEDULED, DeliveryQueue, NewDelivery, new_delivery_id
 from services.errors import IngressDisabled, Unavailable
+from services.metrics import Metrics
 from services.preferences import PreferencesService
 from services.routing_rules import RoutingRulesService
 from services.runtime_flags import RuntimeFlags, RuntimeFlagsService
@@ -121,6 +122,7 @@ class IngestService:
         queue: DeliveryQueue,
         clock: Callable[[], float],
         match_body_max_chars: int,
+        metrics: Metrics,
     ) -> None:
         self._flags = flags
         self._targets = targets
@@ -130,6 +132,7 @@ class IngestService:
         self._queue = queue
         self._clock = clock
         self._max_chars = match_body_max_chars
+        self._metrics = metrics
         self.steps: list[Step] = [
             identify,
             check_size,
@@ -228,6 +231,7 @@ class IngestService:
                 status=ctx.status,
             )
         except REDIS_DOWN_ERRORS as exc:
+            self._metrics.redis_errors.labels("ingress").inc()
             logger.error("ingress refused: Redis unreachable (%s)", type(exc).__name__)
             raise Unavailable(
                 "storage is unavailable; retry later", retry_after=REDIS_DOWN_RETRY_AFTER

@@ -53,7 +53,7 @@ class Stats:
             if delivered + failed
             else None,
             "queue": self._queue.depth(),
-            "states": self._states(),
+            "states": self.states(),
             "last_ingress_at": float(last_ingress) if last_ingress else None,
             "store": "degraded" if self._store.degraded else "ok",
         }
@@ -66,7 +66,8 @@ class Stats:
             pipe.hgetall(self._keys.stats_hour(bucket))
         return list(zip(buckets, pipe.execute(), strict=True))
 
-    def _states(self) -> dict[str, int]:
+    def states(self) -> dict[str, int]:
+        """Deliveries per state now (queued ones sampled up to STATE_SAMPLE)."""
         ids: list[str] = []
         for queue in (self._keys.queue_scheduled, self._keys.queue_scheduled_high):
             ids += [str(i) for i in self._redis.zrange(queue, 0, STATE_SAMPLE - 1)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import socket
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from flask import Flask
 
 from app_render import create_app
 from config import embedded_redis
+from config.log import JsonFormatter
 from tests.support.clock import FakeClock
 from tests.support.sink import Sink
 
@@ -157,3 +159,31 @@ def old_payload(**changes: Any) -> dict[str, Any]:
     }
     payload.update(changes)
     return payload
+
+
+# -- no secret in any log line of the whole run ---------------------------------------------
+
+_LOG_LINES: list[str] = []
+
+
+class _Collector(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        _LOG_LINES.append(self.format(record))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collect_every_log_line() -> Iterator[None]:
+    """Every log line of the suite, formatted as in production, is kept for the scan below."""
+    handler = _Collector()
+    handler.setFormatter(JsonFormatter())
+    logging.getLogger().addHandler(handler)
+    yield
+    logging.getLogger().removeHandler(handler)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    secrets_ = (TEST_TOKEN, TEST_PASSWORD, TEST_WHSEC, TEST_WHSEC[6:])
+    leaks = [line for line in _LOG_LINES if any(s in line for s in secrets_)]
+    if leaks:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print(f"\nSECRET IN LOGS: {len(leaks)} line(s), e.g. {leaks[0][:200]}")

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -81,3 +82,112 @@ def test_gunicorn_delivers_and_stops_cleanly(redis_url, redis_client, sink, tmp_
         assert (tmp_path / "data" / "redis" / "redis.conf").exists()
         assert not (tmp_path / "data" / "redis" / "redis.pid").exists()
         assert embedded_redis._ping(embedded_redis.socket_path(tmp_path / "data")) is False
+
+
+def start_gunicorn(tmp_path, sink, redis_url, **extra):
+    port = free_port()
+    env = relais_env(
+        relais_env="development",
+        data_dir=tmp_path / "data",
+        redis_url=redis_url,
+        port=port,
+        web_concurrency=2,
+        process_api_token=TEST_TOKEN,
+        webhook_url=sink.url(),
+        webhook_secret=TEST_WHSEC,
+        **extra,
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    wait_ready(port, proc)
+    return port, proc
+
+
+def scrape(port: int, token: str) -> str:
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/metrics", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        return resp.read().decode()
+
+
+def test_metrics_sum_every_worker(redis_url, redis_client, sink, tmp_path):
+    token = "metrics-token-123456"
+    port, proc = start_gunicorn(tmp_path, sink, redis_url, metrics_token=token)
+    try:
+        from concurrent.futures import ThreadPoolExecutor
+
+        # Concurrent connections: both workers accept some of them.
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda n: post(port, old_payload(subject=f"m{n}")), range(40)))
+        sink.wait_for(40, timeout=20)
+        delivered = 'relais_delivery_attempts_total{outcome="delivered",target="default"} 40.0'
+        deadline = time.monotonic() + 10  # the sink sees a request before the worker records it
+        while delivered not in scrape(port, token) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        files = list((tmp_path / "data" / "prometheus").glob("counter_*.db"))
+        assert len(files) >= 2  # both workers counted something
+        for _ in range(4):  # whichever worker answers the scrape, the sums are the same
+            text = scrape(port, token)
+            assert 'relais_ingress_requests_total{status="accepted"} 40.0' in text
+            assert (
+                'relais_delivery_attempts_total{outcome="delivered",target="default"} 40.0' in text
+            )
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+
+
+def test_sigterm_under_load_no_5xx_and_nothing_lost(redis_url, redis_client, sink, tmp_path):
+    import threading
+
+    port, proc = start_gunicorn(tmp_path, sink, redis_url, shutdown_grace_seconds=5)
+    answers: list[tuple[str, int]] = []
+    stop = threading.Event()
+
+    def load() -> None:
+        n = 0
+        while not stop.is_set():
+            subject = f"load {n}"
+            try:
+                post(port, old_payload(subject=subject))
+                answers.append((subject, 200))
+            except urllib.error.HTTPError as exc:
+                answers.append((subject, exc.code))
+            except OSError:
+                if proc.poll() is not None:
+                    return  # the server is gone: connection refused
+            n += 1
+
+    thread = threading.Thread(target=load)
+    thread.start()
+    while len(answers) < 30:
+        time.sleep(0.05)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=30)
+    elapsed = time.monotonic() - started
+    stop.set()
+    thread.join(10)
+    assert proc.returncode == 0, out.decode(errors="replace")[-2000:]
+    assert elapsed < 5 + 5 + 2  # gunicorn's graceful_timeout is the grace period + 5 s
+    assert [a for a in answers if a[1] >= 500] == []
+    accepted = {subject for subject, code in answers if code == 200}
+    # Whatever was accepted but not yet sent is still queued: a new server delivers it.
+    _port2, proc2 = start_gunicorn(tmp_path, sink, redis_url)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if accepted <= {r.json()["subject"] for r in sink.requests}:
+                break
+            time.sleep(0.2)
+        delivered = [r.json()["subject"] for r in sink.requests]
+        assert accepted <= set(delivered)
+    finally:
+        proc2.send_signal(signal.SIGTERM)
+        proc2.communicate(timeout=30)

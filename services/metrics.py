@@ -1,0 +1,113 @@
+"""Prometheus metrics. Counters and histograms go through prometheus-client, in multiprocess
+mode under gunicorn (PROMETHEUS_MULTIPROC_DIR, set by gunicorn.conf.py), so a scrape sums
+every worker. Queue gauges are read from Redis at scrape time: the same in every process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from config.redis_conn import REDIS_DOWN_ERRORS
+
+ATTEMPT_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30)
+
+
+class Metrics:
+    """The counters services increment; one per app (its own registry when single-process)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.ingress = Counter(
+            "relais_ingress_requests", "Ingress requests by outcome", ["status"], registry=r
+        )
+        self.deliveries = Counter(
+            "relais_delivery_attempts",
+            "Delivery attempts by outcome and target",
+            ["outcome", "target"],
+            registry=r,
+        )
+        self.attempt_seconds = Histogram(
+            "relais_delivery_attempt_seconds",
+            "Duration of one delivery attempt",
+            ["outcome"],
+            buckets=ATTEMPT_BUCKETS,
+            registry=r,
+        )
+        self.redis_errors = Counter(
+            "relais_redis_errors", "Redis operations that failed", ["component"], registry=r
+        )
+        self.r2_offloads = Counter(
+            "relais_r2_offloads", "R2 copies of file links by outcome", ["outcome"], registry=r
+        )
+
+    def exposition(self, gauges: Callable[[], dict[str, Any]]) -> bytes:
+        """The text format: counters of every process, plus gauges read now."""
+        scrape = CollectorRegistry()
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            MultiProcessCollector(scrape)
+        else:
+            scrape.register(_Forward(self.registry))
+        scrape.register(_GaugeCollector(gauges))
+        return generate_latest(scrape)
+
+
+class _Forward:
+    """This process's own metrics, when not in multiprocess mode."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._registry = registry
+
+    def collect(self) -> Iterator[Any]:
+        yield from self._registry.collect()
+
+    def describe(self) -> list[Any]:
+        return []
+
+
+class _GaugeCollector:
+    """Queue state from Redis at scrape time; `relais_redis_up 0` when it cannot be read."""
+
+    def __init__(self, gauges: Callable[[], dict[str, Any]]) -> None:
+        self._gauges = gauges
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        up = GaugeMetricFamily("relais_redis_up", "1 when Redis answered this scrape")
+        try:
+            values = self._gauges()
+        except REDIS_DOWN_ERRORS:
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        queue = GaugeMetricFamily(
+            "relais_queue_deliveries", "Deliveries by state", labels=["state"]
+        )
+        for state, count in values["states"].items():
+            queue.add_metric([state], count)
+        yield queue
+        yield _gauge("relais_queue_due", "Deliveries due now", values["queue"]["due"])
+        yield _gauge(
+            "relais_queue_oldest_due_age_seconds",
+            "Age of the oldest due delivery",
+            values["queue"]["oldest_due_age_seconds"],
+        )
+        yield _gauge(
+            "relais_store_degraded", "1 when config is served from the mirror", values["degraded"]
+        )
+
+    def describe(self) -> list[Any]:
+        return []
+
+
+def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, doc)
+    family.add_metric([], value)
+    return family
