@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import signal
+import sys
 import threading
+from datetime import UTC, datetime
+from pathlib import Path
 from types import FrameType
 
 import click
 from flask import Blueprint, Flask
+from pydantic import ValidationError
 
-from services import get_services
+from config.redis_conn import REDIS_DOWN_ERRORS
+from config.startup_checks import StartupError, check_eviction_policy
+from services import Services, get_services
+from services.config_io import LEGACY_NAMES
 from services.container import worker_config
 from services.delivery_worker import WorkerPool
+from services.errors import ServiceError
+from services.records import DeliveryFilter
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +63,114 @@ def worker(threads: int | None) -> None:
 
 
 @bp.cli.command("replay")
-@click.argument("delivery_ids", nargs=-1, required=True)
-def replay(delivery_ids: tuple[str, ...]) -> None:
-    """Re-queue dead or delivered deliveries (same webhook-id)."""
-    queue = get_services().queue
-    for delivery_id in delivery_ids:
-        click.echo(f"{delivery_id}: {queue.replay(delivery_id)}")
+@click.argument("delivery_ids", nargs=-1)
+@click.option("--status", type=click.Choice(["dead", "delivered"]), help="Replay by filter.")
+@click.option("--target", help="Only deliveries to this target.")
+@click.option("--since", help="Created after: ISO date/time, or a duration like 2h, 3d.")
+@click.option("--dry-run", is_flag=True, help="Only count what would be replayed.")
+def replay(
+    delivery_ids: tuple[str, ...],
+    status: str | None,
+    target: str | None,
+    since: str | None,
+    dry_run: bool,
+) -> None:
+    """Re-queue dead or delivered deliveries (same webhook-id): by id, or by filter."""
+    services = get_services()
+    if delivery_ids:
+        for delivery_id in delivery_ids:
+            click.echo(f"{delivery_id}: {services.queue.replay(delivery_id)}")
+        return
+    if not status:
+        raise click.UsageError("give delivery ids, or --status dead|delivered")
+    when = parse_since(since, services.clock()) if since else None
+    flt = DeliveryFilter(status=status, target=target, since=when)
+    result = services.records.replay_matching(flt, "cli", dry_run)
+    click.echo(json.dumps(result))
+
+
+def parse_since(value: str, now: float) -> float:
+    """`2h`, `30m`, `3d` before now, or an ISO 8601 date/time (UTC when no zone)."""
+    match = re.fullmatch(r"(\d+)([smhd])", value.strip())
+    if match:
+        unit = {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+        return now - int(match.group(1)) * unit
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter("use 2h/30m/3d or an ISO date like 2026-11-20T08:00") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+@bp.cli.command("check-config")
+def check_config() -> None:
+    """Validate settings, Redis and every stored config document; exit 1 on a problem."""
+    services = get_services()
+    problems = config_problems(services)
+    for line in problems:
+        click.echo(f"PROBLEM {line}")
+    if problems:
+        sys.exit(1)
+    click.echo("configuration OK")
+
+
+def config_problems(services: Services) -> list[str]:
+    problems: list[str] = []
+    try:
+        check_eviction_policy(services.redis)
+        services.redis.ping()
+    except StartupError as exc:
+        problems.append(str(exc))
+    except REDIS_DOWN_ERRORS as exc:
+        return [f"Redis unreachable ({type(exc).__name__})"]
+    for document in (
+        services.flags,
+        services.targets,
+        services.preferences,
+        services.rules,
+        services.windows,
+    ):
+        stored = services.store.read(document.name)
+        if stored is None:
+            continue
+        try:
+            document.model.model_validate(stored.data)
+        except ValidationError as exc:
+            where = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors(include_input=False))
+            problems.append(f"stored document {document.name} is invalid at: {where}")
+    problems += target_problems(services)
+    return problems
+
+
+def target_problems(services: Services) -> list[str]:
+    problems = []
+    known = set()
+    for target in services.targets.get().targets:
+        known.add(target.id)
+        try:
+            services.targets_admin.normalize_url(target.url)
+        except ServiceError as exc:
+            problems.append(f"target {target.id}: {exc.message}")
+    for rule in services.rules.get().rules:
+        missing = [t for t in rule.actions.targets if t not in known]
+        if missing:
+            problems.append(f"rule {rule.id}: unknown target(s) {', '.join(missing)}")
+    return problems
+
+
+@bp.cli.command("import-legacy")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def import_legacy(directory: Path) -> None:
+    """Import the old router's JSON documents from a folder (webhook_config.json, ...)."""
+    doc = {}
+    for name in LEGACY_NAMES:
+        path = directory / f"{name}.json"
+        if path.exists():
+            doc[name] = json.loads(path.read_text(encoding="utf-8"))
+    if not doc:
+        raise click.UsageError(f"no {', '.join(n + '.json' for n in LEGACY_NAMES)} in {directory}")
+    report = get_services().config_io.import_legacy(doc, "cli")
+    click.echo(json.dumps(report, indent=1, ensure_ascii=False))
 
 
 def init_cli(app: Flask) -> None:

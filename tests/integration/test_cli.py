@@ -1,0 +1,68 @@
+"""Operator commands through Flask's CLI runner, on the real services."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from routes.cli import parse_since
+from tests.conftest import TEST_WHSEC, auth, old_payload
+
+
+@pytest.fixture
+def app(make_app, sink, clock):
+    return make_app(
+        webhook_url=sink.url(), webhook_secret=TEST_WHSEC, clock=clock, retry_schedule=[0]
+    )
+
+
+def invoke(app, *args):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def test_check_config_ok_and_problems(app, redis_client):
+    assert invoke(app, "check-config").output.strip() == "configuration OK"
+    redis_client.hset(
+        "relais:config:routing_rules",
+        mapping={"version": 1, "updated_at": 0, "data": '{"rules": 5}'},
+    )
+    result = invoke(app, "check-config")
+    assert result.exit_code == 1
+    assert "stored document routing_rules is invalid at: rules" in result.output
+
+
+def test_replay_by_filter_and_by_id(app, sink):
+    sink.script("/hook", 500, 200)
+    client = app.test_client()
+    for n in range(3):
+        client.post("/api/ingress/gmail", json=old_payload(subject=f"s{n}"), headers=auth())
+    services = app.extensions["relais"]
+    while services.workers.run_once():
+        pass
+    counted = invoke(app, "replay", "--status", "dead", "--since", "1h", "--dry-run")
+    assert json.loads(counted.output) == {"matched": 1, "queued": 0}
+    done = invoke(app, "replay", "--status", "dead")
+    assert json.loads(done.output)["queued"] == 1
+    assert services.workers.run_once() == "delivered"
+    assert invoke(app, "replay").exit_code != 0  # neither ids nor a filter
+
+
+def test_parse_since():
+    assert parse_since("2h", 10_000.0) == 10_000.0 - 7200
+    assert parse_since("2026-11-20T08:00:00Z", 0) == 1795161600.0
+    with pytest.raises(Exception, match="ISO"):
+        parse_since("yesterday", 0)
+
+
+def test_import_legacy_from_a_folder(app, tmp_path):
+    (tmp_path / "processing_prefs.json").write_text(json.dumps({"exclude_keywords": ["pub"]}))
+    (tmp_path / "runtime_flags.json").write_text(json.dumps({"gmail_ingress_enabled": False}))
+    result = invoke(app, "import-legacy", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert set(report["written"]) >= {"processing_prefs", "runtime_flags"}
+    services = app.extensions["relais"]
+    assert services.preferences.get().exclude_keywords == ["pub"]
+    assert services.flags.get().gmail_ingress_enabled is False
+    assert invoke(app, "import-legacy", str(tmp_path / "empty-nope")).exit_code != 0
