@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test test-fast lint bench sink worker install install-dev clean
+.PHONY: run test lint bench sink worker install install-dev lock clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -11,12 +11,18 @@ $(VENV)/.runtime: requirements.txt
 	$(BIN)/python -m pip install -q -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt tools/package-lock.json
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	npm ci --prefix tools --no-audit --no-fund --loglevel=error
 	touch $@
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
+
+## Regenerate the hash-pinned lock the Docker image installs from.
+lock: install-dev
+	$(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock requirements.txt
 
 ## Run Relais on $$PORT (default 8000) with an embedded Redis under $$DATA_DIR (default ./data),
 ## or the Redis at $$REDIS_URL. Local mode: secrets generated once, private targets allowed.
