@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -15,6 +16,7 @@ REQUIRED = ("journee", "tarifs habituels")
 UNSUBSCRIBE = "desabonn"
 FORBIDDEN = ("annulation", "facturation", "facture", "moment", "reference client", "total ht")
 URGENT = ("urgent", "urgence")
+_USUAL_RATES = re.compile(r"tarifs\s+habituels", re.IGNORECASE)
 
 
 def _has_file_request(links: Sequence[Link]) -> bool:
@@ -31,6 +33,10 @@ def _forbidden(email: NormalizedEmail) -> bool:
 
 def is_desabo(email: NormalizedEmail, links: Sequence[Link]) -> bool:
     """Required words present, an unsubscribe sign, no forbidden word."""
+    # "tarifs habituels" has no accent: case and spacing are all folding can change, so the
+    # unfolded text tells at once whether the (costlier) folded body is worth computing.
+    if not _USUAL_RATES.search(email.body_text):
+        return False
     body, subject = email.body_folded, email.subject_folded
     if not all(word in body for word in REQUIRED):
         return False
