@@ -35,7 +35,8 @@ const MESSAGE_FAILURE_CODES = [200, 500];
 /** After this many message failures in a row, Relais is probably broken: stop the run. */
 const MAX_FAILURES_IN_A_ROW = 3;
 
-const LOCK_WAIT_MS = 1000;
+/** processInbox skips a minute when the previous run still works; reconcile (hourly) waits longer. */
+const LOCK_WAIT_MS = { processInbox: 1000, reconcile: 30000 };
 const DEFAULT_RETRY_AFTER_SECONDS = 60;
 const MAX_RETRY_AFTER_SECONDS = 3600;
 const RECONCILE_CHUNK = 500; // the endpoint's limit per call
@@ -109,7 +110,7 @@ function uninstallTrigger() {
 /** Run `work(run)` under the script lock, with the settings and the state; save the state after. */
 function withRun_(name, work) {
   const lock = LockService.getScriptLock();
-  if (!lock.tryLock(LOCK_WAIT_MS)) {
+  if (!lock.tryLock(LOCK_WAIT_MS[name])) {
     log_('%s: another run holds the lock; this one does nothing.', name);
     return { skipped: 'locked' };
   }
@@ -126,9 +127,10 @@ function withRun_(name, work) {
     } else {
       work(run);
     }
-    state.lastRun = JSON.stringify(summary_(run));
+    const summary = summary_(run);
+    state.lastRun = JSON.stringify(summary);
     log_('%s: %s', name, state.lastRun);
-    return summary_(run);
+    return summary;
   } finally {
     if (state) {
       saveState_(store, state);

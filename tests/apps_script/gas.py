@@ -333,8 +333,14 @@ class Project:
         )
 
     @staticmethod
-    def wait(proc: subprocess.Popen[str]) -> Run:
-        stdout, stderr = proc.communicate(timeout=90)
+    def wait(proc: subprocess.Popen[str], timeout: float = 90) -> Run:
+        """The run's report; a run still going after `timeout` seconds is killed and fails."""
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise AssertionError(f"the harness run did not end within {timeout} s") from None
         return _finished(proc, stdout, stderr)
 
     # -- reading the mailbox back --

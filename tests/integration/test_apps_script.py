@@ -340,12 +340,15 @@ def test_a_run_started_while_another_holds_the_lock_does_nothing(relais, project
     project.mailbox = one_thread_each(*messages)
     connect(project, relais.url)
 
-    with relais.gate():
-        first = project.start()
-        assert relais.first_held.wait(30), "the first run never reached Relais"
-        # The first run holds the lock and is blocked inside its first request.
-        second = project.run()
-    first_run = Project.wait(first)
+    first = None
+    try:
+        with relais.gate():
+            first = project.start()
+            assert relais.first_held.wait(30), "the first run never reached Relais"
+            # The first run holds the lock and is blocked inside its first request.
+            second = Project.wait(project.start(), timeout=20)
+    finally:
+        first_run = Project.wait(first) if first else None
 
     assert second.returned == {"skipped": "locked"}
     assert second.fetches == []
