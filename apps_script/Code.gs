@@ -10,7 +10,7 @@
  * Settings are script properties (Project Settings > Script properties), see README.md:
  *   RELAIS_URL, PROCESS_API_TOKEN (required); LABEL_NAME, ERROR_LABEL_NAME, SEARCH_QUERY,
  *   HMAC_SECRET, BATCH_SIZE, TIME_BUDGET_SECONDS, HISTORY_HOURS, RECONCILE_HOURS,
- *   RECONCILE_QUERY (optional).
+ *   RECONCILE_QUERY, TRIGGER_EVERY_MINUTES (optional).
  *
  * Delivery rule: a thread loses its label only once every message of it that had to be sent
  * was answered 200 accepted/duplicate/ignored. A permanent refusal (400, 413, 415, 422) moves
@@ -73,7 +73,7 @@ function reconcile() {
 function installTrigger() {
   const settings = readSettings_(PropertiesService.getScriptProperties().getProperties());
   uninstallTrigger();
-  ScriptApp.newTrigger('processInbox').timeBased().everyMinutes(1).create();
+  ScriptApp.newTrigger('processInbox').timeBased().everyMinutes(settings.triggerEveryMinutes).create();
   if (settings.reconcileHours > 0) {
     ScriptApp.newTrigger('reconcile').timeBased().everyHours(1).create();
   }
@@ -177,10 +177,7 @@ function summary_(run) {
 
 function pushSelectedThreads_(run) {
   const settings = run.settings;
-  const context = {
-    label: labelNamed_(settings.labelName, false),
-    ownAddresses: ownAddresses_(),
-  };
+  const context = { label: labelNamed_(settings.labelName, false), ownAddresses: null };
   const threads = settings.searchQuery
     ? searchThreadsWithWork_(run, context)
     : labelledThreads_(context.label, settings);
@@ -269,7 +266,11 @@ function isToSend_(run, context, message) {
 
 /** A received message: not a draft, not in the trash, not written by this account. */
 function isOthersMail_(context, message) {
-  return !message.isDraft() && !message.isInTrash() && !context.ownAddresses[addressOf_(message.getFrom())];
+  if (message.isDraft() || message.isInTrash()) {
+    return false;
+  }
+  context.ownAddresses = context.ownAddresses || ownAddresses_(); // only once there is mail to look at
+  return !context.ownAddresses[addressOf_(message.getFrom())];
 }
 
 /** Post one message; returns 'confirmed', 'rejected' (permanent), 'failed' (this message) or 'unavailable'. */
@@ -365,7 +366,7 @@ function reconcileRecent_(run) {
     return;
   }
   const since = run.startedAt - settings.reconcileHours * HOUR_MS;
-  const context = { label: null, ownAddresses: ownAddresses_() };
+  const context = { label: null, ownAddresses: null };
   const ids = sentSince_(run.state, since);
   recentlyReceivedIds_(settings, context, since).forEach(function (id) {
     if (ids.indexOf(id) === -1) {
@@ -538,11 +539,21 @@ function readSettings_(properties) {
     searchQuery: String(properties.SEARCH_QUERY || '').trim(),
     reconcileQuery: String(properties.RECONCILE_QUERY || '').trim(),
     batchSize: intSetting_(properties, 'BATCH_SIZE', 20, 1, 100),
+    triggerEveryMinutes: minutesSetting_(properties),
     timeBudgetMs: intSetting_(properties, 'TIME_BUDGET_SECONDS', 240, 10, 330) * 1000,
     historyHours: historyHours,
     historyMs: historyHours * HOUR_MS,
     reconcileHours: intSetting_(properties, 'RECONCILE_HOURS', Math.min(24, historyHours), 0, historyHours),
   };
+}
+
+/** ClockTriggerBuilder.everyMinutes() takes 1, 5, 10, 15 or 30. */
+function minutesSetting_(properties) {
+  const value = intSetting_(properties, 'TRIGGER_EVERY_MINUTES', 1, 1, 30);
+  if ([1, 5, 10, 15, 30].indexOf(value) === -1) {
+    throw new Error('Script property TRIGGER_EVERY_MINUTES must be 1, 5, 10, 15 or 30.');
+  }
+  return value;
 }
 
 function intSetting_(properties, name, fallback, min, max) {

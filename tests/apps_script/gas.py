@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
@@ -31,13 +33,24 @@ ROOT = HERE.parent.parent
 HARNESS = HERE / "harness.js"
 CODE_GS = ROOT / "apps_script" / "Code.gs"
 OLD_SCRIPT = HERE / "old_script.gs"
-NODE = shutil.which("node") or "/usr/bin/node"
+NODE = shutil.which("node")
 
 LABEL = "A_TRANSFERER_WEBHOOK"
 ERROR_LABEL = "A_TRANSFERER_WEBHOOK_ERREUR"
 ME = "me@example.com"
 INGRESS = "/api/ingress/gmail"
 RECONCILE = "/api/ingress/reconcile"
+
+
+def node_or_skip() -> None:
+    """Skip the calling test module without node, or fail it when REQUIRE_NODE=1 (as in CI)."""
+    if NODE is not None:
+        return
+    if os.environ.get("REQUIRE_NODE") == "1":
+        pytest.fail("REQUIRE_NODE=1 but node is not on PATH", pytrace=False)
+    pytest.skip(
+        "node is not on PATH (the Apps Script harness runs in node)", allow_module_level=True
+    )
 
 
 # --- the server ------------------------------------------------------------------------------
@@ -306,7 +319,7 @@ class Project:
 
     def command(self, function: str, *args: str) -> list[str]:
         return [
-            NODE,
+            str(NODE),
             str(HARNESS),
             str(self.mailbox_path),
             function,

@@ -27,6 +27,7 @@ from tests.apps_script.gas import (
     fixture_emails,
     fixture_mailbox,
     gmail_id,
+    node_or_skip,
     plain_text,
     relais_delivers,
 )
@@ -35,6 +36,7 @@ from tests.support.redis_server import free_port
 from tests.support.sink import Reply
 
 pytestmark = pytest.mark.slow
+node_or_skip()
 
 FIXTURES = {f["name"]: f for f in fixture_emails()}
 DELIVERED = sorted(name for name, f in FIXTURES.items() if relais_delivers(f))
@@ -415,14 +417,27 @@ def test_search_mode_sends_what_the_query_matches_once(relais, project):
     assert project.run().fetches == []
 
 
-def test_missing_settings_stop_the_run_with_the_property_name(project):
+VALID = {"RELAIS_URL": "http://127.0.0.1:9", "PROCESS_API_TOKEN": TEST_TOKEN}
+
+
+@pytest.mark.parametrize(
+    ("props", "named"),
+    [
+        ({"PROCESS_API_TOKEN": TEST_TOKEN}, "RELAIS_URL"),
+        ({"RELAIS_URL": "http://127.0.0.1:9"}, "PROCESS_API_TOKEN"),
+        ({**VALID, "BATCH_SIZE": "0"}, "BATCH_SIZE"),
+        ({**VALID, "TRIGGER_EVERY_MINUTES": "7"}, "TRIGGER_EVERY_MINUTES"),
+    ],
+    ids=["no-url", "no-token", "batch-0", "every-7-minutes"],
+)
+def test_a_bad_setting_stops_the_run_with_its_name(project, props, named):
     project.mailbox = one_thread_each(message(1, "recadrage_time_only"))
-    project.props = {"PROCESS_API_TOKEN": TEST_TOKEN}
+    project.props = props
 
     run = project.run()
 
     assert run.returncode == 1
-    assert "RELAIS_URL" in run.error["message"]
+    assert named in run.error["message"]
     assert run.fetches == []
     assert project.threads_labelled(LABEL) == {f"t{gmail_id(1)}"}
 
@@ -521,3 +536,10 @@ def test_install_trigger_is_idempotent_and_uninstall_removes_only_ours(relais, p
 
     project.run("uninstallTrigger")
     assert [t["handler"] for t in project.mailbox["triggers"]] == ["somethingElse"]
+
+    project.set_props(TRIGGER_EVERY_MINUTES=5, RECONCILE_HOURS=0)
+    project.run("installTrigger")
+    assert [(t["handler"], t.get("everyMinutes")) for t in project.mailbox["triggers"]] == [
+        ("somethingElse", None),
+        ("processInbox", 5),
+    ]

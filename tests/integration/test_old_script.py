@@ -23,12 +23,14 @@ from tests.apps_script.gas import (
     fixture_emails,
     fixture_mailbox,
     gmail_id,
+    node_or_skip,
     relais_delivers,
 )
 from tests.conftest import TEST_TOKEN, TEST_WHSEC
 from tests.support.redis_server import RedisServer, free_port
 
 pytestmark = pytest.mark.slow
+node_or_skip()
 
 OLD_FIELDS = {"subject", "sender", "date", "body", "snippet"}
 
