@@ -3,7 +3,7 @@
  *
  * Entry points (run them from the editor or a trigger):
  *   processInbox()      what the 1-minute trigger runs: push the selected threads
- *   reconcile()         ask Relais which recently pushed messages it never accepted; push them again
+ *   reconcile()         ask Relais which recent messages it never accepted; push those again
  *   installTrigger()    create the labels and the triggers, then check the connection to Relais
  *   uninstallTrigger()  remove this script's triggers
  *
@@ -35,7 +35,7 @@ const MESSAGE_FAILURE_CODES = [200, 500];
 /** After this many message failures in a row, Relais is probably broken: stop the run. */
 const MAX_FAILURES_IN_A_ROW = 3;
 
-/** processInbox skips a minute when the previous run still works; reconcile (hourly) waits longer. */
+/** processInbox skips a turn while the previous run still works; reconcile (hourly) waits. */
 const LOCK_WAIT_MS = { processInbox: 1000, reconcile: 30000 };
 const DEFAULT_RETRY_AFTER_SECONDS = 60;
 const MAX_RETRY_AFTER_SECONDS = 3600;
@@ -43,8 +43,17 @@ const RECONCILE_CHUNK = 500; // the endpoint's limit per call
 const SEARCH_PAGE = 100;
 const SEARCH_SCAN_LIMIT = 500; // threads looked at per run in search mode
 
-/** Relais's ingress limits on the extended fields: clipped here so a long header never bounces a whole email. */
-const FIELD_LIMITS = { message_id: 998, reply_to: 2000, to: 100000, cc: 100000, label: 255, name: 1000, type: 255, list: 500 };
+/** Relais's limits on the extended fields, clipped so a long header never bounces an email. */
+const FIELD_LIMITS = {
+  message_id: 998,
+  reply_to: 2000,
+  to: 100000,
+  cc: 100000,
+  label: 255,
+  name: 1000,
+  type: 255,
+  list: 500,
+};
 
 const HANDLERS = ['processInbox', 'reconcile'];
 
@@ -73,7 +82,10 @@ function reconcile() {
 function installTrigger() {
   const settings = readSettings_(PropertiesService.getScriptProperties().getProperties());
   uninstallTrigger();
-  ScriptApp.newTrigger('processInbox').timeBased().everyMinutes(settings.triggerEveryMinutes).create();
+  ScriptApp.newTrigger('processInbox')
+    .timeBased()
+    .everyMinutes(settings.triggerEveryMinutes)
+    .create();
   if (settings.reconcileHours > 0) {
     ScriptApp.newTrigger('reconcile').timeBased().everyHours(1).create();
   }
@@ -85,8 +97,8 @@ function installTrigger() {
   if (reply.code === 200) {
     log_('Installed. Relais at %s accepts this script\'s token.', settings.baseUrl);
   } else {
-    log_('Installed, but Relais answered %s (%s): check RELAIS_URL, PROCESS_API_TOKEN and HMAC_SECRET.',
-      reply.code || 'no answer', describeReply_(reply));
+    log_('Installed, but Relais answered %s (%s): check RELAIS_URL, PROCESS_API_TOKEN and '
+      + 'HMAC_SECRET.', reply.code || 'no answer', describeReply_(reply));
   }
   return { triggers: ScriptApp.getProjectTriggers().length, connection: reply.code };
 }
@@ -94,8 +106,8 @@ function installTrigger() {
 /** Remove the triggers this script created; other triggers of the project are left alone. */
 function uninstallTrigger() {
   let removed = 0;
-  ScriptApp.getProjectTriggers().forEach(function (trigger) {
-    if (HANDLERS.indexOf(trigger.getHandlerFunction()) !== -1) {
+  ScriptApp.getProjectTriggers().forEach((trigger) => {
+    if (HANDLERS.includes(trigger.getHandlerFunction())) {
       ScriptApp.deleteTrigger(trigger);
       removed += 1;
     }
@@ -122,7 +134,7 @@ function withRun_(name, work) {
     state = loadState_(properties, settings);
     const run = newRun_(name, settings, state);
     if (state.notBefore > run.startedAt) {
-      log_('%s: Relais asked to wait until %s; nothing sent.', name, new Date(state.notBefore).toISOString());
+      log_('%s: Relais asked to wait until %s; nothing sent.', name, isoTime_(state.notBefore));
       run.stoppedBy = 'retry_after';
     } else {
       work(run);
@@ -156,7 +168,8 @@ function newRun_(name, settings, state) {
 function mustStop_(run) {
   if (!run.stoppedBy && Date.now() - run.startedAt >= run.settings.timeBudgetMs) {
     run.stoppedBy = 'time_budget';
-    log_('%s: time budget of %s s spent; the rest waits for the next run.', run.name, run.settings.timeBudgetMs / 1000);
+    log_('%s: time budget of %s s spent; the rest waits for the next run.', run.name,
+      run.settings.timeBudgetMs / 1000);
   }
   return Boolean(run.stoppedBy);
 }
@@ -164,7 +177,7 @@ function mustStop_(run) {
 function summary_(run) {
   return {
     function: run.name,
-    startedAt: new Date(run.startedAt).toISOString(),
+    startedAt: isoTime_(run.startedAt),
     seconds: Math.round((Date.now() - run.startedAt) / 100) / 10,
     stoppedBy: run.stoppedBy,
     counts: run.counts,
@@ -188,40 +201,48 @@ function pushSelectedThreads_(run) {
 
 function labelledThreads_(label, settings) {
   if (!label) {
-    log_('Label "%s" does not exist yet: nothing to send (installTrigger() creates it).', settings.labelName);
+    log_('Label "%s" does not exist yet: nothing to send (installTrigger() creates it).',
+      settings.labelName);
     return [];
   }
   return label.getThreads(0, settings.batchSize);
 }
 
-/** Search mode: the first BATCH_SIZE threads matching SEARCH_QUERY that still have something to send. */
+/** Search mode: the first BATCH_SIZE threads matching SEARCH_QUERY with something to send. */
 function searchThreadsWithWork_(run, context) {
   const settings = run.settings;
   const query = '(' + settings.searchQuery + ') -label:' + quoteLabel_(settings.errorLabelName);
   const selected = [];
-  for (let start = 0; start < SEARCH_SCAN_LIMIT && selected.length < settings.batchSize; start += SEARCH_PAGE) {
-    const page = GmailApp.search(query, start, SEARCH_PAGE);
-    page.forEach(function (thread) {
-      const hasWork = thread.getMessages().some(function (message) {
-        return isToSend_(run, context, message);
-      });
-      if (hasWork && selected.length < settings.batchSize) {
-        selected.push(thread);
-      }
-    });
-    if (page.length < SEARCH_PAGE) {
-      break;
+  searchPages_(query, (thread) => {
+    if (thread.getMessages().some((message) => isToSend_(run, context, message))) {
+      selected.push(thread);
     }
-  }
+    return selected.length < settings.batchSize;
+  });
   return selected;
 }
 
-/** Post the thread's messages still to send; then remove its label, move it to the error label, or keep it. */
+/** Call `visit(thread)` on the search results, page by page, until it returns false. */
+function searchPages_(query, visit) {
+  for (let start = 0; start < SEARCH_SCAN_LIMIT; start += SEARCH_PAGE) {
+    const page = GmailApp.search(query, start, SEARCH_PAGE);
+    for (let i = 0; i < page.length; i += 1) {
+      if (!visit(page[i])) {
+        return;
+      }
+    }
+    if (page.length < SEARCH_PAGE) {
+      return;
+    }
+  }
+}
+
+/** Post what the thread still has to send; then unlabel it, move it to the error label, or not. */
 function pushThread_(run, context, thread) {
-  const labels = thread.getLabels().map(function (label) { return label.getName(); });
+  const labels = labelNames_(thread);
   let pending = 0;
   let rejected = 0;
-  thread.getMessages().forEach(function (message) {
+  thread.getMessages().forEach((message) => {
     if (!isToSend_(run, context, message)) {
       return;
     }
@@ -243,11 +264,12 @@ function pushThread_(run, context, thread) {
   if (rejected > 0) {
     thread.addLabel(labelNamed_(run.settings.errorLabelName, true));
     run.threads.error += 1;
-    log_('Thread %s moved to "%s": Relais refused %s message(s) for good.', thread.getId(), run.settings.errorLabelName, rejected);
+    log_('Thread %s moved to "%s": Relais refused %s message(s) for good.', thread.getId(),
+      run.settings.errorLabelName, rejected);
   } else {
     run.threads.done += 1;
   }
-  if (context.label && labels.indexOf(context.label.getName()) !== -1) {
+  if (context.label && labels.includes(context.label.getName())) {
     thread.removeLabel(context.label);
   }
 }
@@ -261,7 +283,8 @@ function isToSend_(run, context, message) {
   if (!isOthersMail_(context, message) || run.state.sent[message.getId()]) {
     return false;
   }
-  return message.isUnread() || message.getDate().getTime() >= run.startedAt - run.settings.historyMs;
+  const recent = message.getDate().getTime() >= run.startedAt - run.settings.historyMs;
+  return recent || message.isUnread();
 }
 
 /** A received message: not a draft, not in the trash, not written by this account. */
@@ -269,11 +292,11 @@ function isOthersMail_(context, message) {
   if (message.isDraft() || message.isInTrash()) {
     return false;
   }
-  context.ownAddresses = context.ownAddresses || ownAddresses_(); // only once there is mail to look at
+  context.ownAddresses = context.ownAddresses || ownAddresses_(); // looked up once, when needed
   return !context.ownAddresses[addressOf_(message.getFrom())];
 }
 
-/** Post one message; returns 'confirmed', 'rejected' (permanent), 'failed' (this message) or 'unavailable'. */
+/** Post one message: 'confirmed', 'rejected' (for good), 'failed' (this one) or 'unavailable'. */
 function pushMessage_(run, message, threadId, labels) {
   const id = message.getId();
   const reply = postJson_(run.settings, INGRESS_PATH, emailPayload_(message, threadId, labels));
@@ -285,7 +308,8 @@ function pushMessage_(run, message, threadId, labels) {
     rememberSent_(run.state, id);
     return outcome;
   }
-  log_('Message %s: Relais answered %s (%s).', id, reply.code || 'no answer', describeReply_(reply));
+  log_('Message %s: Relais answered %s (%s).', id, reply.code || 'no answer',
+    describeReply_(reply));
   if (outcome === 'rejected') {
     run.counts.rejected += 1;
     return outcome;
@@ -303,16 +327,17 @@ function pushMessage_(run, message, threadId, labels) {
 }
 
 function outcomeOf_(reply) {
-  if (reply.code === 200 && reply.json && reply.json.success === true && SAFE_STATUSES.indexOf(reply.json.status) !== -1) {
+  const json = reply.json || {};
+  if (reply.code === 200 && json.success === true && SAFE_STATUSES.includes(json.status)) {
     return 'confirmed';
   }
-  if (PERMANENT_CODES.indexOf(reply.code) !== -1) {
+  if (PERMANENT_CODES.includes(reply.code)) {
     return 'rejected';
   }
-  return MESSAGE_FAILURE_CODES.indexOf(reply.code) !== -1 ? 'failed' : 'unavailable';
+  return MESSAGE_FAILURE_CODES.includes(reply.code) ? 'failed' : 'unavailable';
 }
 
-/** Relais cannot take mail now (down, switched off, token refused, rate limited): stop, maybe wait. */
+/** Relais cannot take mail now (down, off, token refused, rate limited): stop, maybe wait. */
 function stopForRelais_(run, reply) {
   run.stoppedBy = reply.code ? 'http_' + reply.code : 'network';
   let waitSeconds = reply.retryAfter;
@@ -322,7 +347,8 @@ function stopForRelais_(run, reply) {
   if (waitSeconds !== null) {
     waitSeconds = Math.min(Math.max(waitSeconds, 0), MAX_RETRY_AFTER_SECONDS);
     run.state.notBefore = Date.now() + waitSeconds * 1000;
-    log_('Relais asked to wait %s s; the next runs send nothing before %s.', waitSeconds, new Date(run.state.notBefore).toISOString());
+    log_('Relais asked to wait %s s; the next runs send nothing before %s.', waitSeconds,
+      isoTime_(run.state.notBefore));
   }
 }
 
@@ -330,7 +356,7 @@ function stopForRelais_(run, reply) {
 function emailPayload_(message, threadId, labels) {
   const plain = message.getPlainBody() || '';
   const date = message.getDate().toISOString();
-  const attachments = message.getAttachments({ includeInlineImages: false, includeAttachments: true });
+  const attachments = message.getAttachments({ includeInlineImages: false });
   return {
     subject: message.getSubject() || '',
     sender: message.getFrom() || '',
@@ -344,14 +370,12 @@ function emailPayload_(message, threadId, labels) {
     cc: clip_(message.getCc(), FIELD_LIMITS.cc),
     reply_to: clip_(message.getReplyTo(), FIELD_LIMITS.reply_to),
     plain_body: plain,
-    labels: labels.slice(0, FIELD_LIMITS.list).map(function (name) { return clip_(name, FIELD_LIMITS.label); }),
-    attachments: attachments.slice(0, FIELD_LIMITS.list).map(function (attachment) {
-      return {
-        name: clip_(attachment.getName(), FIELD_LIMITS.name),
-        size: attachment.getSize(),
-        content_type: clip_(attachment.getContentType(), FIELD_LIMITS.type),
-      };
-    }),
+    labels: labels.slice(0, FIELD_LIMITS.list).map((name) => clip_(name, FIELD_LIMITS.label)),
+    attachments: attachments.slice(0, FIELD_LIMITS.list).map((attachment) => ({
+      name: clip_(attachment.getName(), FIELD_LIMITS.name),
+      size: attachment.getSize(),
+      content_type: clip_(attachment.getContentType(), FIELD_LIMITS.type),
+    })),
     received_at: date,
   };
 }
@@ -368,19 +392,21 @@ function reconcileRecent_(run) {
   const since = run.startedAt - settings.reconcileHours * HOUR_MS;
   const context = { label: null, ownAddresses: null };
   const ids = sentSince_(run.state, since);
-  recentlyReceivedIds_(settings, context, since).forEach(function (id) {
-    if (ids.indexOf(id) === -1) {
+  recentlyReceivedIds_(settings, context, since).forEach((id) => {
+    if (!ids.includes(id)) {
       ids.push(id);
     }
   });
   for (let start = 0; start < ids.length && !mustStop_(run); start += RECONCILE_CHUNK) {
-    const reply = postJson_(settings, RECONCILE_PATH, { gmail_message_ids: ids.slice(start, start + RECONCILE_CHUNK) });
+    const chunk = ids.slice(start, start + RECONCILE_CHUNK);
+    const reply = postJson_(settings, RECONCILE_PATH, { gmail_message_ids: chunk });
     if (reply.code !== 200 || !reply.json || !Array.isArray(reply.json.unknown)) {
-      log_('Reconcile: Relais answered %s (%s).', reply.code || 'no answer', describeReply_(reply));
+      log_('Reconcile: Relais answered %s (%s).', reply.code || 'no answer',
+        describeReply_(reply));
       stopForRelais_(run, reply);
       return;
     }
-    reply.json.unknown.forEach(function (id) {
+    reply.json.unknown.forEach((id) => {
       if (!mustStop_(run)) {
         pushAgain_(run, context, id);
       }
@@ -388,27 +414,23 @@ function reconcileRecent_(run) {
   }
 }
 
-/** With RECONCILE_QUERY (or SEARCH_QUERY), the ids of the matching messages received since `since`. */
+/** With RECONCILE_QUERY (or SEARCH_QUERY): the ids of the matching messages received since then. */
 function recentlyReceivedIds_(settings, context, since) {
   const base = settings.reconcileQuery || settings.searchQuery;
   if (!base) {
     return [];
   }
-  const query = '(' + base + ') after:' + Math.floor(since / 1000) + ' -label:' + quoteLabel_(settings.errorLabelName);
+  const query = '(' + base + ') after:' + Math.floor(since / 1000) // seconds: exact, any time zone
+    + ' -label:' + quoteLabel_(settings.errorLabelName);
   const ids = [];
-  for (let start = 0; start < SEARCH_SCAN_LIMIT; start += SEARCH_PAGE) {
-    const page = GmailApp.search(query, start, SEARCH_PAGE);
-    page.forEach(function (thread) {
-      thread.getMessages().forEach(function (message) {
-        if (isOthersMail_(context, message) && message.getDate().getTime() >= since) {
-          ids.push(message.getId());
-        }
-      });
+  searchPages_(query, (thread) => {
+    thread.getMessages().forEach((message) => {
+      if (isOthersMail_(context, message) && message.getDate().getTime() >= since) {
+        ids.push(message.getId());
+      }
     });
-    if (page.length < SEARCH_PAGE) {
-      break;
-    }
-  }
+    return true;
+  });
   return ids;
 }
 
@@ -419,7 +441,7 @@ function pushAgain_(run, context, id) {
     return;
   }
   const thread = message.getThread();
-  const labels = thread.getLabels().map(function (label) { return label.getName(); });
+  const labels = labelNames_(thread);
   log_('Reconcile: Relais never accepted message %s; sending it again.', id);
   pushMessage_(run, message, thread.getId(), labels);
 }
@@ -435,7 +457,7 @@ function messageById_(id) {
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
-/** POST `document` as JSON; returns {code, json, retryAfter, error}; code 0 when nothing came back. */
+/** POST `document` as JSON: {code, json, retryAfter, error}, code 0 when nothing came back. */
 function postJson_(settings, path, document) {
   const body = Utilities.newBlob(JSON.stringify(document)).getBytes(); // UTF-8
   const headers = {
@@ -446,7 +468,8 @@ function postJson_(settings, path, document) {
   if (settings.hmacSecret) {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const signed = Utilities.newBlob(timestamp + '.').getBytes().concat(body);
-    const signature = Utilities.computeHmacSha256Signature(signed, Utilities.newBlob(settings.hmacSecret).getBytes());
+    const key = Utilities.newBlob(settings.hmacSecret).getBytes();
+    const signature = Utilities.computeHmacSha256Signature(signed, key); // over the exact bytes
     headers['X-Relais-Timestamp'] = timestamp;
     headers['X-Relais-Signature'] = 'v1=' + toHex_(signature);
   }
@@ -494,7 +517,7 @@ function retryAfterSeconds_(headers) {
 
 function headerValue_(headers, name) {
   const wanted = name.toLowerCase();
-  const key = Object.keys(headers || {}).filter(function (k) { return k.toLowerCase() === wanted; })[0];
+  const key = Object.keys(headers || {}).find((k) => k.toLowerCase() === wanted);
   if (key === undefined) {
     return null;
   }
@@ -512,7 +535,7 @@ function parseJson_(text) {
 
 /** Apps Script bytes are signed (-128..127). */
 function toHex_(bytes) {
-  return bytes.map(function (b) { return ((b & 0xff) + 0x100).toString(16).slice(1); }).join('');
+  return bytes.map((b) => ((b & 0xff) + 0x100).toString(16).slice(1)).join('');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -523,7 +546,8 @@ function readSettings_(properties) {
     .replace(/\/+$/, '')
     .replace(/\/api\/ingress\/gmail$/, ''); // the old script's setting was the full endpoint URL
   if (!/^https?:\/\/[^\s/]+/.test(baseUrl)) {
-    throw new Error('Script property RELAIS_URL must be the address of Relais, e.g. https://relais.example.com');
+    throw new Error('Script property RELAIS_URL must be the address of Relais, '
+      + 'e.g. https://relais.example.com');
   }
   const token = String(properties.PROCESS_API_TOKEN || '').trim();
   if (!token) {
@@ -543,14 +567,15 @@ function readSettings_(properties) {
     timeBudgetMs: intSetting_(properties, 'TIME_BUDGET_SECONDS', 240, 10, 330) * 1000,
     historyHours: historyHours,
     historyMs: historyHours * HOUR_MS,
-    reconcileHours: intSetting_(properties, 'RECONCILE_HOURS', Math.min(24, historyHours), 0, historyHours),
+    reconcileHours: intSetting_(properties, 'RECONCILE_HOURS', Math.min(24, historyHours), 0,
+      historyHours),
   };
 }
 
 /** ClockTriggerBuilder.everyMinutes() takes 1, 5, 10, 15 or 30. */
 function minutesSetting_(properties) {
   const value = intSetting_(properties, 'TRIGGER_EVERY_MINUTES', 1, 1, 30);
-  if ([1, 5, 10, 15, 30].indexOf(value) === -1) {
+  if (![1, 5, 10, 15, 30].includes(value)) {
     throw new Error('Script property TRIGGER_EVERY_MINUTES must be 1, 5, 10, 15 or 30.');
   }
   return value;
@@ -563,7 +588,8 @@ function intSetting_(properties, name, fallback, min, max) {
   }
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error('Script property ' + name + ' must be a whole number from ' + min + ' to ' + max + '.');
+    throw new Error('Script property ' + name + ' must be a whole number from ' + min + ' to '
+      + max + '.');
   }
   return value;
 }
@@ -582,13 +608,13 @@ function loadState_(properties, settings) {
     keys: [], // the sent-id keys as loaded
     dirtyHours: {},
   };
-  Object.keys(properties).forEach(function (key) {
-    if (key.indexOf(STATE_SENT_PREFIX) !== 0) {
+  Object.keys(properties).forEach((key) => {
+    if (!key.startsWith(STATE_SENT_PREFIX)) {
       return;
     }
     state.keys.push(key);
-    const hour = Number(key.slice(STATE_SENT_PREFIX.length).split('.')[0]);
-    String(properties[key]).split(',').filter(Boolean).forEach(function (id) {
+    const hour = hourOfKey_(key);
+    String(properties[key]).split(',').filter(Boolean).forEach((id) => {
       state.sent[id] = hour;
       (state.hours[hour] = state.hours[hour] || []).push(id);
     });
@@ -596,7 +622,14 @@ function loadState_(properties, settings) {
   return state;
 }
 
+function hourOfKey_(key) {
+  return Number(key.slice(STATE_SENT_PREFIX.length).split('.')[0]);
+}
+
 function rememberSent_(state, id) {
+  if (id in state.sent) {
+    return; // pushed again by reconcile: it keeps its first hour
+  }
   const hour = Math.floor(Date.now() / HOUR_MS);
   state.sent[id] = hour;
   (state.hours[hour] = state.hours[hour] || []).push(id);
@@ -605,27 +638,26 @@ function rememberSent_(state, id) {
 
 function sentSince_(state, since) {
   const firstHour = Math.floor(since / HOUR_MS);
-  return Object.keys(state.sent).filter(function (id) { return state.sent[id] >= firstHour; });
+  return Object.keys(state.sent).filter((id) => state.sent[id] >= firstHour);
 }
 
 /** Write the changed hours (in chunks under the 9 KB value limit), drop the expired ones. */
 function saveState_(store, state) {
-  const keep = keptHours_(state);
   const wanted = {};
-  keep.forEach(function (hour) {
-    const chunks = chunkIds_(state.hours[hour]);
-    chunks.forEach(function (chunk, i) { wanted[STATE_SENT_PREFIX + hour + '.' + i] = chunk; });
+  keptHours_(state).forEach((hour) => {
+    chunkIds_(state.hours[hour]).forEach((chunk, i) => {
+      wanted[STATE_SENT_PREFIX + hour + '.' + i] = chunk;
+    });
   });
   const changes = {};
-  Object.keys(wanted).forEach(function (key) {
-    const hour = key.slice(STATE_SENT_PREFIX.length).split('.')[0];
-    if (state.dirtyHours[hour] || state.keys.indexOf(key) === -1) {
+  Object.keys(wanted).forEach((key) => {
+    if (state.dirtyHours[hourOfKey_(key)] || !state.keys.includes(key)) {
       changes[key] = wanted[key];
     }
   });
-  const stale = state.keys.filter(function (key) { return !(key in wanted); });
+  const stale = state.keys.filter((key) => !(key in wanted));
   if (state.notBefore > Date.now()) {
-    changes[STATE_NOT_BEFORE] = new Date(state.notBefore).toISOString();
+    changes[STATE_NOT_BEFORE] = isoTime_(state.notBefore);
   } else if (state.hadNotBefore) {
     stale.push(STATE_NOT_BEFORE);
   }
@@ -633,17 +665,17 @@ function saveState_(store, state) {
     changes[STATE_LAST_RUN] = state.lastRun;
   }
   store.setProperties(changes);
-  stale.forEach(function (key) { store.deleteProperty(key); });
+  stale.forEach((key) => store.deleteProperty(key));
 }
 
 /** The hours still inside HISTORY_HOURS, newest first, within the total size budget. */
 function keptHours_(state) {
   const oldest = Math.floor(Date.now() / HOUR_MS) - state.settings.historyHours;
   const hours = Object.keys(state.hours).map(Number)
-    .filter(function (hour) { return hour >= oldest; })
-    .sort(function (a, b) { return b - a; });
+    .filter((hour) => hour >= oldest)
+    .sort((a, b) => b - a);
   let total = 0;
-  return hours.filter(function (hour) {
+  return hours.filter((hour) => {
     total += state.hours[hour].join(',').length;
     return total <= SENT_MAX_TOTAL_CHARS;
   });
@@ -652,7 +684,7 @@ function keptHours_(state) {
 function chunkIds_(ids) {
   const chunks = [];
   let current = '';
-  ids.forEach(function (id) {
+  ids.forEach((id) => {
     if (current && current.length + 1 + id.length > SENT_CHUNK_CHARS) {
       chunks.push(current);
       current = '';
@@ -680,7 +712,7 @@ function quoteLabel_(name) {
 /** This account's addresses (lower case): its own messages in a thread are never sent. */
 function ownAddresses_() {
   const addresses = {};
-  [Session.getEffectiveUser().getEmail()].concat(GmailApp.getAliases()).forEach(function (address) {
+  [Session.getEffectiveUser().getEmail()].concat(GmailApp.getAliases()).forEach((address) => {
     if (address) {
       addresses[String(address).trim().toLowerCase()] = true;
     }
@@ -693,12 +725,19 @@ function addressOf_(from) {
   return (match ? match[1] : String(from || '')).trim().toLowerCase();
 }
 
+function labelNames_(thread) {
+  return thread.getLabels().map((label) => label.getName());
+}
+
 function clip_(value, max) {
   return String(value || '').slice(0, max);
 }
 
+function isoTime_(ms) {
+  return new Date(ms).toISOString();
+}
+
 /** Logger.log with %s placeholders. */
-function log_(format) {
-  const values = Array.prototype.slice.call(arguments, 1);
-  Logger.log(format.replace(/%s/g, function () { return String(values.shift()); }));
+function log_(format, ...values) {
+  Logger.log(format.replace(/%s/g, () => String(values.shift())));
 }

@@ -30,7 +30,13 @@ const { SyncHttp, makeUrlFetchApp } = require('./fakes/url_fetch');
 const ROOT = path.resolve(__dirname, '..', '..');
 
 function parseArgs(argv) {
-  const args = { positional: [], props: null, script: path.join(ROOT, 'apps_script', 'Code.gs'), lock: null, latency: 0 };
+  const args = {
+    positional: [],
+    props: null,
+    script: path.join(ROOT, 'apps_script', 'Code.gs'),
+    lock: null,
+    latency: 0,
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--props') args.props = argv[++i];
@@ -41,7 +47,10 @@ function parseArgs(argv) {
     else args.positional.push(arg);
   }
   if (args.positional.length !== 2 || !Number.isFinite(args.latency)) {
-    throw new Error('usage: harness.js <mailbox.json> <function> [--props props.json] [--script file.gs] [--lock path] [--fetch-latency-ms N]');
+    throw new Error(
+      'usage: harness.js <mailbox.json> <function> [--props props.json] [--script file.gs] ' +
+        '[--lock path] [--fetch-latency-ms N]',
+    );
   }
   [args.mailbox, args.function] = args.positional;
   args.lock = args.lock || `${args.props || args.mailbox}.lock`;
@@ -102,7 +111,8 @@ function main() {
   const report = { function: args.function, returned: null, error: null, fetches: [], logs: [] };
   const http = new SyncHttp();
   process.on('exit', () => {
-    if (held.owned) fs.rmSync(args.lock, { force: true }); // Apps Script frees the lock when a run ends
+    // Apps Script frees the lock when a run ends, however it ends.
+    if (held.owned) fs.rmSync(args.lock, { force: true });
   });
 
   const context = vm.createContext({});
@@ -120,7 +130,8 @@ function main() {
     Session: services.makeSession(mailbox),
   });
 
-  vm.runInContext(fs.readFileSync(args.script, 'utf8'), context, { filename: path.basename(args.script) });
+  const source = fs.readFileSync(args.script, 'utf8');
+  vm.runInContext(source, context, { filename: path.basename(args.script) });
   if (typeof context[args.function] !== 'function') {
     throw new Error(`${path.basename(args.script)} has no function ${args.function}`);
   }
@@ -129,7 +140,8 @@ function main() {
     const returned = context[args.function]();
     report.returned = returned === undefined ? null : JSON.parse(JSON.stringify(returned));
   } catch (err) {
-    report.error = { message: String(err && err.message ? err.message : err), stack: err && err.stack };
+    const message = String(err && err.message ? err.message : err);
+    report.error = { message, stack: err && err.stack };
     status = 1;
   }
   if (held.owned) {

@@ -200,6 +200,21 @@ def test_a_second_run_sends_nothing_and_a_reply_sends_only_itself(relais, projec
     assert sorted(delivered_gmail_ids(sink)) == sorted([first["id"], reply["id"]])
 
 
+def test_read_messages_are_sent_only_when_recent(relais, project):
+    """A reply brings an old thread back: its old, read messages are not sent again."""
+    recent = datetime.fromtimestamp(time.time() - 3600, tz=UTC).isoformat()
+    old_read = message(1, "recadrage_time_only", date="2020-01-06T09:00:00.000Z", unread=False)
+    old_unread = message(2, "recadrage_colon_time", date="2020-01-07T09:00:00.000Z")
+    recent_read = message(3, "plain_wetransfer", date=recent, unread=False)
+    project.mailbox = build_mailbox(build_thread("revived", old_read, old_unread, recent_read))
+    connect(project, relais.url)
+
+    project.run()
+
+    assert relais.pushed_ids() == [old_unread["id"], recent_read["id"]]
+    assert project.labels("revived") == []
+
+
 def test_a_thread_keeps_its_label_until_every_message_is_confirmed(relais, project, sink):
     a, b, c = (message(n, name) for n, name in enumerate(DELIVERED[:3], start=1))
     project.mailbox = build_mailbox(build_thread("conv", a, b, c))

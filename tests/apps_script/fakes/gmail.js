@@ -11,7 +11,8 @@
  *       {"id": "18c...", "from": "...", "to": "...", "cc": "", "bcc": "", "replyTo": "",
  *        "subject": "...", "date": "2026-11-20T09:14:03.000Z", "body": "<div>...</div>",
  *        "plainBody": "...", "headers": {"Message-ID": "<...>"},
- *        "attachments": [{"name": "a.pdf", "size": 10, "contentType": "application/pdf", "inline": false}],
+ *        "attachments": [{"name": "a.pdf", "size": 10, "contentType": "application/pdf",
+ *                         "inline": false}],
  *        "unread": true, "draft": false, "trash": false, "starred": false, "inbox": true}
  *     ]}],
  *     "triggers": [...]                                     kept by the ScriptApp fake
@@ -19,6 +20,8 @@
  */
 
 const MAX_RESULTS = 500;
+
+const lastDate = (thread) => Math.max(...thread.messages.map((m) => Date.parse(m.date)));
 
 class Mailbox {
   constructor(doc) {
@@ -58,8 +61,7 @@ class Mailbox {
 
   /** Threads newest first, as Gmail lists them (by their last message). */
   sortedThreads() {
-    const last = (t) => Math.max(...t.messages.map((m) => Date.parse(m.date)));
-    return [...this.doc.threads].sort((a, b) => last(b) - last(a));
+    return [...this.doc.threads].sort((a, b) => lastDate(b) - lastDate(a));
   }
 }
 
@@ -97,7 +99,8 @@ function makeLabel(mailbox, name) {
         .map((t) => makeThread(mailbox, t.id));
     },
     getUnreadCount() {
-      return mailbox.doc.threads.filter((t) => t.labels.includes(name) && t.messages.some((m) => m.unread)).length;
+      const unread = (t) => t.labels.includes(name) && t.messages.some((m) => m.unread);
+      return mailbox.doc.threads.filter(unread).length;
     },
     addToThread(thread) {
       thread.addLabel(label);
@@ -161,7 +164,7 @@ function makeThread(mailbox, id) {
       return thread;
     },
     getFirstMessageSubject: () => state().messages[0].subject || '',
-    getLastMessageDate: () => new Date(Math.max(...state().messages.map((m) => Date.parse(m.date)))),
+    getLastMessageDate: () => new Date(lastDate(state())),
     isUnread: () => state().messages.some((m) => m.unread),
     isInInbox: () => state().messages.some((m) => m.inbox),
     isInTrash: () => state().messages.every((m) => m.trash),
@@ -278,7 +281,9 @@ function searchDate(value) {
   return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
 }
 
-const sameLabel = (a, b) => a.toLowerCase().replace(/[\s/]/g, '-') === b.toLowerCase().replace(/[\s/]/g, '-');
+/** Gmail matches `label:my-label` for "My Label" and "My/Label". */
+const labelKey = (name) => name.toLowerCase().replace(/[\s/]/g, '-');
+const sameLabel = (a, b) => labelKey(a) === labelKey(b);
 const contains = (text, value) => String(text || '').toLowerCase().includes(value.toLowerCase());
 
 function termMatches(term, thread, message, now) {
@@ -313,7 +318,9 @@ function termMatches(term, thread, message, now) {
       return Date.parse(message.date) >= now - days * 86400000;
     }
     case '':
-      return [message.subject, message.from, message.plainBody, message.body].some((t) => contains(t, value));
+      return [message.subject, message.from, message.plainBody, message.body].some((text) =>
+        contains(text, value),
+      );
     default:
       break;
   }
@@ -322,7 +329,7 @@ function termMatches(term, thread, message, now) {
 
 function searchThreads(mailbox, query, now) {
   const terms = tokenize(query);
-  const wantsTrash = terms.some((t) => t.op === 'in' && (t.value === 'trash' || t.value === 'anywhere'));
+  const wantsTrash = terms.some((t) => t.op === 'in' && ['trash', 'anywhere'].includes(t.value));
   return mailbox.sortedThreads().filter((thread) =>
     thread.messages.some(
       (message) =>

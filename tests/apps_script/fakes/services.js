@@ -118,7 +118,8 @@ function makeUtilities(clock) {
     },
     base64Encode: (data, charset) => toBuffer(data, charset).toString('base64'),
     base64Decode: (encoded) => toByteArray(Buffer.from(encoded, 'base64')),
-    newBlob: (data, contentType, name) => makeBlob(toBuffer(data), contentType || null, name || null),
+    newBlob: (data, contentType, name) =>
+      makeBlob(toBuffer(data), contentType || null, name || null),
     getUuid: () => crypto.randomUUID(),
     /** The script's clock moves on; the test does not wait. */
     sleep(ms) {
@@ -151,7 +152,10 @@ class PropertyStore {
       total += Buffer.byteLength(key) + size;
     }
     if (total > MAX_STORE_BYTES) {
-      throw new Error('You have exceeded the property storage quota. Please remove some properties and try again.');
+      throw new Error(
+        'You have exceeded the property storage quota. ' +
+          'Please remove some properties and try again.',
+      );
     }
   }
 
@@ -280,12 +284,16 @@ function makeScriptApp(mailbox, hasFunction) {
       const spec = { handler };
       const clock = {
         everyMinutes(n) {
-          if (!EVERY_MINUTES.includes(n)) throw new Error(`everyMinutes: ${n} is not one of ${EVERY_MINUTES}`);
+          if (!EVERY_MINUTES.includes(n)) {
+            throw new Error(`everyMinutes: ${n} is not one of ${EVERY_MINUTES}`);
+          }
           spec.everyMinutes = n;
           return clock;
         },
         everyHours(n) {
-          if (!EVERY_HOURS.includes(n)) throw new Error(`everyHours: ${n} is not one of ${EVERY_HOURS}`);
+          if (!EVERY_HOURS.includes(n)) {
+            throw new Error(`everyHours: ${n} is not one of ${EVERY_HOURS}`);
+          }
           spec.everyHours = n;
           return clock;
         },
@@ -299,7 +307,10 @@ function makeScriptApp(mailbox, hasFunction) {
             throw new Error('A clock trigger needs a frequency');
           }
           if (doc.triggers.length >= MAX_TRIGGERS) {
-            throw new Error('This script has too many triggers. Triggers must be deleted from the script before more can be added.');
+            throw new Error(
+              'This script has too many triggers. Triggers must be deleted from the script ' +
+                'before more can be added.',
+            );
           }
           const trigger = { id: crypto.randomBytes(8).toString('hex'), type: 'CLOCK', ...spec };
           doc.triggers.push(trigger);
@@ -340,7 +351,8 @@ function makeLogger(lines) {
 }
 
 function makeConsole(lines) {
-  const write = (...args) => lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+  const text = (value) => (typeof value === 'string' ? value : JSON.stringify(value));
+  const write = (...args) => lines.push(args.map(text).join(' '));
   return { log: write, info: write, warn: write, error: write };
 }
 

@@ -14,7 +14,8 @@ const { toBuffer, toByteArray } = require('./services');
 
 const TIMEOUT_MS = 60000;
 const MAX_REDIRECTS = 5;
-const USER_AGENT = 'Mozilla/5.0 (compatible; Google-Apps-Script; beanserver; +https://script.google.com; id: harness)';
+const USER_AGENT =
+  'Mozilla/5.0 (compatible; Google-Apps-Script; beanserver; +https://script.google.com; id: test)';
 const KNOWN_PARAMS = new Set([
   'method',
   'headers',
@@ -65,7 +66,8 @@ function formEncode(object) {
 function requestBody(params) {
   const payload = params.payload;
   if (payload === undefined || payload === null) return { body: Buffer.alloc(0), type: null };
-  if (typeof payload === 'string' || Array.isArray(payload) || typeof payload.getBytes === 'function') {
+  const raw = typeof payload === 'string' || Array.isArray(payload);
+  if (raw || typeof payload.getBytes === 'function') {
     return { body: toBuffer(payload), type: 'application/x-www-form-urlencoded' };
   }
   return { body: Buffer.from(formEncode(payload)), type: 'application/x-www-form-urlencoded' };
@@ -98,7 +100,7 @@ function makeUrlFetchApp(http, record, clock) {
   const fetchOnce = (url, params) => {
     const target = new URL(url);
     if (!LOOPBACK.has(target.hostname)) {
-      throw new Error(`fake UrlFetchApp: only loopback addresses may be fetched, not ${target.hostname}`);
+      throw new Error(`fake UrlFetchApp: only loopback may be fetched, not ${target.hostname}`);
     }
     const method = String(params.method || 'get').toUpperCase();
     const { body, type } = requestBody(params);
@@ -109,7 +111,13 @@ function makeUrlFetchApp(http, record, clock) {
     }
     const entry = { method, url, status: null, error: null };
     record.push(entry);
-    const result = http.request({ url, method, headers, body: new Uint8Array(body), timeoutMs: TIMEOUT_MS });
+    const result = http.request({
+      url,
+      method,
+      headers,
+      body: new Uint8Array(body),
+      timeoutMs: TIMEOUT_MS,
+    });
     clock.afterFetch();
     if (result.error) {
       entry.error = result.error;
@@ -130,15 +138,19 @@ function makeUrlFetchApp(http, record, clock) {
         const response = fetchOnce(current, currentParams);
         const code = response.getResponseCode();
         const location = response.getHeaders().Location || response.getHeaders().location;
-        if (code >= 300 && code < 400 && location && params.followRedirects !== false && hop < MAX_REDIRECTS) {
+        const redirect = code >= 300 && code < 400 && location;
+        if (redirect && params.followRedirects !== false && hop < MAX_REDIRECTS) {
           current = new URL(location, current).toString();
-          if (code !== 307 && code !== 308) currentParams = { ...params, method: 'get', payload: undefined };
+          if (code !== 307 && code !== 308) {
+            currentParams = { ...params, method: 'get', payload: undefined };
+          }
           continue;
         }
         if (code >= 400 && !params.muteHttpExceptions) {
           const text = response.getContentText().slice(0, 200);
           throw new Error(
-            `Request failed for ${current} returned code ${code}. Truncated server response: ${text} ` +
+            `Request failed for ${current} returned code ${code}. ` +
+              `Truncated server response: ${text} ` +
               '(use muteHttpExceptions option to examine full response)',
           );
         }
