@@ -4,7 +4,7 @@
  * Run an Apps Script file, unchanged, in a node `vm` context with fakes of the Google services.
  *
  *   node tests/apps_script/harness.js <mailbox.json> <function> [--props props.json]
- *        [--script apps_script/Code.gs] [--lock path] [--fetch-latency-ms N]
+ *        [--script apps_script/Code.gs] [--lock path] [--fetch-latency-ms N] [--start-at MS]
  *
  * - mailbox.json: the fake account (Gmail threads, labels, triggers), read, then written back if
  *   the run changed it (see fakes/gmail.js for its shape).
@@ -13,6 +13,7 @@
  *   processes on the same project contend for the lock as two real executions would.
  * - --fetch-latency-ms: each UrlFetchApp request moves the script's clock on by N ms (a slow
  *   server without waiting, for time-budget tests).
+ * - --start-at: the script's clock starts at this time (ms since the epoch) and runs from there.
  *
  * UrlFetchApp makes real HTTP requests (loopback only). The run's report is printed on stdout as
  * one JSON object: {function, returned, error, fetches: [{method, url, status, error}], logs}.
@@ -36,6 +37,7 @@ function parseArgs(argv) {
     script: path.join(ROOT, 'apps_script', 'Code.gs'),
     lock: null,
     latency: 0,
+    startAt: null,
   };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
@@ -43,13 +45,15 @@ function parseArgs(argv) {
     else if (arg === '--script') args.script = argv[++i];
     else if (arg === '--lock') args.lock = argv[++i];
     else if (arg === '--fetch-latency-ms') args.latency = Number(argv[++i]);
+    else if (arg === '--start-at') args.startAt = Number(argv[++i]);
     else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}`);
     else args.positional.push(arg);
   }
-  if (args.positional.length !== 2 || !Number.isFinite(args.latency)) {
+  const badStart = args.startAt !== null && !Number.isFinite(args.startAt);
+  if (args.positional.length !== 2 || !Number.isFinite(args.latency) || badStart) {
     throw new Error(
       'usage: harness.js <mailbox.json> <function> [--props props.json] [--script file.gs] ' +
-        '[--lock path] [--fetch-latency-ms N]',
+        '[--lock path] [--fetch-latency-ms N] [--start-at MS]',
     );
   }
   [args.mailbox, args.function] = args.positional;
@@ -67,9 +71,9 @@ function writeJson(file, value) {
   fs.renameSync(tmp, file);
 }
 
-/** The script's clock: real time plus whatever fake latency and Utilities.sleep added. */
-function makeClock(latencyMs) {
-  let offset = 0;
+/** The script's clock: real time (or from `startAt`) plus fake latency and Utilities.sleep. */
+function makeClock(latencyMs, startAt) {
+  let offset = startAt === null ? 0 : startAt - Date.now();
   return {
     offset: () => offset,
     advance(ms) {
@@ -106,7 +110,7 @@ function main() {
   const args = parseArgs(process.argv.slice(2));
   const mailbox = new Mailbox(readJson(args.mailbox, {}));
   const scriptStore = new services.PropertyStore(args.props ? readJson(args.props, {}) : {});
-  const clock = makeClock(args.latency);
+  const clock = makeClock(args.latency, args.startAt);
   const held = { owned: false };
   const report = { function: args.function, returned: null, error: null, fetches: [], logs: [] };
   const http = new SyncHttp();
