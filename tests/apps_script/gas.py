@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -355,6 +356,14 @@ class Project:
             proc.communicate()
             raise AssertionError(f"the harness run did not end within {timeout} s") from None
         return _finished(proc, stdout, stderr)
+
+    def wait_for_lock_waiter(self, timeout: float = 20) -> None:
+        """Block until a run of this project waits for the script lock (its marker file exists)."""
+        deadline = time.monotonic() + timeout
+        while not list(self.directory.glob("props.json.lock.waiting.*")):
+            if time.monotonic() > deadline:
+                raise AssertionError("no run is waiting for the script lock")
+            time.sleep(0.01)
 
     # -- reading the mailbox back --
 

@@ -111,7 +111,7 @@ function main() {
   const mailbox = new Mailbox(readJson(args.mailbox, {}));
   const scriptStore = new services.PropertyStore(args.props ? readJson(args.props, {}) : {});
   const clock = makeClock(args.latency, args.startAt);
-  const held = { owned: false };
+  const held = { owned: false, active: false };
   const report = { function: args.function, returned: null, error: null, fetches: [], logs: [] };
   const http = new SyncHttp();
   process.on('exit', () => {
@@ -126,7 +126,11 @@ function main() {
     GmailApp: makeGmailApp(mailbox, now),
     UrlFetchApp: makeUrlFetchApp(http, report.fetches, clock),
     PropertiesService: services.makePropertiesService(scriptStore),
-    LockService: services.makeLockService(args.lock, held),
+    LockService: services.makeLockService(args.lock, held, () => {
+      // Another execution may have finished while this one waited: read what it wrote.
+      if (!mailbox.dirty) mailbox.load(readJson(args.mailbox, {}));
+      if (args.props && !scriptStore.dirty) scriptStore.reload(readJson(args.props, {}));
+    }),
     ScriptApp: services.makeScriptApp(mailbox, (name) => typeof context[name] === 'function'),
     Utilities: services.makeUtilities(clock),
     Logger: services.makeLogger(report.logs),
@@ -148,11 +152,12 @@ function main() {
     report.error = { message, stack: err && err.stack };
     status = 1;
   }
-  if (held.owned) {
-    context.LockService.getScriptLock().releaseLock();
-  }
   if (mailbox.dirty) writeJson(args.mailbox, mailbox.doc);
   if (args.props && scriptStore.dirty) writeJson(args.props, scriptStore.values);
+  if (held.owned) {
+    fs.rmSync(args.lock, { force: true }); // only now: the next execution sees our writes
+    held.owned = false;
+  }
   report.gmailCalls = mailbox.calls;
   report.propertyWrites = scriptStore.writes;
   process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -397,6 +397,29 @@ def test_a_run_started_while_another_holds_the_lock_does_nothing(relais, project
     assert sorted(delivered_gmail_ids(sink)) == sorted(m["id"] for m in messages)
 
 
+def test_a_reconcile_started_during_a_run_waits_and_sees_what_the_run_sent(relais, project):
+    messages = [message(n, name) for n, name in enumerate(DELIVERED[:2], start=1)]
+    project.mailbox = one_thread_each(*messages)
+    connect(project, relais.url)
+
+    first = reconcile = None
+    try:
+        with relais.gate():
+            first = project.start("processInbox")
+            assert relais.first_held.wait(30), "the first run never reached Relais"
+            reconcile = project.start("reconcile")  # waits up to 30 s for the lock
+            project.wait_for_lock_waiter()
+    finally:
+        inbox_run = Project.wait(first) if first else None
+        reconcile_run = Project.wait(reconcile) if reconcile else None
+
+    assert inbox_run.error is None and reconcile_run.error is None
+    assert [e.path for e in relais.exchanges] == [INGRESS, INGRESS, RECONCILE]
+    (asked,) = relais.posts(RECONCILE)
+    assert sorted(asked.json()["gmail_message_ids"]) == sorted(m["id"] for m in messages)
+    assert asked.answer["unknown"] == []
+
+
 def test_the_time_budget_ends_the_run_and_the_next_run_goes_on(relais, project):
     messages = [message(n, name) for n, name in enumerate(DELIVERED[:5], start=1)]
     project.mailbox = one_thread_each(*messages)

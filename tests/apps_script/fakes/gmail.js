@@ -25,6 +25,12 @@ const lastDate = (thread) => Math.max(...thread.messages.map((m) => Date.parse(m
 
 class Mailbox {
   constructor(doc) {
+    this.calls = 0;
+    this.load(doc);
+  }
+
+  /** (Re)load the document, as another execution may have changed the mailbox meanwhile. */
+  load(doc) {
     this.doc = doc;
     doc.account = Object.assign({ email: 'me@example.com', aliases: [] }, doc.account || {});
     doc.labels = doc.labels || [];
@@ -44,7 +50,6 @@ class Mailbox {
       }
     }
     this.dirty = false;
-    this.calls = 0;
   }
 
   touch() {

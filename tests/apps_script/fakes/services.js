@@ -137,9 +137,13 @@ const MAX_STORE_BYTES = 500 * 1024;
 
 class PropertyStore {
   constructor(values) {
+    this.writes = 0;
+    this.reload(values);
+  }
+
+  reload(values) {
     this.values = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)]));
     this.dirty = false;
-    this.writes = 0;
   }
 
   check(next) {
@@ -206,6 +210,11 @@ function makePropertiesService(scriptStore) {
 }
 
 // --- LockService: a lock file, so two harness processes really contend -------------------------
+//
+// `held.owned`: this process has the lock file; `held.active`: the script holds the lock. The
+// script's releaseLock() only clears `active`: the harness removes the file after it has written
+// the mailbox and the properties back, as Google's writes are visible before the lock is free.
+// `onAcquired` reloads what another execution may have written while this one waited.
 
 function lockHolderAlive(path) {
   try {
@@ -217,26 +226,37 @@ function lockHolderAlive(path) {
   }
 }
 
-function makeLockService(lockPath, held) {
+function makeLockService(lockPath, held, onAcquired) {
   const makeLock = () => {
     const lock = {
       tryLock(timeoutMs) {
-        if (held.owned) return true;
+        if (held.owned) {
+          held.active = true;
+          return true;
+        }
         const deadline = Date.now() + Math.max(0, timeoutMs);
-        for (;;) {
-          try {
-            fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
-            held.owned = true;
-            return true;
-          } catch (err) {
-            if (err.code !== 'EEXIST') throw err;
-            if (!lockHolderAlive(lockPath)) {
-              fs.rmSync(lockPath, { force: true }); // left behind by a killed process
-              continue;
+        const waiting = `${lockPath}.waiting.${process.pid}`; // tells tests we are queued
+        try {
+          for (;;) {
+            try {
+              fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+              held.owned = true;
+              held.active = true;
+              onAcquired();
+              return true;
+            } catch (err) {
+              if (err.code !== 'EEXIST') throw err;
+              if (!lockHolderAlive(lockPath)) {
+                fs.rmSync(lockPath, { force: true }); // left behind by a killed process
+                continue;
+              }
             }
+            if (Date.now() >= deadline) return false;
+            fs.writeFileSync(waiting, '');
+            sleepMs(20);
           }
-          if (Date.now() >= deadline) return false;
-          sleepMs(20);
+        } finally {
+          fs.rmSync(waiting, { force: true });
         }
       },
       waitLock(timeoutMs) {
@@ -244,12 +264,9 @@ function makeLockService(lockPath, held) {
           throw new Error('Lock timeout: another process was holding the lock for too long.');
         }
       },
-      hasLock: () => held.owned,
+      hasLock: () => held.active,
       releaseLock() {
-        if (held.owned) {
-          fs.rmSync(lockPath, { force: true });
-          held.owned = false;
-        }
+        held.active = false;
       },
     };
     return lock;
