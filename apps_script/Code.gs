@@ -280,7 +280,7 @@ function pushThread_(run, context, thread) {
  * message of a thread that a reply brings back is not sent again).
  */
 function isToSend_(run, context, message) {
-  if (!isOthersMail_(context, message) || run.state.sent[message.getId()]) {
+  if (!isOthersMail_(context, message) || message.getId() in run.state.sent) {
     return false;
   }
   const recent = message.getDate().getTime() >= run.startedAt - run.settings.historyMs;
