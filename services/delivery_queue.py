@@ -137,6 +137,7 @@ class DeliveryQueue:
         *,
         dedup: bool,
         status: str,
+        aliases: Iterable[str] = (),
     ) -> str:
         """Claim the email and enqueue its deliveries atomically: 'accepted' or 'duplicate'."""
         now = self._clock()
@@ -167,6 +168,7 @@ class DeliveryQueue:
             k.queue_wake,
             k.last_ingress,
             k.stats_hour(hour_bucket(now)),
+            *(k.seen(alias) for alias in aliases if alias != email_id),
         ]
         return str(self._admit(keys=keys, args=args))
 

@@ -29,6 +29,9 @@ class IngressDisabled(ServiceError):
     http_status = 409
     code = "ingress_disabled"
 
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retry_after=300)  # the script backs off instead of hammering
+
 
 class Unavailable(ServiceError):
     """A dependency (Redis) is down: the caller should retry later."""

@@ -19,7 +19,7 @@ from typing import Any
 from config.redis_conn import REDIS_DOWN_ERRORS
 from email_processing.detectors import DetectorMatch, run_detectors
 from email_processing.exclusions import excluded
-from email_processing.identity import email_id, sender_email, webhook_id
+from email_processing.identity import email_id, legacy_email_id, sender_email, webhook_id
 from email_processing.inbound import InboundEmail
 from email_processing.links import Link, extract_links
 from email_processing.normalize import NormalizedEmail, normalize_email
@@ -229,6 +229,7 @@ class IngestService:
                 ctx.deliveries,
                 dedup=not ctx.flags.disable_email_id_dedup,
                 status=ctx.status,
+                aliases=other_ids(email),
             )
         except REDIS_DOWN_ERRORS as exc:
             self._metrics.redis_errors.labels("ingress").inc()
@@ -240,6 +241,11 @@ class IngestService:
 
 def identify(ctx: IngestContext) -> None:
     ctx.email_id = email_id(ctx.email)
+
+
+def other_ids(email: InboundEmail) -> list[str]:
+    """The id the old script would have given this email: a push from either is the same mail."""
+    return [legacy_email_id(email.subject, email.sender, email.date)] if email.date else []
 
 
 def check_size(ctx: IngestContext) -> None:

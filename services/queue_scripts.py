@@ -23,7 +23,8 @@ local function count(stats, field, ttl)
 end
 """
 
-# KEYS: seen, email, emails_index, deliveries_index, wake, last_ingress, stats
+# KEYS: seen, email, emails_index, deliveries_index, wake, last_ingress, stats,
+#       then the seen keys of the email's other ids (the old formula's, for the old script)
 # ARGV: now, dedup_ttl, retention, dedup('1'|'0'), email_id, meta, body, plain_body,
 #       status, prefix, stats_ttl, wake_max, n, then n x (id, deliver_at, fields_json)
 ADMIT = (
@@ -34,9 +35,18 @@ local retention = tonumber(ARGV[3])
 local prefix = ARGV[10]
 count(KEYS[7], 'ingress', ARGV[11])
 if ARGV[4] == '1' then
+  for i = 8, #KEYS do
+    if redis.call('EXISTS', KEYS[i]) == 1 then
+      count(KEYS[7], 'duplicate', ARGV[11])
+      return 'duplicate'
+    end
+  end
   if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
     count(KEYS[7], 'duplicate', ARGV[11])
     return 'duplicate'
+  end
+  for i = 8, #KEYS do
+    redis.call('SET', KEYS[i], ARGV[1], 'EX', ARGV[2])
   end
 end
 redis.call('HSET', KEYS[2], 'meta', ARGV[6], 'body', ARGV[7], 'plain_body', ARGV[8])

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from email_processing.identity import legacy_email_id
 from services.runtime_flags import RuntimeFlags
 from tests.apps_script.gas import (
     ERROR_LABEL,
@@ -532,7 +533,11 @@ def test_reconcile_pushes_again_what_relais_lost(relais, project, sink):
     assert relais.drain() == 3
     lost = messages[1]["id"]
     services = relais.services
-    services.redis.delete(services.keys.seen(lost), services.keys.email(lost))
+    meta = services.queue.load_email(lost).meta
+    old_formula_id = legacy_email_id(meta["subject"], meta["sender"], meta["date"])
+    services.redis.delete(
+        services.keys.seen(lost), services.keys.seen(old_formula_id), services.keys.email(lost)
+    )
 
     run = project.run("reconcile")
 

@@ -262,3 +262,26 @@ def test_hmac_signed_ingress(make_app, clock):
     assert stale.status_code == 401 and "window" in stale.get_json()["message"]
     wrong_key = client.post(URL, data=body, headers=signed(body, "other-secret", now))
     assert wrong_key.status_code == 401
+
+
+def test_old_and_new_script_pushes_of_one_email_are_one_email(client):
+    """Switching scripts mid-thread: the old one sends no Gmail id, the new one does."""
+    old = client.post(URL, json=old_payload(), headers=auth()).get_json()
+    new = client.post(
+        URL, json=old_payload(gmail_message_id="gm-switch-1"), headers=auth()
+    ).get_json()
+    assert (old["status"], new["status"]) == ("accepted", "duplicate")
+
+
+def test_new_then_old_script_is_a_duplicate_too(client):
+    new = client.post(
+        URL, json=old_payload(gmail_message_id="gm-switch-2"), headers=auth()
+    ).get_json()
+    old = client.post(URL, json=old_payload(), headers=auth()).get_json()
+    assert (new["status"], old["status"]) == ("accepted", "duplicate")
+
+
+def test_switched_off_ingress_tells_the_script_when_to_come_back(app, client):
+    flags = app.extensions["relais"].flags
+    flags.save(flags.get().model_copy(update={"gmail_ingress_enabled": False}))
+    assert client.post(URL, json=old_payload(), headers=auth()).headers["Retry-After"] == "300"
