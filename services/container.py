@@ -17,6 +17,7 @@ from services.ingest import IngestService
 from services.ingress_auth import IngressAuth
 from services.outbound_http import OutboundHttp, Resolver
 from services.preferences import PreferencesService
+from services.r2_transfer_service import R2TransferService, build_r2_service
 from services.readiness import Readiness
 from services.routing_rules import RoutingRulesService
 from services.rules_lab import RulesLab
@@ -45,10 +46,13 @@ class Services:
     deliverer: Deliverer
     workers: WorkerPool
     readiness: Readiness
+    r2: R2TransferService | None = None
 
     def close(self, grace: float | None = None) -> None:
         """Stop the delivery threads, then close the Redis and HTTP pools."""
         self.workers.stop(grace)
+        if self.r2 is not None:
+            self.r2.close()
         self.http.close()
         self.redis.close()
 
@@ -94,7 +98,8 @@ def build_services(
     ingest = IngestService(
         flags, targets, rules, windows, preferences, queue, clock, settings.match_body_max_chars
     )
-    deliverer = Deliverer(queue, targets, preferences, http, clock, config)
+    r2 = build_r2_service(settings, client, keys, clock, http, resolver)
+    deliverer = Deliverer(queue, targets, preferences, http, clock, config, offload=r2)
     tokens = [
         s.get_secret_value()
         for s in (settings.process_api_token, settings.process_api_token_previous)
@@ -126,4 +131,5 @@ def build_services(
         deliverer=deliverer,
         workers=WorkerPool(queue, deliverer, preferences, targets, config, clock),
         readiness=Readiness(client, keys, queue, store),
+        r2=r2,
     )
