@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
+from email.utils import collapse_rfc2231_value
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -103,12 +104,16 @@ def mask_url(url: str) -> str:
 
 
 def filename_from_disposition(value: str | None) -> str | None:
-    """The file name of a Content-Disposition header (`filename*=` RFC 5987 first)."""
+    """The file name of a Content-Disposition header, `filename*=` (RFC 6266) preferred."""
     if not value:
         return None
     msg = Message()
     msg["content-disposition"] = value
-    name = msg.get_filename()
+    params = msg.get_params(header="content-disposition") or []
+    names = [v for k, v in params if k.lower() == "filename"]
+    extended = [v for v in names if isinstance(v, tuple)]
+    chosen = (extended or names)[:1]
+    name = collapse_rfc2231_value(chosen[0]) if chosen else None
     return clean_filename(name) if name else None
 
 

@@ -318,6 +318,11 @@ class R2TransferService:
 
     # -- clean-up ---------------------------------------------------------
 
+    @property
+    def can_clean(self) -> bool:
+        """Whether Relais can reach the bucket (else: the lifecycle rule or the Worker's cron)."""
+        return self._store is not None
+
     def cleanup(self) -> int | None:
         """Delete objects older than the retention; None when not possible or already running."""
         if self._store is None:

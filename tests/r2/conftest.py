@@ -1,4 +1,4 @@
-"""R2 offload fixtures: moto's S3 server on loopback, a local file source, provider hosts mapped to it."""
+"""R2 fixtures: moto's S3 server on loopback, a local file source, provider hosts mapped to it."""
 
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from services.file_fetch import Deadline, FetchError, SourceFetcher
@@ -76,7 +78,7 @@ def test_a_redirect_loop_is_refused_after_five_hops(direct_app, source, sink):
 def test_five_redirects_are_followed(direct_app, source, sink):
     app = direct_app()
     hops = [PATH, "/h1", "/h2", "/h3", "/h4", "/h5"]
-    for here, there in zip(hops, hops[1:], strict=False):
+    for here, there in itertools.pairwise(hops):
         source.route(here, redirect(source.url("dl.dropboxusercontent.com", there), 307))
     source.route("/h5", file(b"arrived", "a.pdf"))
     push(app, link(source))
