@@ -34,7 +34,8 @@ def s3_client(
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
     )
-    return boto3.client(
+    # A session of our own: boto3's default session is not thread-safe.
+    return boto3.session.Session().client(
         "s3",
         endpoint_url=endpoint_url,
         region_name="auto",

@@ -145,6 +145,7 @@ class R2TransferService:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._next_cleanup_check = 0.0
+        self._cleaner: threading.Thread | None = None
 
     # -- delivery ---------------------------------------------------------
 
@@ -164,7 +165,12 @@ class R2TransferService:
         return [self._entry(link, outcome) for link, outcome in zip(links, outcomes, strict=True)]
 
     def housekeeping(self) -> None:
-        """Periodic work from an idle delivery thread: the bucket clean-up when it is due."""
+        """Called by an idle delivery thread: start the bucket clean-up when it is due.
+
+        At most one check a minute per process; the Redis key makes it one run per
+        interval across every process, and the run happens on a thread of its own so
+        the delivery thread goes back to work at once.
+        """
         now = time.monotonic()
         if now < self._next_cleanup_check:
             return
@@ -173,8 +179,19 @@ class R2TransferService:
         if interval <= 0 or self._store is None:
             return
         try:
-            if self._redis.set(self._keys.r2_cleanup_due, "1", nx=True, ex=interval):
-                self.cleanup()
+            due = self._redis.set(self._keys.r2_cleanup_due, "1", nx=True, ex=interval)
+        except redis.RedisError:
+            logger.warning("r2 clean-up: Redis unavailable, next check in a minute")
+            return
+        if due:
+            self._cleaner = threading.Thread(
+                target=self._cleanup_logged, name="relais-r2-cleanup", daemon=True
+            )
+            self._cleaner.start()
+
+    def _cleanup_logged(self) -> None:
+        try:
+            self.cleanup()
         except Exception:
             logger.exception("r2 clean-up failed")
 
@@ -348,11 +365,15 @@ class R2TransferService:
     # -- lifecycle --------------------------------------------------------
 
     def wait_idle(self, timeout: float) -> bool:
-        """Wait for the copies under way (tests, shutdown); True when none is left."""
+        """Wait for the copies and the clean-up under way (tests); True when none is left."""
+        deadline = time.monotonic() + timeout
         with self._lock:
             running = list(self._inflight.values())
         _done, not_done = wait(running, timeout=timeout)
-        return not not_done
+        cleaner = self._cleaner
+        if cleaner is not None:
+            cleaner.join(max(0.0, deadline - time.monotonic()))
+        return not not_done and not (cleaner is not None and cleaner.is_alive())
 
     def close(self) -> None:
         """Stop the copy threads after their current copy; queued copies are dropped."""

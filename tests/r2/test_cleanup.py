@@ -64,6 +64,7 @@ def test_the_periodic_cleanup_runs_once_per_interval_across_processes(
     first.deliverer.housekeeping()
     first.deliverer.housekeeping()
     second.deliverer.housekeeping()
+    assert first.r2.wait_idle(10) and second.r2.wait_idle(10)
     assert first.r2.stats()["cleanup_runs"] == 1
     assert keys_in(s3, bucket) == ["backups/keep.tar"]
 
