@@ -23,8 +23,8 @@ R2_CLEANUP_LOCK_TTL = 900
 
 
 def r2_reuse_ttl(retention_seconds: int) -> int:
-    """How long a copy is reused: the object's lifetime minus a margin (at most 1 h, a
-    quarter of it for short retentions), so a reused URL still has time to be downloaded."""
+    """How long a copy is reused: its lifetime minus a margin to download a reused URL."""
+    # The margin is 1 h, or a quarter of a retention shorter than 4 h.
     return retention_seconds - min(3600, retention_seconds // 4)
 
 

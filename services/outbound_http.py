@@ -174,11 +174,10 @@ def check_url(url: str, allow_private: bool) -> None:
 
 
 class OutboundHttp:
-    """A shared, thread-safe pool of guarded connections.
+    """A shared, thread-safe pool of guarded connections."""
 
-    `allow_loopback` (file-source tests only) admits loopback addresses and plain http
-    while every other private range stays refused.
-    """
+    # `allow_loopback` (file-source tests only, R2_INSECURE_TEST_SOURCES) admits loopback
+    # addresses and plain http while every other private range stays refused.
 
     def __init__(
         self,

@@ -165,12 +165,10 @@ class R2TransferService:
         return [self._entry(link, outcome) for link, outcome in zip(links, outcomes, strict=True)]
 
     def housekeeping(self) -> None:
-        """Called by an idle delivery thread: start the bucket clean-up when it is due.
-
-        At most one check a minute per process; the Redis key makes it one run per
-        interval across every process, and the run happens on a thread of its own so
-        the delivery thread goes back to work at once.
-        """
+        """Called by an idle delivery thread: start the bucket clean-up when it is due."""
+        # At most one check a minute per process; the Redis key makes it one run per
+        # interval across all processes; the run has a thread of its own, so the
+        # delivery thread goes back to work at once.
         now = time.monotonic()
         if now < self._next_cleanup_check:
             return

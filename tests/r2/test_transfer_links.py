@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import pytest
 
 from config.keys import r2_reuse_ttl
 from services.file_fetch import clean_filename, filename_from_disposition, key_segment, mask_url
 from services.r2_storage import _parts, content_disposition
+from services.r2_transfer_service import CopyPool, Outcome
 from services.transfer_links import object_key, plan, url_filename
 
 
@@ -105,3 +107,25 @@ def test_urls_in_logs_keep_only_the_host():
 @pytest.mark.parametrize(("hours", "ttl"), [(24, 23 * 3600), (1, 2700), (2, 5400)])
 def test_a_copy_is_reused_a_margin_before_the_object_expires(hours, ttl):
     assert r2_reuse_ttl(hours * 3600) == ttl
+
+
+def test_the_copy_pool_refuses_work_past_its_backlog():
+    started, release = threading.Event(), threading.Event()
+
+    def blocking():
+        started.set()
+        release.wait(10)
+        return Outcome(error="first")
+
+    pool = CopyPool(1, backlog=1)
+    try:
+        running = pool.submit(blocking)
+        assert started.wait(10)  # the only thread is busy, the queue is empty
+        queued = pool.submit(lambda: Outcome(error="second"))
+        assert queued is not None
+        assert pool.submit(lambda: Outcome(error="third")) is None
+        release.set()
+        assert (running.result(10).error, queued.result(10).error) == ("first", "second")
+    finally:
+        release.set()
+        pool.close()
