@@ -161,8 +161,11 @@ class R2TransferService:
         except Exception:
             logger.exception("r2 offload failed for email %s; links sent as they are", email_id)
             outcomes = [Outcome(error="internal_error") for _ in links]
-        self._count_entries(outcomes)
-        return [self._entry(link, outcome) for link, outcome in zip(links, outcomes, strict=True)]
+        entries = [
+            self._entry(link, outcome) for link, outcome in zip(links, outcomes, strict=True)
+        ]
+        self._count_entries(entries, outcomes)
+        return entries
 
     def housekeeping(self) -> None:
         """Called by an idle delivery thread: start the bucket clean-up when it is due."""
@@ -316,11 +319,13 @@ class R2TransferService:
         except redis.RedisError:
             logger.warning("r2: counters not updated (Redis unavailable)")
 
-    def _count_entries(self, outcomes: Iterable[Outcome]) -> None:
+    def _count_entries(
+        self, entries: Iterable[Mapping[str, Any]], outcomes: Iterable[Outcome]
+    ) -> None:
         fields: list[str] = []
-        for outcome in outcomes:
-            if outcome.copy is None:
-                fields += ["links_fallback", f"links_fallback:{outcome.error}"]
+        for entry, outcome in zip(entries, outcomes, strict=True):
+            if "r2_error" in entry:
+                fields += ["links_fallback", f"links_fallback:{entry['r2_error']}"]
             elif outcome.reused:
                 fields.append("links_reused")
         if fields:

@@ -105,6 +105,19 @@ def test_a_file_over_the_size_cap_is_not_copied(direct_app, source, sink, s3, bu
     assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
 
 
+def test_a_stream_crossing_the_cap_mid_upload_aborts_the_multipart_upload(
+    direct_app, source, sink, s3, bucket
+):
+    app = direct_app(r2_max_file_mb=17)  # two 8 MiB parts go up, the third crosses the cap
+    link, path = dropbox_file(source)
+    source.route(path, file(os.urandom(20 * MIB), "big.bin", chunked=True))
+    push(app, link)
+    assert deliver(app) == "delivered"
+    assert webhook_links(sink)[0]["r2_error"] == "too_large"
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
+    assert "Uploads" not in s3.list_multipart_uploads(Bucket=bucket)
+
+
 @pytest.mark.parametrize(
     ("served", "reason"),
     [
