@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from email_processing.links import dropbox_direct_url
+from services.transfer_links import plan
 from tests.r2.conftest import deliver, download, push, sha256, webhook_links
 from tests.support.file_source import Served, file, redirect
 from tests.support.sink import Reply
@@ -238,22 +240,12 @@ def test_a_source_another_process_is_copying_is_not_copied_twice(
     direct_app, source, sink, redis_client
 ):
     app = direct_app(r2_fetch_timeout=0.3)
-    services = app.extensions["relais"]
     link, path = dropbox_file(source)
     source.route(path, file(b"x", "x.pdf"))
-    direct = link.replace("dl=0", "").rstrip("?&")
-    digest = plan_digest(direct)
-    redis_client.set(services.keys.r2_copy_lock(digest), "other-process", ex=60)
+    digest = plan({"provider": "dropbox", "direct_url": dropbox_direct_url(link)}).digest
+    lock = app.extensions["relais"].keys.r2_copy_lock(digest)
+    redis_client.set(lock, "another-process", ex=60)
     push(app, link)
     assert deliver(app) == "delivered"
     assert webhook_links(sink)[0]["r2_error"] == "timeout"
     assert source.requests == []
-
-
-def plan_digest(link):
-    from email_processing.links import dropbox_direct_url
-    from services.transfer_links import plan
-
-    return plan(
-        {"provider": "dropbox", "raw_url": link, "direct_url": dropbox_direct_url(link)}
-    ).digest
