@@ -24,5 +24,6 @@ def init_logging(settings: Settings) -> None:
     )
     setattr(handler, _MARK, True)
     root.addHandler(handler)
-    for noisy in ("urllib3", "werkzeug"):
+    # botocore at DEBUG logs signed request headers: never below WARNING.
+    for noisy in ("urllib3", "werkzeug", "botocore", "boto3", "s3transfer"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -8,8 +8,6 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from config.r2_settings import check_r2
-
 MIB = 1024 * 1024
 DEFAULT_RETRY_SCHEDULE = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
 
@@ -93,6 +91,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_r2(self) -> Settings:
+        from config.r2_settings import check_r2
+
         check_r2(self)
         return self
 

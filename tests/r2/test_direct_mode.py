@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import pytest
 
 from email_processing.links import dropbox_direct_url
 from services.transfer_links import plan
-from tests.r2.conftest import deliver, download, push, sha256, webhook_links
+from tests.r2.conftest import S3_KEY, S3_SECRET, deliver, download, push, sha256, webhook_links
 from tests.support.file_source import Served, file, redirect
 from tests.support.sink import Reply
 
@@ -249,3 +250,16 @@ def test_a_source_another_process_is_copying_is_not_copied_twice(
     assert deliver(app) == "delivered"
     assert webhook_links(sink)[0]["r2_error"] == "timeout"
     assert source.requests == []
+
+
+def test_no_key_token_or_signed_url_reaches_the_logs(direct_app, source, sink, caplog):
+    caplog.set_level(logging.DEBUG)
+    app = direct_app(log_level="DEBUG")
+    link, path = dropbox_file(source)
+    source.route(path, file(b"abc", "a.pdf"))
+    push(app, link)
+    deliver(app)
+    r2_url = webhook_links(sink)[0]["r2_url"]
+    assert "X-Amz-Signature" in r2_url
+    for secret in (S3_KEY, S3_SECRET, "rlkey", "X-Amz-Signature"):
+        assert secret not in caplog.text
