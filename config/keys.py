@@ -16,6 +16,16 @@ DAY = 86400
 WAKE_LIST_MAX = 1000  # the workers' doorbell list is trimmed to this length
 STATS_TTL = 8 * DAY  # hourly counters cover the dashboard's 7-day chart
 AUDIT_MAX_ENTRIES = 10_000
+# R2 offload: a failed copy is not retried for this long (a retry does not redownload a
+# file that is too large every few seconds); a clean-up run holds its lock at most this long.
+R2_FAILURE_TTL = 600
+R2_CLEANUP_LOCK_TTL = 900
+
+
+def r2_reuse_ttl(retention_seconds: int) -> int:
+    """How long a copy is reused: its lifetime minus a margin to download a reused URL."""
+    # The margin is 1 h, or a quarter of a retention shorter than 4 h.
+    return retention_seconds - min(3600, retention_seconds // 4)
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,30 @@ class Keys:
     def audit_log(self) -> str:
         """LIST of audit entries (JSON), newest first, capped."""
         return f"{self.prefix}audit"
+
+    # R2 offload (services/r2_transfer_service.py); <source> = sha256 of the source URL.
+    def r2_source(self, source_hash: str) -> str:
+        """JSON copy (object key, file name, URL) or failure; TTL r2_reuse_ttl / R2_FAILURE_TTL."""
+        return f"{self.prefix}r2:src:{source_hash}"
+
+    def r2_copy_lock(self, source_hash: str) -> str:
+        """One copier per source across processes; TTL = the copy's timeout + a margin."""
+        return f"{self.prefix}r2:lock:{source_hash}"
+
+    @property
+    def r2_cleanup_lock(self) -> str:
+        """Held while a clean-up runs (one at a time); TTL R2_CLEANUP_LOCK_TTL."""
+        return f"{self.prefix}r2:cleanup:lock"
+
+    @property
+    def r2_cleanup_due(self) -> str:
+        """Set by the periodic clean-up; no new periodic run while it lives (TTL = interval)."""
+        return f"{self.prefix}r2:cleanup:due"
+
+    @property
+    def r2_stats(self) -> str:
+        """HASH of offload counters (copied, reused, failed, failed:<reason>...), no TTL."""
+        return f"{self.prefix}r2:stats"
 
     @property
     def last_ingress(self) -> str:

@@ -87,5 +87,6 @@ def init_logging(settings: Settings) -> None:
     handler.setFormatter(JsonFormatter())
     setattr(handler, _MARK, True)
     root.addHandler(handler)
+    # botocore at DEBUG logs signed request headers: never below WARNING.
     for noisy in ("urllib3", "werkzeug", "botocore", "boto3", "s3transfer"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

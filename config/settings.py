@@ -78,6 +78,33 @@ class Settings(BaseSettings):
     webhook_connect_timeout: float = Field(5.0, gt=0, le=60)
     webhook_timeout: float = Field(15.0, gt=0, le=300)
 
+    # R2 offload of file-transfer links (services/r2_transfer_service.py).
+    r2_fetch_enabled: bool = False
+    r2_mode: Literal["worker", "direct"] = "worker"
+    r2_fetch_endpoint: str | None = None
+    r2_fetch_token: SecretStr | None = None
+    r2_bucket_name: str | None = Field(None, max_length=63)
+    r2_public_base_url: str | None = None
+    r2_endpoint_url: str | None = None
+    r2_access_key_id: SecretStr | None = None
+    r2_secret_access_key: SecretStr | None = None
+    r2_max_file_mb: int = Field(512, ge=1, le=100 * 1024)
+    r2_presign_expiry_seconds: int = Field(86400, ge=60, le=7 * 86400)
+    r2_offload_timeout: float = Field(30.0, gt=0, le=600)
+    r2_fetch_timeout: float = Field(15.0, gt=0, le=3600)
+    r2_folder_fetch_timeout: float = Field(120.0, gt=0, le=3600)
+    r2_retention_hours: int = Field(24, ge=1, le=24 * 365)
+    r2_concurrency: int = Field(4, ge=1, le=32)
+    r2_cleanup_interval_minutes: int = Field(60, ge=0, le=7 * 24 * 60)
+    r2_insecure_test_sources: bool = False
+
+    @model_validator(mode="after")
+    def _check_r2(self) -> Settings:
+        from config.r2_settings import check_r2
+
+        check_r2(self)
+        return self
+
     @field_validator("retry_schedule", mode="before")
     @classmethod
     def _split_schedule(cls, value: Any) -> Any:

@@ -69,7 +69,7 @@ def _trim(url: str) -> str:
     return url
 
 
-def _host_in(host: str, domains: tuple[str, ...]) -> bool:
+def host_in(host: str, domains: tuple[str, ...]) -> bool:
     """Exact domain or a true subdomain of one (`evil-dropbox.com` is neither)."""
     return any(host == domain or host.endswith("." + domain) for domain in domains)
 
@@ -96,7 +96,7 @@ def provider_of(url: str) -> str | None:
         return None
     host = parts.hostname.rstrip(".")
     for name, domains, prefixes in _PROVIDERS:
-        if _host_in(host, domains) and _path_fits(parts.path, prefixes):
+        if host_in(host, domains) and _path_fits(parts.path, prefixes):
             return name
     return None
 

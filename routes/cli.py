@@ -173,5 +173,23 @@ def import_legacy(directory: Path) -> None:
     click.echo(json.dumps(report, indent=1, ensure_ascii=False))
 
 
+@bp.cli.command("r2-cleanup")
+def r2_cleanup() -> None:
+    """Delete R2 copies older than R2_RETENTION_HOURS (one run at a time across instances)."""
+    r2 = get_services().r2
+    if r2 is None:
+        raise click.ClickException("R2 offload is off (R2_FETCH_ENABLED=false)")
+    if not r2.can_clean:
+        raise click.ClickException(
+            "no S3 credentials (R2_ENDPOINT_URL, R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY): "
+            "rely on the bucket's lifecycle rule or the Worker's cron"
+        )
+    deleted = r2.cleanup()
+    if deleted is None:
+        click.echo("skipped: another clean-up is running")
+    else:
+        click.echo(f"deleted {deleted} objects older than the retention")
+
+
 def init_cli(app: Flask) -> None:
     app.register_blueprint(bp)

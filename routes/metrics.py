@@ -32,6 +32,7 @@ def metrics() -> Any:
             "queue": services.queue.depth(),
             "states": services.stats.states(),
             "degraded": 1 if services.store.degraded else 0,
+            "r2": services.r2.stats() if services.r2 is not None else {},
         }
 
     body = services.metrics.exposition(gauges)

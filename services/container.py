@@ -23,6 +23,7 @@ from services.magic_links import MagicLinks
 from services.metrics import Metrics
 from services.outbound_http import OutboundHttp, Resolver
 from services.preferences import PreferencesService
+from services.r2_transfer_service import R2TransferService, build_r2_service
 from services.readiness import Readiness
 from services.records import Records
 from services.routing_rules import RoutingRulesService
@@ -62,10 +63,13 @@ class Services:
     records: Records
     stats: Stats
     config_io: ConfigIO
+    r2: R2TransferService | None = None
 
     def close(self, grace: float | None = None) -> None:
         """Stop the delivery threads, then close the Redis and HTTP pools."""
         self.workers.stop(grace)
+        if self.r2 is not None:
+            self.r2.close()
         self.http.close()
         self.redis.close()
 
@@ -126,7 +130,8 @@ def build_services(
         settings.match_body_max_chars,
         metrics,
     )
-    deliverer = Deliverer(queue, targets, preferences, http, clock, config, metrics)
+    r2 = build_r2_service(settings, client, keys, clock, http, resolver)
+    deliverer = Deliverer(queue, targets, preferences, http, clock, config, metrics, offload=r2)
     tokens = [
         s.get_secret_value()
         for s in (settings.process_api_token, settings.process_api_token_previous)
@@ -190,4 +195,5 @@ def build_services(
         records=Records(client, keys, queue, audit, clock),
         stats=Stats(client, keys, queue, store, clock),
         config_io=ConfigIO(flags, targets, rules, windows, preferences, clock),
+        r2=r2,
     )

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol
 
 from config.log import request_id_var
 from config.redis_conn import REDIS_DOWN_ERRORS
@@ -40,6 +40,18 @@ IDLE_WAIT_MAX = 1.0
 PERMANENT_ERRORS = frozenset(
     {"target_missing", "target_disabled", "email_expired", "invalid_url", "blocked_address"}
 )
+
+
+class LinkOffload(Protocol):
+    """Durable copies of delivery links (services/r2_transfer_service.py)."""
+
+    def enrich(self, email_id: str, links: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The links with `r2_url`/`original_filename` or `r2_error`; never raises."""
+        ...
+
+    def housekeeping(self) -> None:
+        """Periodic work run from an idle delivery thread."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -142,6 +154,7 @@ class Deliverer:
         config: WorkerConfig,
         metrics: Metrics,
         rng: random.Random | None = None,
+        offload: LinkOffload | None = None,
     ) -> None:
         self._queue = queue
         self._targets = targets
@@ -151,6 +164,7 @@ class Deliverer:
         self._config = config
         self._metrics = metrics
         self._rng = rng or random.Random()
+        self._offload = offload
 
     def attempt(self, claimed: ClaimedDelivery) -> str:
         """Deliver once; return the outcome recorded (delivered, retrying, dead)."""
@@ -167,18 +181,34 @@ class Deliverer:
         problem = _unsendable(target, email)
         if problem or target is None or email is None:
             return self._record(claimed, prefs, Verdict(ok=False, error=problem), {})
-        payload = self._payload(claimed, target, email)
+        links = self._links(claimed, email)
+        payload = self._payload(claimed, target, email, links)
         body, headers = self.signed_request(target, claimed.webhook_id, payload)
         verdict = self.send(target, body, headers, prefs)
         if verdict.gone:
             self._targets.disable(target.id, "receiver answered 410 Gone")
-        return self._record(claimed, prefs, verdict, headers)
+        return self._record(claimed, prefs, verdict, headers, _offload_note(self._offload, links))
+
+    def housekeeping(self) -> None:
+        """Periodic work an idle worker thread runs (the R2 clean-up when it is due)."""
+        if self._offload is not None:
+            self._offload.housekeeping()
+
+    def _links(self, claimed: ClaimedDelivery, email: StoredEmail) -> list[dict[str, Any]] | None:
+        """The email's delivery links, with their R2 copies when offload is on."""
+        links = email.meta.get("analysis", {}).get("links") or None
+        if links and self._offload is not None:
+            return self._offload.enrich(claimed.email_id, links)
+        return links
 
     def _payload(
-        self, claimed: ClaimedDelivery, target: WebhookTarget, email: StoredEmail
+        self,
+        claimed: ClaimedDelivery,
+        target: WebhookTarget,
+        email: StoredEmail,
+        links: list[dict[str, Any]] | None,
     ) -> dict[str, Any]:
         decision = json.loads(claimed.fields.get("decision") or "{}")
-        links = email.meta.get("analysis", {}).get("links") or None
         return build_payload(
             email.meta, email.body, target_id=target.id, decision=decision, links=links
         )
@@ -221,6 +251,7 @@ class Deliverer:
         prefs: ProcessingPreferences,
         verdict: Verdict,
         headers: Mapping[str, str],
+        note: Mapping[str, Any] | None = None,
     ) -> str:
         now = self._clock()
         attempts_done = claimed.attempts + 1
@@ -246,6 +277,7 @@ class Deliverer:
             "outcome": outcome,
             "next_at": next_at,
             "request_headers": recordable_headers(headers),
+            **(note or {}),
         }
         fields = {
             "last_status_code": "" if verdict.status_code is None else str(verdict.status_code),
@@ -267,6 +299,16 @@ def _unsendable(target: WebhookTarget | None, email: StoredEmail | None) -> str 
     if email is None:
         return "email_expired"
     return None
+
+
+def _offload_note(
+    offload: LinkOffload | None, links: list[dict[str, Any]] | None
+) -> dict[str, Any]:
+    """For the attempt record: what became of each link's copy (no URLs: they carry tokens)."""
+    if offload is None or not links:
+        return {}
+    kept = ("provider", "original_filename", "r2_error")
+    return {"r2": [{k: link[k] for k in kept if k in link} for link in links]}
 
 
 def recordable_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -391,6 +433,8 @@ class WorkerPool:
     def _step(self, slot: int) -> None:
         result = self._claim()
         if result.delivery is None:
+            if slot == 0:
+                self._deliverer.housekeeping()
             wait = IDLE_WAIT_MAX
             if result.next_due is not None:
                 wait = min(wait, max(0.0, result.next_due - self._clock()))

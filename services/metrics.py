@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from config.redis_conn import REDIS_DOWN_ERRORS
@@ -43,9 +43,6 @@ class Metrics:
         self.redis_errors = Counter(
             "relais_redis_errors", "Redis operations that failed", ["component"], registry=r
         )
-        self.r2_offloads = Counter(
-            "relais_r2_offloads", "R2 copies of file links by outcome", ["outcome"], registry=r
-        )
 
     def exposition(self, gauges: Callable[[], dict[str, Any]]) -> bytes:
         """The text format: counters of every process, plus gauges read now."""
@@ -77,7 +74,7 @@ class _GaugeCollector:
     def __init__(self, gauges: Callable[[], dict[str, Any]]) -> None:
         self._gauges = gauges
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         up = GaugeMetricFamily("relais_redis_up", "1 when Redis answered this scrape")
         try:
             values = self._gauges()
@@ -102,6 +99,14 @@ class _GaugeCollector:
         yield _gauge(
             "relais_store_degraded", "1 when config is served from the mirror", values["degraded"]
         )
+        offloads = CounterMetricFamily(
+            "relais_r2_offloads",
+            "R2 offload outcomes of every instance (kept in Redis)",
+            labels=["outcome"],
+        )
+        for outcome, count in sorted(values.get("r2", {}).items()):
+            offloads.add_metric([outcome], count)
+        yield offloads
 
     def describe(self) -> list[Any]:
         return []

@@ -79,26 +79,32 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def address_allowed(ip: IPAddress, allow_private: bool) -> bool:
-    """Whether a connection to `ip` is permitted."""
+def address_allowed(ip: IPAddress, allow_private: bool, allow_loopback: bool = False) -> bool:
+    """Whether a connection to `ip` is permitted (`allow_loopback`: loopback only, for tests)."""
     mapped = getattr(ip, "ipv4_mapped", None)
     if mapped is not None:
         ip = mapped
     if ip.is_multicast or ip.is_unspecified:
         return False
-    if allow_private:
+    if allow_private or (allow_loopback and ip.is_loopback):
         return True
     if any(ip in net for net in _ALWAYS_BLOCKED if net.version == ip.version):
         return False
     return ip.is_global
 
 
-def _checked_addresses(host: str, port: int, resolver: Resolver, allow_private: bool) -> list[str]:
+def _checked_addresses(
+    host: str, port: int, resolver: Resolver, allow_private: bool, allow_loopback: bool = False
+) -> list[str]:
     try:
         addresses = resolver(host, port)
     except (socket.gaierror, UnicodeError) as exc:
         raise BlockedAddress(f"cannot resolve host: {exc}") from exc
-    allowed = [a for a in addresses if address_allowed(ipaddress.ip_address(a), allow_private)]
+    allowed = [
+        a
+        for a in addresses
+        if address_allowed(ipaddress.ip_address(a), allow_private, allow_loopback)
+    ]
     if not allowed:
         raise BlockedAddress("host resolves only to addresses that are not allowed")
     return allowed
@@ -109,6 +115,7 @@ class _GuardMixin:
 
     guard_resolver: Resolver = staticmethod(system_resolver)
     guard_allow_private = False
+    guard_allow_loopback = False
     _dns_host: str
     port: int
     timeout: Any
@@ -117,7 +124,11 @@ class _GuardMixin:
 
     def _new_conn(self) -> socket.socket:
         addresses = _checked_addresses(
-            self._dns_host, self.port, self.guard_resolver, self.guard_allow_private
+            self._dns_host,
+            self.port,
+            self.guard_resolver,
+            self.guard_allow_private,
+            self.guard_allow_loopback,
         )
         last: OSError | None = None
         for address in addresses:
@@ -135,8 +146,14 @@ class _GuardMixin:
         raise NewConnectionError(self, f"failed to connect: {last}")  # type: ignore[arg-type]
 
 
-def _pool_classes(allow_private: bool, resolver: Resolver) -> dict[str, type]:
-    attrs = {"guard_allow_private": allow_private, "guard_resolver": staticmethod(resolver)}
+def _pool_classes(
+    allow_private: bool, resolver: Resolver, allow_loopback: bool = False
+) -> dict[str, type]:
+    attrs = {
+        "guard_allow_private": allow_private,
+        "guard_allow_loopback": allow_loopback,
+        "guard_resolver": staticmethod(resolver),
+    }
     http_conn = type("GuardedHTTPConnection", (_GuardMixin, HTTPConnection), attrs)
     https_conn = type("GuardedHTTPSConnection", (_GuardMixin, HTTPSConnection), attrs)
     return {
@@ -159,17 +176,22 @@ def check_url(url: str, allow_private: bool) -> None:
 class OutboundHttp:
     """A shared, thread-safe pool of guarded connections."""
 
+    # `allow_loopback` (file-source tests only, R2_INSECURE_TEST_SOURCES) admits loopback
+    # addresses and plain http while every other private range stays refused.
+
     def __init__(
         self,
         *,
         allow_private: bool,
         resolver: Resolver | None = None,
         pool_maxsize: int = 8,
+        allow_loopback: bool = False,
     ) -> None:
         self.allow_private = allow_private
+        self.allow_loopback = allow_loopback
         self._pool = urllib3.PoolManager(num_pools=64, maxsize=pool_maxsize, block=False)
         self._pool.pool_classes_by_scheme = _pool_classes(
-            allow_private, resolver or system_resolver
+            allow_private, resolver or system_resolver, allow_loopback
         )
 
     def post(
@@ -208,8 +230,46 @@ class OutboundHttp:
             time.monotonic() - started,
         )
 
+    def open(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        connect_timeout: float,
+        read_timeout: float,
+        body: bytes | None = None,
+    ) -> urllib3.BaseHTTPResponse:
+        """One request, no redirect followed, body left unread: the caller reads and closes."""
+        check_url(url, self.allow_private or self.allow_loopback)
+        try:
+            return self._pool.request(
+                method,
+                url,
+                body=body,
+                headers=dict(headers),
+                redirect=False,
+                retries=False,
+                preload_content=False,
+                timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
+            )
+        except OutboundError:
+            raise
+        except Exception as exc:
+            raise _classify(exc) from exc
+
     def close(self) -> None:
         self._pool.clear()
+
+
+def read_chunk(resp: urllib3.BaseHTTPResponse, size: int) -> bytes:
+    """Up to `size` bytes as soon as some arrive (b"" at the end), failures classified."""
+    try:
+        return resp.read1(size)
+    except OutboundError:
+        raise
+    except Exception as exc:
+        raise _classify(exc) from exc
 
 
 def _read_limited(resp: urllib3.BaseHTTPResponse, max_body: int) -> bytes:

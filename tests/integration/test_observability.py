@@ -135,3 +135,19 @@ def test_a_redis_that_may_evict_stops_start(tmp_path):
             )
     finally:
         server.kill()
+
+
+def test_r2_offload_outcomes_are_in_metrics(make_app, redis_client):
+    app = make_app(
+        metrics_token=METRICS_TOKEN,
+        r2_fetch_enabled=True,
+        r2_mode="worker",
+        r2_fetch_endpoint="http://127.0.0.1:9/fetch",
+        r2_fetch_token="worker-token-123456",
+        r2_bucket_name="relais",
+    )
+    redis_client.hincrby("relais:r2:stats", "copies_ok", 3)
+    redis_client.hincrby("relais:r2:stats", "links_fallback:timeout", 1)
+    _, text = scrape(app.test_client())
+    assert metric(text, 'relais_r2_offloads_total{outcome="copies_ok"}') == 3
+    assert metric(text, 'relais_r2_offloads_total{outcome="links_fallback:timeout"}') == 1
