@@ -96,6 +96,15 @@ class Keys:
     # Rate-limit counters, built inside the claim script (services/queue_scripts.py):
     #   relais:rl:<target>:m:<minute index>  TTL 120 s
     #   relais:rl:<target>:h:<hour index>    TTL 7200 s
+    # Per-target isolation, also built inside the claim/complete scripts:
+    #   relais:inflight:<target>  INT attempts under way (cap TARGET_MAX_IN_FLIGHT)
+    #   relais:cb:<target>        HASH circuit breaker {failures, opens, open_until, probe_until}
+    def in_flight(self, target_id: str) -> str:
+        return f"{self.prefix}inflight:{target_id}"
+
+    def circuit(self, target_id: str) -> str:
+        return f"{self.prefix}cb:{target_id}"
+
     def rate_minute(self, target_id: str, minute: int) -> str:
         return f"{self.prefix}rl:{target_id}:m:{minute}"
 

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     worker_threads: int = Field(4, ge=0, le=64)
     worker_lease_seconds: float = Field(60.0, ge=1, le=3600)
     shutdown_grace_seconds: float = Field(20.0, ge=0, le=600)
+    target_max_in_flight: int = Field(4, ge=0, le=1000)
+    circuit_breaker_failures: int = Field(5, ge=1, le=1000)
+    circuit_breaker_cooldown_seconds: int = Field(30, ge=1, le=86400)
+    circuit_breaker_cooldown_max_seconds: int = Field(600, ge=1, le=86400)
     retry_schedule: Annotated[list[int], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_RETRY_SCHEDULE)
     )

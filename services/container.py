@@ -89,6 +89,10 @@ def worker_config(settings: Settings, threads: int | None = None) -> WorkerConfi
         jitter=settings.retry_jitter,
         retry_after_max=settings.retry_after_max_seconds,
         user_agent=f"Relais/{VERSION}",
+        max_in_flight=settings.target_max_in_flight,
+        breaker_failures=settings.circuit_breaker_failures,
+        breaker_cooldown=settings.circuit_breaker_cooldown_seconds,
+        breaker_cooldown_max=settings.circuit_breaker_cooldown_max_seconds,
     )
 
 

@@ -46,6 +46,19 @@ STATES = (SCHEDULED, HELD, IN_FLIGHT, RETRYING, DELIVERED, DEAD)
 
 
 @dataclass(frozen=True)
+class Breaker:
+    """What one attempt tells the target's circuit breaker, and its settings."""
+
+    signal: str  # "ok" closes it; "failed" counts towards opening; "" leaves it alone
+    threshold: int
+    cooldown: int
+    cooldown_max: int
+
+    def args(self) -> tuple[str, int, int, int]:
+        return (self.signal, self.threshold, self.cooldown, self.cooldown_max)
+
+
+@dataclass(frozen=True)
 class NewDelivery:
     """A delivery planned by the ingest pipeline."""
 
@@ -195,10 +208,13 @@ class DeliveryQueue:
         lease_seconds: float,
         max_attempts: int,
         limits: Mapping[str, tuple[int, int]] | None = None,
+        max_in_flight: int = 0,
     ) -> ClaimResult:
         """Lease the earliest due delivery, after putting expired leases back.
 
-        `limits` maps a target id to (per minute, per hour), 0 meaning no limit.
+        `limits` maps a target id to (per minute, per hour), 0 meaning no limit; a target
+        with `max_in_flight` attempts under way is skipped (0: no cap); an open circuit
+        breaker holds its target's deliveries until it half-opens.
         """
         now = self._clock()
         k = self._keys
@@ -222,6 +238,7 @@ class DeliveryQueue:
                 lease_error,
                 STATS_TTL,
                 json.dumps({t: list(v) for t, v in (limits or {}).items()}),
+                max_in_flight,
             ],
         )
         if not reply[0]:
@@ -238,8 +255,10 @@ class DeliveryQueue:
         *,
         next_at: float | None = None,
         fields: Mapping[str, str] | None = None,
-    ) -> bool:
-        """Record an attempt; False when the lease was lost (expired and reclaimed)."""
+        breaker: Breaker | None = None,
+    ) -> int:
+        """Record an attempt: 0 when the lease was lost (expired and reclaimed), 1 done,
+        2 done and this failure opened the target's circuit breaker."""
         if outcome not in (DELIVERED, RETRYING, DEAD):
             raise ValueError(f"bad outcome {outcome}")
         now = self._clock()
@@ -259,9 +278,10 @@ class DeliveryQueue:
                 claimed.target_id,
                 ATTEMPTS_KEPT,
                 STATS_TTL,
+                *(breaker.args() if breaker else ("", 1, 1, 1)),
             ],
         )
-        return bool(done)
+        return int(done)
 
     def release(self, claimed: ClaimedDelivery) -> bool:
         """Give a lease back without counting an attempt (the worker is shutting down)."""
@@ -283,6 +303,20 @@ class DeliveryQueue:
         for email_id in email_ids:
             pipe.exists(self._keys.seen(email_id), self._keys.email(email_id))
         return [i for i, found in zip(email_ids, pipe.execute(), strict=True) if not found]
+
+    def circuits(self, target_ids: Iterable[str]) -> dict[str, dict[str, float | None]]:
+        """Circuit-breaker state per target (failures, open_until), for the dashboard."""
+        ids = list(target_ids)
+        pipe = self._redis.pipeline(transaction=False)
+        for target_id in ids:
+            pipe.hmget(self._keys.circuit(target_id), ["failures", "open_until"])
+        states = {}
+        for target_id, (failures, open_until) in zip(ids, pipe.execute(), strict=True):
+            states[target_id] = {
+                "failures": int(failures or 0),
+                "open_until": float(open_until or 0) or None,
+            }
+        return states
 
     def recent_emails(self, count: int) -> list[StoredEmail]:
         """The last `count` stored emails, newest first (expired ones skipped)."""

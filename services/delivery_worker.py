@@ -20,6 +20,7 @@ from services.delivery_queue import (
     DEAD,
     DELIVERED,
     RETRYING,
+    Breaker,
     ClaimedDelivery,
     ClaimResult,
     DeliveryQueue,
@@ -63,6 +64,10 @@ class WorkerConfig:
     jitter: float
     retry_after_max: float
     user_agent: str
+    max_in_flight: int = 0
+    breaker_failures: int = 5
+    breaker_cooldown: int = 30
+    breaker_cooldown_max: int = 600
 
 
 @dataclass(frozen=True)
@@ -201,6 +206,15 @@ class Deliverer:
             return self._offload.enrich(claimed.email_id, links)
         return links
 
+    def _breaker(self, verdict: Verdict) -> Breaker:
+        config = self._config
+        return Breaker(
+            breaker_signal(verdict),
+            config.breaker_failures,
+            config.breaker_cooldown,
+            config.breaker_cooldown_max,
+        )
+
     def _payload(
         self,
         claimed: ClaimedDelivery,
@@ -285,10 +299,35 @@ class Deliverer:
         }
         self._metrics.deliveries.labels(outcome, claimed.target_id).inc()
         self._metrics.attempt_seconds.labels(outcome).observe(verdict.duration)
-        if not self._queue.complete(claimed, outcome, attempt, next_at=next_at, fields=fields):
+        done = self._queue.complete(
+            claimed,
+            outcome,
+            attempt,
+            next_at=next_at,
+            fields=fields,
+            breaker=self._breaker(verdict),
+        )
+        if not done:
             logger.warning("delivery %s: lease lost before the attempt was recorded", claimed.id)
+        elif done == 2:
+            logger.warning(
+                "circuit open: target %s after %d failed attempts in a row",
+                claimed.target_id,
+                self._config.breaker_failures,
+            )
         _log_outcome(claimed, outcome, verdict)
         return outcome
+
+
+def breaker_signal(verdict: Verdict) -> str:
+    """A receiver that answered or failed to: ok or failed; our own problems: no signal."""
+    if verdict.ok:
+        return "ok"
+    if verdict.gone:
+        return ""  # the target is switched off anyway
+    if verdict.status_code is not None or verdict.error in ("timeout", "connection_error"):
+        return "failed"
+    return ""
 
 
 def _unsendable(target: WebhookTarget | None, email: StoredEmail | None) -> str | None:
@@ -411,7 +450,9 @@ class WorkerPool:
             return ClaimResult(None, None)  # sending paused: deliveries wait, nothing is lost
         prefs = self._prefs.get()
         limits = claim_limits(prefs, self._targets)
-        return self._queue.claim(self._config.lease_seconds, prefs.max_attempts(), limits)
+        return self._queue.claim(
+            self._config.lease_seconds, prefs.max_attempts(), limits, self._config.max_in_flight
+        )
 
     def _loop(self, slot: int) -> None:
         backoff = 0.0

@@ -21,6 +21,11 @@ local function count(stats, field, ttl)
   redis.call('HINCRBY', stats, field, 1)
   redis.call('EXPIRE', stats, ttl)
 end
+local function release_slot(prefix, target)
+  if not target then return end
+  local slots = prefix .. 'inflight:' .. target
+  if tonumber(redis.call('GET', slots) or '0') > 0 then redis.call('DECR', slots) end
+end
 """
 
 # KEYS: seen, email, emails_index, deliveries_index, wake, last_ingress, stats,
@@ -76,19 +81,22 @@ return 'accepted'
 
 # KEYS: scheduled_high, scheduled, leased, dead, stats
 # ARGV: now, lease_until, token, prefix, max_attempts, retention, lease_error_json, stats_ttl,
-#       limits_json ({target: [per_minute, per_hour]})
+#       limits_json ({target: [per_minute, per_hour]}), max_in_flight (0: no cap)
 CLAIM = (
     _PREAMBLE
     + """
 local now = tonumber(ARGV[1])
 local prefix = ARGV[4]
 local limits = cjson.decode(ARGV[9])
+local max_in_flight = tonumber(ARGV[10])
+local SCAN = 50
 
 local function reclaim_expired()
   local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 100)
   for _, id in ipairs(expired) do
     local key = dkey(prefix, id)
     redis.call('ZREM', KEYS[3], id)
+    release_slot(prefix, redis.call('HGET', key, 'target_id'))
     local attempts = redis.call('HINCRBY', key, 'attempts', 1)
     redis.call('HINCRBY', key, 'total_attempts', 1)
     redis.call('RPUSH', key .. ':attempts', ARGV[7])
@@ -104,7 +112,7 @@ local function reclaim_expired()
   end
 end
 
--- Fixed-window counters per target; nil when allowed (and counted), else when to retry.
+-- Fixed-window counters per target: nil when allowed (and counted), else when to retry.
 local function rate_limited(target)
   local limit = limits[target]
   if not limit then return nil end
@@ -123,15 +131,60 @@ local function rate_limited(target)
   return nil
 end
 
-local function next_due()
-  for _, q in ipairs({KEYS[1], KEYS[2]}) do
-    local due = redis.call('ZRANGEBYSCORE', q, '-inf', now, 'LIMIT', 0, 1)
-    if #due > 0 then
-      redis.call('ZREM', q, due[1])
-      return due[1]
-    end
+-- The circuit breaker: (reason, until) when the target must not be tried now.
+local function circuit(target)
+  local cb = prefix .. 'cb:' .. target
+  local open_until = tonumber(redis.call('HGET', cb, 'open_until') or '0')
+  if open_until > now then return 'circuit_open', open_until end
+  if open_until > 0 and tonumber(redis.call('HGET', cb, 'probe_until') or '0') > now then
+    return 'circuit_probe', now + 1  -- half-open: one probe at a time
   end
   return nil
+end
+
+local function busy(target)
+  if max_in_flight <= 0 then return false end
+  return tonumber(redis.call('GET', prefix .. 'inflight:' .. target) or '0') >= max_in_flight
+end
+
+local function hold(id, key, reason, at)
+  redis.call('HSET', key, 'state', 'held', 'hold_reason', reason, 'deliver_at', at)
+  schedule(prefix, id, at)
+end
+
+local function lease(id, key, target)
+  redis.call('ZADD', KEYS[3], ARGV[2], id)
+  redis.call('HSET', key, 'state', 'in_flight', 'lease', ARGV[3],
+             'lease_until', ARGV[2], 'claimed_at', now, 'hold_reason', '')
+  local slots = prefix .. 'inflight:' .. target
+  redis.call('INCR', slots)
+  redis.call('EXPIRE', slots, math.ceil(tonumber(ARGV[2]) - now) * 2 + 60)
+  local cb = prefix .. 'cb:' .. target
+  if tonumber(redis.call('HGET', cb, 'open_until') or '0') > 0 then
+    redis.call('HSET', cb, 'probe_until', ARGV[2])
+  end
+  local email = redis.call('HGET', key, 'email_id')
+  if email then redis.call('EXPIRE', prefix .. 'email:' .. email, ARGV[6]) end
+  local out = {id, ''}
+  for _, v in ipairs(redis.call('HGETALL', key)) do out[#out + 1] = v end
+  return out
+end
+
+-- One due delivery: {claimed...}, 'skip' (left queued: its target is at its cap) or 'moved'.
+local function consider(queue, id)
+  local key = dkey(prefix, id)
+  if redis.call('EXISTS', key) == 0 then
+    redis.call('ZREM', queue, id)
+    return 'moved'
+  end
+  local target = redis.call('HGET', key, 'target_id')
+  if busy(target) then return 'skip' end
+  redis.call('ZREM', queue, id)
+  local reason, at = circuit(target)
+  if reason then hold(id, key, reason, at); return 'moved' end
+  local later = rate_limited(target)
+  if later then hold(id, key, 'rate_limited', later); return 'moved' end
+  return lease(id, key, target)
 end
 
 local function earliest()
@@ -144,37 +197,25 @@ local function earliest()
 end
 
 reclaim_expired()
-for _ = 1, 50 do
-  local id = next_due()
-  if not id then
-    local best = earliest()
-    return {'', best and tostring(best) or ''}
-  end
-  local key = dkey(prefix, id)
-  if redis.call('EXISTS', key) == 1 then
-    local later = rate_limited(redis.call('HGET', key, 'target_id'))
-    if later then
-      redis.call('HSET', key, 'state', 'held', 'hold_reason', 'rate_limited', 'deliver_at', later)
-      schedule(prefix, id, later)
-    else
-      redis.call('ZADD', KEYS[3], ARGV[2], id)
-      redis.call('HSET', key, 'state', 'in_flight', 'lease', ARGV[3],
-                 'lease_until', ARGV[2], 'claimed_at', now, 'hold_reason', '')
-      local email = redis.call('HGET', key, 'email_id')
-      if email then redis.call('EXPIRE', prefix .. 'email:' .. email, ARGV[6]) end
-      local out = {id, ''}
-      for _, v in ipairs(redis.call('HGETALL', key)) do out[#out + 1] = v end
-      return out
-    end
+local skipped = false
+for _, q in ipairs({KEYS[1], KEYS[2]}) do
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', q, '-inf', now, 'LIMIT', 0, SCAN)) do
+    local result = consider(q, id)
+    if type(result) == 'table' then return result end
+    if result == 'skip' then skipped = true end
   end
 end
-return {'', tostring(now)}
+if skipped then return {'', tostring(now + 0.25)} end
+local best = earliest()
+return {'', best and tostring(best) or ''}
 """
 )
 
 # KEYS: leased, dead, stats
 # ARGV: id, token, outcome, now, next_at, attempt_json, retention, prefix, fields_json, target,
-#       attempts_kept, stats_ttl
+#       attempts_kept, stats_ttl, breaker ('ok'|'failed'|''), breaker_threshold,
+#       breaker_cooldown, breaker_cooldown_max
+# Returns 0 (lease lost), 1, or 2 when this attempt opened the target's circuit breaker.
 COMPLETE = (
     _PREAMBLE
     + """
@@ -193,12 +234,28 @@ for name, value in pairs(cjson.decode(ARGV[9])) do
   redis.call('HSET', key, name, value)
 end
 redis.call('HSET', key, 'state', ARGV[3], 'lease', '', 'last_attempt_at', ARGV[4])
+release_slot(prefix, ARGV[10])
+local opened = 0
+local cb = prefix .. 'cb:' .. ARGV[10]
+if ARGV[13] == 'ok' then
+  redis.call('DEL', cb)
+elseif ARGV[13] == 'failed' then
+  redis.call('HDEL', cb, 'probe_until')
+  local failures = redis.call('HINCRBY', cb, 'failures', 1)
+  if failures >= tonumber(ARGV[14]) then
+    local opens = redis.call('HINCRBY', cb, 'opens', 1)
+    local cooldown = math.min(tonumber(ARGV[16]), tonumber(ARGV[15]) * 2 ^ (opens - 1))
+    redis.call('HSET', cb, 'open_until', tonumber(ARGV[4]) + cooldown, 'failures', 0)
+    opened = 1
+  end
+  redis.call('EXPIRE', cb, tonumber(ARGV[16]) * 4 + 3600)
+end
 count(KEYS[3], ARGV[3], ARGV[12])
 count(KEYS[3], ARGV[3] .. ':' .. ARGV[10], ARGV[12])
 if ARGV[3] == 'retrying' then
   redis.call('HSET', key, 'deliver_at', ARGV[5])
   schedule(prefix, ARGV[1], ARGV[5])
-  return 1
+  return 1 + opened
 end
 redis.call('HSET', key, 'finished_at', ARGV[4])
 if ARGV[3] == 'dead' then
@@ -206,7 +263,7 @@ if ARGV[3] == 'dead' then
 end
 redis.call('EXPIRE', key, ARGV[7])
 redis.call('EXPIRE', akey, ARGV[7])
-return 1
+return 1 + opened
 """
 )
 
@@ -219,6 +276,9 @@ if redis.call('HGET', key, 'lease') ~= ARGV[2] then
   return 0
 end
 redis.call('ZREM', KEYS[1], ARGV[1])
+local target = redis.call('HGET', key, 'target_id')
+release_slot(ARGV[4], target)
+if target then redis.call('HDEL', ARGV[4] .. 'cb:' .. target, 'probe_until') end
 local state = 'scheduled'
 if tonumber(redis.call('HGET', key, 'attempts') or '0') > 0 then state = 'retrying' end
 redis.call('HSET', key, 'state', state, 'lease', '', 'deliver_at', ARGV[3])

@@ -135,7 +135,9 @@ class TargetsAdmin:
         return doc
 
     def list(self) -> list[dict[str, Any]]:
-        return [self.view(t) for t in self._targets.get().targets]
+        targets = self._targets.get().targets
+        circuits = self._queue.circuits(t.id for t in targets)
+        return [{**self.view(t), "circuit": circuits[t.id]} for t in targets]
 
     def get(self, target_id: str) -> WebhookTarget:
         target = self._targets.find(target_id)
