@@ -24,6 +24,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float
+    status: int = 200  # what the sink answered (recorded on arrival, before answering)
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -43,7 +44,7 @@ class _Handler(BaseHTTPRequestHandler):
         sink = self.server.sink
         reply = sink.next_reply(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
-        sink.record(Received(self.path, headers, body, time.time()))
+        sink.record(Received(self.path, headers, body, time.time(), reply.status))
         if reply.delay:
             time.sleep(reply.delay)
         try:
