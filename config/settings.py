@@ -124,13 +124,7 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("unknown IANA time zone (e.g. Europe/Paris)") from exc
-        return value
+        return check_timezone(value)
 
     @field_validator("webhook_url")
     @classmethod
@@ -171,6 +165,17 @@ class Settings(BaseSettings):
         if self.allow_private_targets is None:
             return self.development
         return self.allow_private_targets
+
+
+def check_timezone(value: str) -> str:
+    """`value` when it names an IANA time zone; ValueError (not echoing it) otherwise."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("unknown IANA time zone (e.g. Europe/Paris)") from exc
+    return value
 
 
 def check_whsec(secret: str) -> None:

@@ -205,22 +205,17 @@ class OutboundHttp:
         max_body: int = 65536,
     ) -> HttpResponse:
         """POST without following redirects; read at most `max_body` bytes of the answer."""
-        check_url(url, self.allow_private)
         started = time.monotonic()
+        resp = self.open(
+            "POST",
+            url,
+            headers=headers,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            body=body,
+        )
         try:
-            resp = self._pool.request(
-                "POST",
-                url,
-                body=body,
-                headers=dict(headers),
-                redirect=False,
-                retries=False,
-                preload_content=False,
-                timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
-            )
             data = _read_limited(resp, max_body)
-        except OutboundError:
-            raise
         except Exception as exc:
             raise _classify(exc) from exc
         return HttpResponse(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from config.settings import Settings
+from config.settings import Settings, check_timezone
 from config.store import ConfigStore
 from email_processing.schedule import DEFAULT_OUTSIDE_WINDOW
 from email_processing.windows import WEEKDAYS, Window, next_send_time, parse_hhmm, parse_weekdays
@@ -55,11 +55,7 @@ class TimeWindows(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("unknown IANA time zone (e.g. Europe/Paris)") from exc
-        return value
+        return check_timezone(value)
 
     @field_validator("absence_days")
     @classmethod
