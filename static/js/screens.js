@@ -1,0 +1,65 @@
+// The dashboard's screens, in tab order. Each module exports a mount function
+// `Name(el, ctx)` returning `{update(), show?(), hide?()}`; it is imported the
+// first time its tab opens.
+
+/** @typedef {{id: string, module: string, mount: string}} ScreenSpec */
+
+/** @type {ScreenSpec[]} */
+export const SCREENS = [
+  { id: 'overview', module: './screens/overview.js', mount: 'OverviewTab' },
+  { id: 'deliveries', module: './screens/deliveries.js', mount: 'DeliveriesTab' },
+  { id: 'emails', module: './screens/emails.js', mount: 'EmailsTab' },
+  { id: 'rules', module: './screens/rules.js', mount: 'RulesTab' },
+  { id: 'targets', module: './screens/targets.js', mount: 'TargetsTab' },
+  { id: 'schedule', module: './screens/schedule.js', mount: 'ScheduleTab' },
+  { id: 'preferences', module: './screens/preferences.js', mount: 'PreferencesTab' },
+  { id: 'flags', module: './screens/flags.js', mount: 'FlagsTab' },
+  { id: 'access', module: './screens/access.js', mount: 'AccessTab' },
+  { id: 'tools', module: './screens/tools.js', mount: 'ToolsTab' },
+];
+
+/**
+ * `#/rules?id=r1` -> {screen: 'rules', params: {id: 'r1'}}; unknown screens fall back to the first.
+ * @param {string} hash
+ * @param {string[]} known
+ * @returns {{screen: string, params: Record<string, string>}}
+ */
+export function parseRoute(hash, known) {
+  const text = hash.replace(/^#\/?/, '');
+  const [name, query = ''] = text.split('?');
+  const params = Object.fromEntries(new URLSearchParams(query));
+  return { screen: known.includes(name) ? name : known[0], params };
+}
+
+/**
+ * @param {string} screen
+ * @param {Record<string, string>} [params]
+ */
+export function routeHash(screen, params) {
+  const query = new URLSearchParams(params || {}).toString();
+  return `#/${screen}${query ? `?${query}` : ''}`;
+}
+
+/**
+ * The tab to focus for an arrow/Home/End key in a tab list (ARIA tabs pattern).
+ * @param {string} key
+ * @param {number} index current tab
+ * @param {number} count number of tabs
+ * @returns {number|null}
+ */
+export function nextTabIndex(key, index, count) {
+  switch (key) {
+    case 'ArrowRight':
+    case 'ArrowDown':
+      return (index + 1) % count;
+    case 'ArrowLeft':
+    case 'ArrowUp':
+      return (index - 1 + count) % count;
+    case 'Home':
+      return 0;
+    case 'End':
+      return count - 1;
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,175 @@
+"""The dashboard in a real browser: Playwright driving Debian's Chromium against a live Relais.
+
+Each test gets a fresh Relais (flushed Redis database, temp DATA_DIR, delivery
+threads running) served on loopback, a sink as its default webhook target, and a
+new browser context. Any JavaScript error or CSP violation on the page fails the test.
+Without Chromium or Playwright the tests skip, unless REQUIRE_BROWSER=1 (CI).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from tests.conftest import TEST_PASSWORD, TEST_TOKEN, TEST_WHSEC, AppFactory
+from tests.support.admin import AdminClient
+from tests.support.sink import Sink
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
+FAST_RETRIES = "0,1,1,2"
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(f"REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed")
+    executable = chromium_path()
+    if executable is None:
+        _unavailable("chromium is not installed (apt-get install chromium)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Live:
+    """A running Relais: its URL, the app (for seeding through the API) and the sink."""
+
+    app: Flask
+    url: str
+    sink: Sink
+    admin: AdminClient = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.admin = AdminClient(self.app)
+
+    def push(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """An email through the real ingress, over HTTP like the Apps Script."""
+        resp = requests.post(
+            f"{self.url}/api/ingress/gmail",
+            json=payload,
+            headers={"Authorization": f"Bearer {TEST_TOKEN}"},
+            timeout=10,
+        )
+        assert resp.status_code in (200, 202), resp.text
+        body: dict[str, Any] = resp.json()
+        return body
+
+
+@pytest.fixture
+def live(make_app: AppFactory, sink: Sink) -> Iterator[Live]:
+    app = make_app(
+        webhook_url=sink.url(),
+        webhook_secret=TEST_WHSEC,
+        worker_threads=2,
+        retry_schedule=FAST_RETRIES,
+    )
+    app.extensions["relais"].workers.start()
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Live(app, f"http://127.0.0.1:{server.server_port}", sink)
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+class PageProblems(list[str]):
+    """JavaScript errors and CSP violations seen on a page."""
+
+
+@pytest.fixture
+def page(browser: Any, live: Live) -> Iterator[Any]:
+    context = browser.new_context(
+        base_url=live.url, viewport={"width": 1280, "height": 860}, locale="en-US"
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    problems = PageProblems()
+    page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
+    page.on(
+        "console",
+        lambda msg: problems.append(f"console: {msg.text}")
+        if msg.type == "error" and "Failed to load resource" not in msg.text
+        else None,
+    )
+    page.problems = problems
+    yield page
+    context.close()
+    assert not problems, problems
+
+
+def sign_in(page: Any, password: str = TEST_PASSWORD) -> Any:
+    """Through the login form, as a person would."""
+    page.goto("/login")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
+    page.get_by_role("tablist").wait_for()
+    return page
+
+
+@pytest.fixture
+def signed_in(page: Any) -> Any:
+    return sign_in(page)
+
+
+def open_tab(page: Any, name: str) -> Any:
+    """Click a tab by its English name and return its panel."""
+    page.get_by_role("tab", name=name).click()
+    panel = page.get_by_role("tabpanel", name=name)
+    panel.wait_for()
+    return panel
+
+
+def shot(page: Any, name: str) -> Path:
+    """A full-page screenshot under tests/artifacts/screens/ (not committed; look at them)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture
+def email_payload() -> Any:
+    """A builder of ingress payloads (old Apps Script shape plus extended fields)."""
+    counter = iter(range(1_000_000))
+
+    def build(**changes: Any) -> dict[str, Any]:
+        n = next(counter)
+        payload: dict[str, Any] = {
+            "sender": "Planning <planning@media-solution.example>",
+            "subject": f"Mission {n}",
+            "date": "Mon, 30 Nov 2026 09:00:00 +0100",
+            "body": f"<p>Bonjour, voici le lot {n}.</p>",
+            "snippet": f"Bonjour, voici le lot {n}.",
+            "gmail_message_id": f"gm-browser-{n}-{os.getpid()}",
+        }
+        payload.update(changes)
+        return payload
+
+    return build

@@ -1,0 +1,73 @@
+"""The dashboard shell: sign-in, tabs (mouse and keyboard), language, sign-out, no CSP breach."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.browser.conftest import Live, open_tab, shot, sign_in
+
+
+def test_signed_out_visitors_land_on_the_login_page(page: Any) -> None:
+    page.goto("/")
+    page.wait_for_url("**/login")
+    page.get_by_role("heading", name="Sign in to Relais").wait_for()
+    shot(page, "login")
+
+
+def test_a_wrong_password_is_said_in_words_and_nothing_opens(page: Any) -> None:
+    page.goto("/login")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    alert = page.locator("#login-error")
+    alert.filter(has_text="Wrong user name or password").wait_for()
+    assert page.url.endswith("/login")
+
+
+def test_tabs_follow_the_aria_pattern_with_the_keyboard(signed_in: Any) -> None:
+    page = signed_in
+    overview = page.get_by_role("tab", name="Overview")
+    assert overview.get_attribute("aria-selected") == "true"
+    overview.focus()
+    page.keyboard.press("ArrowRight")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == "Deliveries"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/#/deliveries")
+    assert page.get_by_role("tab", name="Deliveries").get_attribute("aria-selected") == "true"
+    assert page.get_by_role("tabpanel", name="Deliveries").is_visible()
+    page.keyboard.press("End")
+    assert page.evaluate("document.activeElement.textContent") == "Tools"
+
+
+def test_the_language_switches_to_french_and_is_remembered(signed_in: Any) -> None:
+    page = signed_in
+    page.get_by_label("Language").select_option("fr")
+    page.get_by_role("tab", name="Règles").wait_for()
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    page.reload()
+    page.get_by_role("tab", name="Livraisons").wait_for()
+    page.get_by_label("Langue").select_option("en")
+    page.get_by_role("tab", name="Deliveries").wait_for()
+
+
+def test_french_browsers_get_french_by_default(browser: Any, live: Live) -> None:
+    context = browser.new_context(base_url=live.url, locale="fr-FR")
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_role("heading", name="Connexion à Relais").wait_for()
+    context.close()
+
+
+def test_sign_out_ends_the_session(signed_in: Any) -> None:
+    page = signed_in
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login")
+    page.goto("/")
+    page.wait_for_url("**/login")
+
+
+def test_a_deep_link_opens_its_screen_after_sign_in(page: Any) -> None:
+    sign_in(page)
+    page.goto("/#/tools")
+    panel = open_tab(page, "Tools")
+    assert panel.is_visible()
