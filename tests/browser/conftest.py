@@ -30,7 +30,8 @@ FAST_RETRIES = "0,1,1,2"
 
 
 def chromium_path() -> str | None:
-    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    found = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    return found or shutil.which("chromium-browser")
 
 
 def _unavailable(reason: str) -> None:
@@ -113,9 +114,11 @@ def page(browser: Any, live: Live) -> Iterator[Any]:
     page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
     page.on(
         "console",
-        lambda msg: problems.append(f"console: {msg.text}")
-        if msg.type == "error" and "Failed to load resource" not in msg.text
-        else None,
+        lambda msg: (
+            problems.append(f"console: {msg.text}")
+            if msg.type == "error" and "Failed to load resource" not in msg.text
+            else None
+        ),
     )
     page.problems = problems
     yield page
