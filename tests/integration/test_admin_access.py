@@ -59,6 +59,15 @@ def test_api_without_a_session_is_401_and_the_dashboard_redirects(app):
     assert page.status_code == 302 and page.headers["Location"].endswith("/login")
 
 
+def test_signed_in_the_dashboard_page_is_served_and_login_redirects_to_it(app):
+    admin = AdminClient(app)
+    with admin.get("/") as page:
+        assert page.status_code == 200 and b'src="/static/js/app.js"' in page.data
+        assert page.headers["Cache-Control"] == "no-cache"
+    with admin.get("/login") as login:
+        assert login.status_code == 302 and login.headers["Location"].endswith("/")
+
+
 def test_state_change_without_csrf_is_403(app):
     admin = AdminClient(app)
     resp = admin.client.post("/api/auth/logout_all")  # cookie, no CSRF header
@@ -211,6 +220,7 @@ def test_magic_link_post_from_a_foreign_origin_is_refused(app):
 @pytest.mark.parametrize("path", ["/health", "/login", "/api/targets", "/nope"])
 def test_security_headers_on_every_response(app, path):
     resp = app.test_client().get(path)
+    resp.close()  # the login page is a file response
     csp = resp.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
