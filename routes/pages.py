@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, send_from_directory
+from flask import Blueprint, Response, current_app, redirect
 
 from routes.admin_access import current_session
 
@@ -12,7 +13,9 @@ bp = Blueprint("pages", __name__)
 
 
 def _page(name: str) -> Any:
-    resp = send_from_directory(current_app.static_folder or "static", name, max_age=0)
+    """A small HTML entry point, read whole (no file handle outlives the request)."""
+    html = (Path(current_app.static_folder or "static") / name).read_bytes()
+    resp = Response(html, mimetype="text/html")
     resp.headers["Cache-Control"] = "no-cache"
     return resp
 
