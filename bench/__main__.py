@@ -108,7 +108,7 @@ def ingress_run(ctx: dict[str, Any], name: str, rate: float | None) -> dict[str,
     """One Relais run; waits for the sink to receive every accepted email."""
     server, sink = ctx["server"], ctx["sink"]
     sink.reset()
-    mix = Mix(f"{name}{ctx['stamp']}", ctx["fixtures"])
+    mix = Mix(f"{name}_{ctx['stamp']}", ctx["fixtures"])
     doc = load(server, INGRESS, mix, rate, ctx["duration"])
     accepted = doc["mix"]["accepted"]
     doc["delivery"] = delivery_figures(drain(sink, accepted), accepted)
@@ -154,7 +154,7 @@ def run_floor(ctx: dict[str, Any], rates: list[float]) -> dict[str, Any]:
     runs: dict[str, Any] = {}
     try:
         for name, rate in run_names(rates):
-            mix = Mix(f"floor{name.replace('_', '')}{ctx['stamp']}", ctx["fixtures"])
+            mix = Mix(f"floor_{name}_{ctx['stamp']}", ctx["fixtures"])
             runs[name] = load(server, FLOOR, mix, rate, ctx["duration"])
     finally:
         server.stop()

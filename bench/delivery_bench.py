@@ -26,6 +26,8 @@ from bench.mix import Mix, answer_of, share
 from config import embedded_redis
 
 BACKLOG_RATE = 400.0
+# About this share of the mix is accepted (the rest ignored: no link, excluded word...).
+ACCEPTED_SHARE = 0.7
 IN_FLIGHT_NOTE = "TARGET_MAX_IN_FLIGHT=0 (no per-target cap), WEB_CONCURRENCY=1"
 
 
@@ -44,11 +46,11 @@ class Plan:
         if delay_ms <= 0:
             return self.fast_backlog
         ideal_rate = threads * 1000.0 / delay_ms
-        return max(10, int(ideal_rate * self.slow_seconds))
+        return max(20, int(ideal_rate * self.slow_seconds / ACCEPTED_SHARE))
 
 
-QUICK = Plan((1, 4, 8, 16), (0.0, 200.0), 300, 2.0, 60.0)
-FULL = Plan((1, 4, 8, 16), (0.0, 200.0), 1200, 6.0, 120.0)
+QUICK = Plan((1, 4, 8, 16), (0.0, 200.0), 600, 3.0, 60.0)
+FULL = Plan((1, 4, 8, 16), (0.0, 200.0), 2000, 8.0, 120.0)
 
 
 @contextmanager

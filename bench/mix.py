@@ -13,6 +13,7 @@ in ``date``, the time it was built: the sink reads it back from the webhook's
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ FILLER = (
     "<p>Bonjour, voici le planning de la semaine&nbsp;: lot {n}, {n} photos à recadrer, "
     "livraison habituelle. Merci de confirmer la réception.</p>\n"
 )
+# What the ingress accepts as a Gmail message id, with room for the index.
+GMAIL_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
 # How many recent bodies are kept for duplicates (a duplicate is at most 9 requests later).
 RECENT = 64
 
@@ -99,8 +102,8 @@ class Mix:
         duplicates: bool = True,
     ) -> None:
         """Pre-encode the templates; ``duplicates=False`` sends a new email in the dup slot."""
-        if not run_id.isalnum():
-            raise ValueError("run_id must be letters and digits (it goes into Gmail ids)")
+        if not GMAIL_ID.fullmatch(run_id):
+            raise ValueError("run_id must be letters, digits, _ or - (it goes into Gmail ids)")
         self.run_id = run_id
         self.clock = clock
         self.duplicates = duplicates
