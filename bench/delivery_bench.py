@@ -117,7 +117,13 @@ def one_setting(
     )
     with running(drainer):
         records = wait_for(sink, accepted, ctx["drain_timeout"])
-    return {"threads": threads, "backlog": count, **throughput(records, accepted)}
+    starts = [round(filler.ready_after, 2), round(drainer.ready_after, 2)]
+    return {
+        "threads": threads,
+        "backlog": count,
+        "cold_starts_s": starts,
+        **throughput(records, accepted),
+    }
 
 
 def measure(

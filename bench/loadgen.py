@@ -16,6 +16,10 @@ woke late, is counted (no coordinated omission; ``schedule_lag_ms`` says how lat
 handed requests over, ``max_backlog`` how many ever waited for a connection). Closed loop
 (``rate`` None): each connection sends back-to-back and latency runs from the actual send.
 
+Answers: a spec's ``answer_key(status, body)`` names what each response said (for instance the
+ingress decision, ``accepted`` or ``duplicate``); ``answers`` counts them. Without one, bodies
+are read and dropped.
+
 Accounting: ``scheduled = sent + unsent`` and ``sent = completed + sum(errors)``. Latencies are
 over completed responses of any status; ``status_counts`` tells them apart. The body factory runs
 on the hot path: keep it cheap (``token_body``, ``cycle_bodies``) or ``prebuilt``.

@@ -195,6 +195,30 @@ def rss(doc: Any) -> str:
     return f"master {cell(dig(doc, 'master_mb'))}, workers {cell(workers)} MB"
 
 
+def cold_starts(report: dict[str, Any]) -> list[float]:
+    """Every start to /ready the run made: the first Relais, then the delivery runs' ones."""
+    first = report.get("cold_start_s")
+    starts = [first] if first is not None else []
+    for runs in (dig(report, "delivery", "sinks") or {}).values():
+        for doc in runs.values():
+            starts += doc.get("cold_starts_s") or []
+    return sorted(starts)
+
+
+def cold_start_line(report: dict[str, Any], before: dict[str, Any] | None) -> str:
+    """The first start, and the median and max over all of them."""
+    starts = cold_starts(report)
+    spread = ""
+    if len(starts) > 1:
+        spread = (
+            f"; over {len(starts)} starts: median {starts[len(starts) // 2]} s, max {starts[-1]} s"
+        )
+    return (
+        f"- cold start to /ready: {cell(report.get('cold_start_s'))} s{spread} "
+        f"(previous first start {cell(dig(before, 'cold_start_s'))} s)"
+    )
+
+
 def process_section(report: dict[str, Any], before: dict[str, Any] | None) -> list[str]:
     """Cold start, RSS, rules."""
     sat_peak = dig(report, "ingress", "saturation", "rss_peak")
@@ -203,12 +227,13 @@ def process_section(report: dict[str, Any], before: dict[str, Any] | None) -> li
     return [
         "### Processes and rules",
         "",
-        f"- cold start to /ready: {cell(report.get('cold_start_s'))} s "
-        f"(previous {cell(dig(before, 'cold_start_s'))} s)",
+        cold_start_line(report, before),
         f"- RSS idle: {rss(report.get('rss_idle'))} (previous {rss(dig(before, 'rss_idle'))})",
         f"- RSS peak under saturation: {rss(sat_peak)} "
         f"(previous {rss(dig(before, 'ingress', 'saturation', 'rss_peak'))})",
         f"- RSS after all ingress runs: {rss(report.get('rss_after'))}",
+        f"- floor app RSS peak under saturation: "
+        f"{rss(dig(report, 'floor', 'saturation', 'rss_peak'))}",
         f"- rules: {cell(rules.get('rules'))} rules ({cell(rules.get('regex_rules'))} regex) on "
         f"{cell(rules.get('body_chars_mean'))}-char bodies: p50 / p99 "
         f"{cells(dig(rules, 'evaluate_us', 'p50'), dig(rules, 'evaluate_us', 'p99'))} us "
