@@ -67,7 +67,7 @@ def load(server: Server, path: str, mix: Mix, rate: float | None, duration: floa
             requests_per_connection=REQUESTS_PER_CONNECTION,
         )
     doc = result.to_dict()
-    doc["mix"] = mix_counts(doc["answers"])
+    doc["mix"] = {**mix_counts(doc["answers"]), "sent_by_kind": dict(mix.sent)}
     doc["rss_peak"] = sampler.report()
     return doc
 

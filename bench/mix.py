@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +114,7 @@ class Mix:
             for kind, size in SIZES.items()
         }
         self.recent: dict[int, bytes] = {}
+        self.sent: Counter[str] = Counter()
 
     def kind(self, index: int) -> str:
         """What request ``index`` is: fixture, html_20kb, html_200kb or duplicate."""
@@ -135,6 +137,7 @@ class Mix:
     def __call__(self, index: int) -> bytes:
         """The body of request ``index``."""
         kind = self.kind(index)
+        self.sent[kind] += 1
         if kind == "duplicate":
             original = self.original_of(index)
             body = self.recent.get(original) or self.build(original)

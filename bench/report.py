@@ -67,6 +67,12 @@ def latency(doc: Any) -> str:
     return cells(dig(doc, "p50"), dig(doc, "p95"), dig(doc, "p99"))
 
 
+def mix_cell(mix: dict[str, Any]) -> str:
+    """accepted / duplicate answers of duplicates sent / ignored."""
+    duplicates = f"{cell(mix.get('duplicate'))} of {cell(dig(mix, 'sent_by_kind', 'duplicate'))}"
+    return cells(mix.get("accepted"), duplicates, mix.get("ignored"))
+
+
 def ingress_rows(report: dict[str, Any], before: dict[str, Any] | None) -> list[str]:
     """One row per ingress run, with the floor's run of the same name."""
     lines = []
@@ -82,7 +88,7 @@ def ingress_rows(report: dict[str, Any], before: dict[str, Any] | None) -> list[
                     doc.get("offered_rate") or "max",
                     doc.get("achieved_rate"),
                     latency(doc.get("latency_ms")),
-                    cells(mix.get("accepted"), mix.get("duplicate"), mix.get("ignored")),
+                    mix_cell(mix),
                     cells(mix.get("other"), errors(doc)),
                     floor.get("achieved_rate"),
                     dig(floor, "latency_ms", "p99"),
@@ -102,7 +108,7 @@ def ingress_section(report: dict[str, Any], before: dict[str, Any] | None) -> li
         "offered/s",
         "achieved/s",
         "p50 / p95 / p99 ms",
-        "accepted / duplicate / ignored",
+        "accepted / duplicate (of dups sent) / ignored",
         "other answers / errors+unsent",
         "floor achieved/s",
         "floor p99 ms",

@@ -58,6 +58,12 @@ def test_bodies_are_valid_ingress_payloads_of_the_announced_sizes(mix: Mix) -> N
     assert 200_000 <= sizes["html_200kb"] < 202_000
 
 
+def test_the_mix_counts_what_it_built(mix: Mix) -> None:
+    for i in range(30):
+        mix(i)
+    assert mix.sent == {"fixture": 18, "html_20kb": 6, "html_200kb": 3, "duplicate": 3}
+
+
 def test_without_duplicates_every_request_is_new() -> None:
     mix = Mix("t2", load_fixtures(), clock=clock, duplicates=False)
     ids = {json.loads(mix(i))["gmail_message_id"] for i in range(50)}
@@ -100,7 +106,13 @@ def report_doc(achieved: float) -> dict:
         "offered_rate": 100.0,
         "achieved_rate": achieved,
         "latency_ms": {"p50": 1.0, "p95": 2.0, "p99": 3.0},
-        "mix": {"accepted": 60, "duplicate": 10, "ignored": 30, "other": 0},
+        "mix": {
+            "accepted": 60,
+            "duplicate": 10,
+            "ignored": 30,
+            "other": 0,
+            "sent_by_kind": {"duplicate": 10},
+        },
         "errors": {},
         "unsent": 0,
     }
@@ -115,7 +127,7 @@ def report_doc(achieved: float) -> dict:
 def test_report_shows_the_ratio_and_the_previous_run() -> None:
     text = summary(report_doc(100.0), report_doc(80.0))
     line = next(x for x in text.splitlines() if x.startswith("| fixed_100"))
-    assert "60 / 10 / 30" in line
+    assert "60 / 10 of 10 / 30" in line
     assert "| 50% |" in line
     assert "80.0 / 3.0 / 50%" in line
 
