@@ -1,14 +1,20 @@
 """`make bench` / `python -m bench`: Relais under gunicorn against a local sink, with figures.
 
-Reports ingress requests/s and p50/p99 latency at fixed offered rates and at
-saturation (unique emails with a 20 KB HTML body), end-to-end latency
-(ingress -> signed webhook at the sink), deliveries/s, RSS per process, cold
-start, the rules evaluation cost (1,000 rules on 50 KB bodies), and the same
-saturation load against the stack's floor (Flask + pydantic + one Redis
-write) as a ratio. Writes bench/results/<time>.json and prints a Markdown
-summary beside the previous run's figures.
+Measures (issue 9), all with the realistic mix of bench/mix.py (sample emails, 20 KB and
+200 KB HTML bodies, 10 % duplicates that must be answered ``duplicate``):
 
-    python -m bench [--quick] [--duration 10] [--rates 500,1000] [--redis-url URL]
+- ingress requests/s and p50/p95/p99 latency at fixed offered rates and at saturation, with
+  the answers counted (accepted / duplicate / ignored), and the same load against the stack's
+  floor (Flask + pydantic + one Redis write) as a ratio;
+- end-to-end latency (ingress -> signed webhook at the sink) at 200 emails/s;
+- delivery throughput to a fast and to a 200 ms sink per delivery thread count;
+- RSS per process at idle, peak under load and after; cold start to /ready;
+- the rules evaluation cost (1,000 rules, a fifth regexes, on 50 KB bodies).
+
+Writes bench/results/<time>.json and <time>.md and prints the Markdown beside the previous
+run's figures.
+
+    python -m bench [--quick] [--duration 10] [--rates 100,500,1000] [--redis-url URL]
 
 Redis: --redis-url, else REDIS_URL, else an embedded server in a temp DATA_DIR.
 """
@@ -25,57 +31,55 @@ from typing import Any
 
 import redis
 
-from bench import loadgen, rules_bench
-from bench.harness import BENCH_TOKEN, Server, Sink, floor_server, relais_server, rss_mb
+from bench import delivery_bench, loadgen, rules_bench
+from bench.harness import BENCH_TOKEN, RssSampler, Server, Sink, floor_server, relais_server
+from bench.mix import Mix, answer_of, load_fixtures, share
+from bench.report import summary
 from bench.stats import summarize_ms
 from config import embedded_redis
 
 RESULTS = Path(__file__).resolve().parent / "results"
-HTML_20KB = "<div>" + ("<p>Bonjour, voici le lot à traiter, merci.</p>" * 460)[:20_000] + "</div>"
-LINK = '<a href="https://we.tl/t-bench">fichiers</a>'
 CONNECTIONS = 32
 # Recycle keep-alive connections so gunicorn spreads them over its workers.
 REQUESTS_PER_CONNECTION = 200
+E2E_RATE = 200.0
+DRAIN_TIMEOUT_S = 120.0
+INGRESS = "/api/ingress/gmail"
+FLOOR = "/ingest"
 
 
-def email_factory(run_id: str) -> loadgen.BodyFactory:
-    """Unique emails with a 20 KB body; `date` carries the send time for end-to-end latency."""
-    head = json.dumps(
-        {"sender": "Planning <planning@media-solution.example>", "body": HTML_20KB + LINK}
-    )
-    prefix = head[:-1].encode()
-
-    def make(index: int) -> bytes:
-        sent = f"{time.time():.6f}"
-        tail = f', "subject": "bench {run_id} {index}", "date": "{sent}", "snippet": ""}}'
-        return prefix + tail.encode()
-
-    return make
-
-
-def spec_for(server: Server, path: str, run_id: str) -> loadgen.RequestSpec:
+def spec_for(server: Server, path: str, mix: Mix) -> loadgen.RequestSpec:
+    """POST the mix with the ingress token; answers classified by answer_of."""
     headers = [("Content-Type", "application/json"), ("Authorization", f"Bearer {BENCH_TOKEN}")]
     return loadgen.RequestSpec.from_url(
-        server.url(path), method="POST", headers=headers, body_factory=email_factory(run_id)
+        server.url(path), method="POST", headers=headers, body_factory=mix, answer_key=answer_of
     )
 
 
-def load(
-    server: Server, path: str, run_id: str, rate: float | None, duration: float
-) -> dict[str, Any]:
-    result = loadgen.run(
-        spec_for(server, path, run_id),
-        rate=rate,
-        duration=duration,
-        connections=CONNECTIONS,
-        requests_per_connection=REQUESTS_PER_CONNECTION,
-    )
+def load(server: Server, path: str, mix: Mix, rate: float | None, duration: float) -> dict:
+    """One load run (fixed rate, or saturation when ``rate`` is None); the mix counted."""
+    with RssSampler(server) as sampler:
+        result = loadgen.run(
+            spec_for(server, path, mix),
+            rate=rate,
+            duration=duration,
+            connections=CONNECTIONS,
+            requests_per_connection=REQUESTS_PER_CONNECTION,
+        )
     doc = result.to_dict()
-    doc.pop("latencies_s", None)
+    doc["mix"] = {**mix_counts(doc["answers"]), "sent_by_kind": dict(mix.sent)}
+    doc["rss_peak"] = sampler.report()
     return doc
 
 
-def drain(sink: Sink, expected: int, timeout: float = 180) -> list[tuple[float, str, float]]:
+def mix_counts(answers: dict[str, int]) -> dict[str, int]:
+    """Answers by decision: accepted, duplicate, ignored (any reason), anything else."""
+    counts = {k: share(answers, k) for k in ("accepted", "duplicate", "ignored", "stored")}
+    counts["other"] = sum(answers.values()) - sum(counts.values())
+    return counts
+
+
+def drain(sink: Sink, expected: int, timeout: float = DRAIN_TIMEOUT_S) -> list:
     """Wait until the sink has every accepted email (or the timeout); return its records."""
     deadline = time.monotonic() + timeout
     records = sink.records()
@@ -86,6 +90,7 @@ def drain(sink: Sink, expected: int, timeout: float = 180) -> list[tuple[float, 
 
 
 def delivery_figures(records: list[tuple[float, str, float]], expected: int) -> dict[str, Any]:
+    """Delivered count, distinct webhook ids, deliveries/s and end-to-end latency."""
     if not records:
         return {"delivered": 0, "expected": expected}
     arrivals = sorted(r[0] for r in records)
@@ -99,139 +104,120 @@ def delivery_figures(records: list[tuple[float, str, float]], expected: int) -> 
     }
 
 
-def ingress_run(
-    server: Server, sink: Sink, name: str, rate: float | None, duration: float
-) -> dict[str, Any]:
+def ingress_run(ctx: dict[str, Any], name: str, rate: float | None) -> dict[str, Any]:
+    """One Relais run; waits for the sink to receive every accepted email."""
+    server, sink = ctx["server"], ctx["sink"]
     sink.reset()
-    doc = load(server, "/api/ingress/gmail", name, rate, duration)
-    counts = {str(code): n for code, n in doc.get("status_counts", {}).items()}
-    accepted = int(counts.get("200", 0))
+    mix = Mix(f"{name}_{ctx['stamp']}", ctx["fixtures"])
+    doc = load(server, INGRESS, mix, rate, ctx["duration"])
+    accepted = doc["mix"]["accepted"]
     doc["delivery"] = delivery_figures(drain(sink, accepted), accepted)
     doc["rss_after"] = server.rss()
     return doc
 
 
 def resolve_redis(arg: str | None) -> str | None:
+    """--redis-url, else REDIS_URL, else None (embedded)."""
     return arg or os.environ.get("REDIS_URL") or None
 
 
-def run_relais(
-    tmp: Path, redis_url: str | None, rates: list[float], duration: float
-) -> dict[str, Any]:
-    if redis_url:
-        redis.Redis.from_url(redis_url).flushdb()
+def run_names(rates: list[float]) -> list[tuple[str, float | None]]:
+    """The ingress runs: each fixed rate, then saturation."""
+    return [(f"fixed_{int(r)}", r) for r in rates] + [("saturation", None)]
+
+
+def run_relais(ctx: dict[str, Any], rates: list[float]) -> dict[str, Any]:
+    """Cold start, idle RSS, the ingress runs and the 200/s end-to-end run on one Relais."""
+    if ctx["redis_url"]:
+        redis.Redis.from_url(ctx["redis_url"]).flushdb()
     sink = Sink().start()
-    server = relais_server(redis_url, tmp / "data", sink.hook_url).start("/ready")
-    report: dict[str, Any] = {
-        "cold_start_s": round(server.ready_after, 2),
-        "rss_idle": server.rss(),
-    }
+    server = relais_server(ctx["redis_url"], ctx["tmp"] / "data", sink.hook_url)
+    server.start("/ready")
+    ctx.update(server=server, sink=sink)
+    report: dict[str, Any] = {"cold_start_s": round(server.ready_after, 2)}
     try:
-        runs = {
-            f"fixed_{int(r)}": ingress_run(server, sink, f"r{int(r)}", r, duration) for r in rates
-        }
-        runs["saturation"] = ingress_run(server, sink, "sat", None, duration)
-        report["ingress"] = runs
-        report["sink_rss_mb"] = rss_mb(sink.proc.pid) if sink.proc else None
+        time.sleep(1.0)  # let the workers finish importing before the idle reading
+        report["rss_idle"] = server.rss()
+        report["ingress"] = {name: ingress_run(ctx, name, r) for name, r in run_names(rates)}
+        report["end_to_end"] = ingress_run(ctx, "e2e", E2E_RATE)
+        report["rss_after"] = server.rss()
     finally:
         server.stop()
         sink.stop()
     return report
 
 
-def run_floor(tmp: Path, redis_url: str | None, duration: float) -> dict[str, Any]:
-    url = redis_url or embedded_redis.ensure_running(tmp / "floor")
-    server = floor_server(url, workers=2, threads=8).start("/ingest", any_status=True)
+def run_floor(ctx: dict[str, Any], rates: list[float]) -> dict[str, Any]:
+    """The same runs against the floor app (2 processes x 8 threads, as Relais's defaults)."""
+    url = ctx["redis_url"] or embedded_redis.ensure_running(ctx["tmp"] / "floor")
+    server = floor_server(url, workers=2, threads=8).start(FLOOR, any_status=True)
+    runs: dict[str, Any] = {}
     try:
-        return load(server, "/ingest", "floor", None, duration)
+        for name, rate in run_names(rates):
+            mix = Mix(f"floor_{name}_{ctx['stamp']}", ctx["fixtures"])
+            runs[name] = load(server, FLOOR, mix, rate, ctx["duration"])
     finally:
         server.stop()
-        embedded_redis.stop_owned()
+        if not ctx["redis_url"]:
+            embedded_redis.stop_owned()
+    return runs
+
+
+def parse_args() -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description="Relais benchmarks")
+    parser.add_argument("--quick", action="store_true", help="3 s runs, smaller backlogs")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per load run")
+    parser.add_argument("--rates", default="100,500,1000", help="fixed offered rates, req/s")
+    parser.add_argument("--redis-url", default=None)
+    return parser.parse_args()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Relais benchmarks")
-    parser.add_argument("--quick", action="store_true", help="3 s runs instead of 10 s")
-    parser.add_argument("--duration", type=float, default=10.0)
-    parser.add_argument("--rates", default="500,1000")
-    parser.add_argument("--redis-url", default=None)
-    args = parser.parse_args()
+    """Run everything, write the JSON and Markdown, print the Markdown."""
+    args = parse_args()
     duration = 3.0 if args.quick else args.duration
     redis_url = resolve_redis(args.redis_url)
     rates = [float(r) for r in args.rates.split(",") if r]
+    fixtures = load_fixtures()
     report: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "quick": args.quick,
         "redis": redis_url or "embedded (unix socket)",
         "cpus": os.cpu_count(),
         "duration_s": duration,
+        "fixtures": len(fixtures),
     }
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="relais-bench-") as tmp_name:
-        tmp = Path(tmp_name)
-        report.update(run_relais(tmp, redis_url, rates, duration))
-        report["floor_saturation"] = run_floor(tmp, redis_url, duration)
+        ctx: dict[str, Any] = {
+            "tmp": Path(tmp_name),
+            "redis_url": redis_url,
+            "fixtures": fixtures,
+            "duration": duration,
+            "stamp": str(int(time.time())),
+        }
+        report.update(run_relais(ctx, rates))
+        report["floor"] = run_floor(ctx, rates)
+        plan = delivery_bench.QUICK if args.quick else delivery_bench.FULL
+        report["delivery"] = delivery_bench.measure(plan, redis_url, ctx["tmp"], fixtures)
     report["rules"] = rules_bench.measure(emails=200)
+    report["total_s"] = round(time.monotonic() - started, 1)
     write_report(report)
 
 
 def write_report(report: dict[str, Any]) -> None:
+    """bench/results/<time>.json and .md; the Markdown printed, beside the previous run."""
     RESULTS.mkdir(exist_ok=True)
     previous = sorted(RESULTS.glob("*.json"))
-    path = RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
+    stem = time.strftime("%Y%m%d-%H%M%S")
+    path = RESULTS / f"{stem}.json"
     path.write_text(json.dumps(report, indent=1))
     before = json.loads(previous[-1].read_text()) if previous else None
-    print(summary(report, before))
-    print(f"\nfull results: {path}")
-
-
-def _row(name: str, doc: dict[str, Any], before: dict[str, Any] | None) -> str:
-    lat = doc.get("latency_ms", {})
-    dl = doc.get("delivery", {})
-    e2e = dl.get("end_to_end_ms", {})
-    prev = ""
-    if before:
-        prev_lat = before.get("latency_ms", {})
-        prev = f"{before.get('achieved_rate')} req/s, p99 {prev_lat.get('p99')} ms"
-    cells = [
-        name,
-        doc.get("offered_rate") or "max",
-        doc.get("achieved_rate"),
-        f"{lat.get('p50')} / {lat.get('p99')}",
-        f"{dl.get('delivered')}/{dl.get('expected')}",
-        dl.get("deliveries_per_s"),
-        f"{e2e.get('p50')} / {e2e.get('p99')}",
-        doc.get("host_cpu_busy_pct"),
-        prev,
-    ]
-    return "| " + " | ".join(str(c) for c in cells) + " |"
-
-
-def summary(report: dict[str, Any], before: dict[str, Any] | None) -> str:
-    lines = [
-        f"## Relais benchmark, {report['when']} ({report['cpus']} CPUs, Redis: {report['redis']})",
-        "",
-        "| run | offered/s | achieved/s | ingress p50 / p99 ms | delivered | deliveries/s "
-        "| end-to-end p50 / p99 ms | host CPU % | previous run |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for name, doc in report["ingress"].items():
-        lines.append(_row(name, doc, (before or {}).get("ingress", {}).get(name)))
-    floor = report["floor_saturation"]
-    sat = report["ingress"].get("saturation", {})
-    ratio = (sat.get("achieved_rate") or 0) / (floor.get("achieved_rate") or 1)
-    rules = report["rules"]
-    lines += [
-        "",
-        f"- floor (Flask + pydantic + one Redis write) at saturation: "
-        f"{floor.get('achieved_rate')} req/s, p99 {floor.get('latency_ms', {}).get('p99')} ms; "
-        f"Relais reaches {ratio:.0%} of it",
-        f"- cold start to /ready: {report['cold_start_s']} s",
-        f"- RSS MB idle: {report['rss_idle']}; after saturation: {sat.get('rss_after')}; "
-        f"sink: {report.get('sink_rss_mb')}",
-        f"- rules: {rules['rules']} rules ({rules['regex_rules']} regex) on "
-        f"{rules['body_chars_mean']}-char bodies: p50 {rules['evaluate_us']['p50']} us, "
-        f"p99 {rules['evaluate_us']['p99']} us per email (compile {rules['compile_ms']} ms)",
-    ]
-    return "\n".join(lines)
+    text = summary(report, before)
+    (RESULTS / f"{stem}.md").write_text(text + "\n")
+    print(text)
+    print(f"\nfull results: {path} (and .md)")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -169,3 +170,45 @@ def floor_server(redis_url: str, workers: int, threads: int) -> Server:
     args = ["-c", "/dev/null", "-k", "gthread", "-w", str(workers), "--threads", str(threads)]
     args += ["-b", f"127.0.0.1:{port}", "bench.floor_app:create_app()"]
     return Server({"REDIS_URL": redis_url}, args, port=port)
+
+
+class RssSampler:
+    """Peak RSS of a server's processes while a load runs (a thread polling /proc)."""
+
+    def __init__(self, server: Server, interval: float = 0.25) -> None:
+        """Sample `server` every `interval` seconds between __enter__ and __exit__."""
+        self.server = server
+        self.interval = interval
+        self.peak: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.interval)
+
+    def sample(self) -> None:
+        """Read every process once; keep the highest reading per pid."""
+        assert self.server.proc is not None
+        master = self.server.proc.pid
+        for pid in [master, *children(master)]:
+            mb = rss_mb(pid)
+            if mb is not None:
+                self.peak[pid] = max(mb, self.peak.get(pid, 0.0))
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+    def report(self) -> dict[str, Any]:
+        """Peak MB of the master and of each worker (workers sorted, largest last)."""
+        assert self.server.proc is not None
+        master = self.server.proc.pid
+        workers = sorted(mb for pid, mb in self.peak.items() if pid != master)
+        return {"master_mb": self.peak.get(master), "workers_mb": workers}

@@ -16,6 +16,10 @@ woke late, is counted (no coordinated omission; ``schedule_lag_ms`` says how lat
 handed requests over, ``max_backlog`` how many ever waited for a connection). Closed loop
 (``rate`` None): each connection sends back-to-back and latency runs from the actual send.
 
+Answers: a spec's ``answer_key(status, body)`` names what each response said (for instance the
+ingress decision, ``accepted`` or ``duplicate``); ``answers`` counts them. Without one, bodies
+are read and dropped.
+
 Accounting: ``scheduled = sent + unsent`` and ``sent = completed + sum(errors)``. Latencies are
 over completed responses of any status; ``status_counts`` tells them apart. The body factory runs
 on the hot path: keep it cheap (``token_body``, ``cycle_bodies``) or ``prebuilt``.
@@ -47,6 +51,8 @@ except ModuleNotFoundError:  # run as `python bench/loadgen.py`: bench/ itself i
     from stats import summarize_ms  # type: ignore[no-redef, import-not-found]
 
 BodyFactory = Callable[[int], bytes]
+# Names the answer a response carries (status code, body), e.g. "accepted" or "duplicate".
+AnswerKey = Callable[[int, bytes], str]
 
 DEFAULT_CONNECTIONS = 32
 DEFAULT_TIMEOUT_S = 10.0
@@ -88,6 +94,7 @@ class RequestSpec:
     method: str = "GET"
     headers: tuple[tuple[str, str], ...] = ()
     body_factory: BodyFactory | None = None
+    answer_key: AnswerKey | None = None
 
     @classmethod
     def from_url(
@@ -96,10 +103,11 @@ class RequestSpec:
         method: str = "GET",
         headers: Iterable[tuple[str, str]] = (),
         body_factory: BodyFactory | None = None,
+        answer_key: AnswerKey | None = None,
     ) -> RequestSpec:
         """Build a spec from an ``http://host:port/path?query`` URL."""
         host, port, path = parse_url(url)
-        return cls(host, port, path, method.upper(), tuple(headers), body_factory)
+        return cls(host, port, path, method.upper(), tuple(headers), body_factory, answer_key)
 
     def encoder(self) -> Callable[[int], bytes]:
         """Return index -> complete request bytes, with everything but the body pre-encoded."""
@@ -219,19 +227,24 @@ def keeps_alive(head: ResponseHead, length: int) -> bool:
     return head.http11 or b"keep-alive" in tokens
 
 
-async def read_response(reader: asyncio.StreamReader, method: str) -> tuple[int, bool]:
-    """Read one whole response (skipping 1xx); return its status and whether to keep the socket."""
+async def read_response(reader: asyncio.StreamReader, method: str) -> tuple[int, bool, bytes]:
+    """Read one whole response (skipping 1xx): its status, whether to keep the socket, its body.
+
+    The body is returned when framed by Content-Length; chunked or until-EOF bodies are read
+    and dropped (returned empty).
+    """
     head = parse_head(await reader.readuntil(b"\r\n\r\n"))
     while 100 <= head.status < 200 and head.status != 101:
         head = parse_head(await reader.readuntil(b"\r\n\r\n"))
     length = body_length(head, method)
+    body = b""
     if length > 0:
-        await reader.readexactly(length)
+        body = await reader.readexactly(length)
     elif length == _CHUNKED:
         await _read_chunked(reader)
     elif length == _UNTIL_EOF:
         await reader.read()
-    return head.status, keeps_alive(head, length)
+    return head.status, keeps_alive(head, length), body
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> None:
@@ -276,6 +289,7 @@ class _Tally:
         self.latencies: list[float] = []
         self.statuses: Counter[int] = Counter()
         self.errors: Counter[str] = Counter()
+        self.answers: Counter[str] = Counter()
         self.sent = 0
         self.connects = 0
         self.last_done = 0.0
@@ -290,6 +304,7 @@ class _Connection:
     def __init__(self, spec: RequestSpec, tally: _Tally, max_uses: int | None = None) -> None:
         """Remember where to connect and after how many requests to reconnect; open nothing."""
         self.host, self.port, self.method = spec.host, spec.port, spec.method
+        self.answer_key = spec.answer_key
         self.tally = tally
         self.max_uses = max_uses
         self.uses = 0
@@ -314,17 +329,17 @@ class _Connection:
         self.tally.connects += 1
         self.uses = 0
 
-    async def exchange(self, payload: bytes) -> int:
-        """Send one request and read its response; return the status code."""
+    async def exchange(self, payload: bytes) -> tuple[int, bytes]:
+        """Send one request and read its response; return the status code and body."""
         await self.open()
         assert self.reader is not None and self.writer is not None  # set by open()
         self.writer.write(payload)
         await self.writer.drain()
-        status, reuse = await read_response(self.reader, self.method)
+        status, reuse, body = await read_response(self.reader, self.method)
         self.uses += 1
         if not reuse or self.uses == self.max_uses:
             self.abort()
-        return status
+        return status, body
 
     def abort(self) -> None:
         """Drop the socket at once (after an error, a timeout or ``Connection: close``)."""
@@ -339,7 +354,7 @@ async def _request(conn: _Connection, payload: bytes, timeout: float, started: f
     tally.sent += 1
     try:
         async with asyncio.timeout(timeout):
-            status = await conn.exchange(payload)
+            status, body = await conn.exchange(payload)
     except Exception as exc:  # every failure is counted by class, none stops the run
         conn.abort()
         tally.errors[classify(exc)] += 1
@@ -348,6 +363,8 @@ async def _request(conn: _Connection, payload: bytes, timeout: float, started: f
     tally.latencies.append(done - started)
     tally.statuses[status] += 1
     tally.last_done = done
+    if conn.answer_key is not None:
+        tally.answers[conn.answer_key(status, body)] += 1
 
 
 async def _open_pool(
@@ -397,6 +414,7 @@ class LoadResult:
     reconnects: int
     client_cpu_s: float
     host_cpu_busy_pct: float | None
+    answers: dict[str, int] = field(default_factory=dict)
     latencies_s: list[float] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -430,6 +448,7 @@ def _result(
         unsent=scheduled - tally.sent,
         errors=dict(sorted(tally.errors.items())),
         status_counts=dict(sorted(tally.statuses.items())),
+        answers=dict(sorted(tally.answers.items())),
         latency_ms=summarize_ms(tally.latencies),
         schedule_lag_ms=_lag_summary(tally, scheduled),
         max_backlog=tally.max_backlog,

@@ -1,0 +1,268 @@
+"""The Markdown summary of a benchmark report, beside the previous run's figures.
+
+Pure functions over the JSON documents `python -m bench` writes; any figure missing from
+either run (an older result file, a failed part) shows as a dash.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DASH = "-"
+MIX_TEXT = (
+    "realistic mix: 60 % sample emails, 20 % 20 KB HTML, 10 % 200 KB HTML, "
+    "10 % duplicates (re-sent identical payloads)"
+)
+
+
+def dig(doc: Any, *keys: str) -> Any:
+    """doc[k1][k2]... or None when any level is missing."""
+    for key in keys:
+        if not isinstance(doc, dict):
+            return None
+        doc = doc.get(key)
+    return doc
+
+
+def cell(value: Any) -> str:
+    """One table cell: a dash for None, numbers as they are."""
+    if value is None:
+        return DASH
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 100:
+        return str(int(value))
+    return str(value)
+
+
+def cells(*values: Any, sep: str = " / ") -> str:
+    """Several figures in one cell."""
+    return sep.join(cell(v) for v in values)
+
+
+def row(values: list[Any]) -> str:
+    """A Markdown table row."""
+    return "| " + " | ".join(cell(v) for v in values) + " |"
+
+
+def table(header: list[str], rows: list[str]) -> list[str]:
+    """Header, separator and rows."""
+    return [row(list(header)), row(["---"] * len(header)), *rows]
+
+
+def ratio(part: Any, whole: Any) -> str | None:
+    """part / whole as a percentage, or None without both."""
+    if not part or not whole:
+        return None
+    return f"{part / whole:.0%}"
+
+
+def errors(doc: dict[str, Any]) -> int | None:
+    """Failed plus never-sent requests of one load run."""
+    if not doc:
+        return None
+    return sum((doc.get("errors") or {}).values()) + int(doc.get("unsent") or 0)
+
+
+def latency(doc: Any) -> str:
+    """p50 / p95 / p99 of a latency summary."""
+    return cells(dig(doc, "p50"), dig(doc, "p95"), dig(doc, "p99"))
+
+
+def mix_cell(mix: dict[str, Any]) -> str:
+    """accepted / duplicate answers of duplicates sent / ignored."""
+    duplicates = f"{cell(mix.get('duplicate'))} of {cell(dig(mix, 'sent_by_kind', 'duplicate'))}"
+    return cells(mix.get("accepted"), duplicates, mix.get("ignored"))
+
+
+def ingress_rows(report: dict[str, Any], before: dict[str, Any] | None) -> list[str]:
+    """One row per ingress run, with the floor's run of the same name."""
+    lines = []
+    for name, doc in (report.get("ingress") or {}).items():
+        floor = dig(report, "floor", name) or {}
+        old = dig(before, "ingress", name) or {}
+        old_ratio = ratio(old.get("achieved_rate"), dig(before, "floor", name, "achieved_rate"))
+        mix = doc.get("mix") or {}
+        lines.append(
+            row(
+                [
+                    name,
+                    doc.get("offered_rate") or "max",
+                    doc.get("achieved_rate"),
+                    latency(doc.get("latency_ms")),
+                    mix_cell(mix),
+                    cells(mix.get("other"), errors(doc)),
+                    floor.get("achieved_rate"),
+                    dig(floor, "latency_ms", "p99"),
+                    ratio(doc.get("achieved_rate"), floor.get("achieved_rate")),
+                    doc.get("host_cpu_busy_pct"),
+                    cells(old.get("achieved_rate"), dig(old, "latency_ms", "p99"), old_ratio),
+                ]
+            )
+        )
+    return lines
+
+
+def ingress_section(report: dict[str, Any], before: dict[str, Any] | None) -> list[str]:
+    """Ingress throughput and latency, Relais and floor."""
+    header = [
+        "run",
+        "offered/s",
+        "achieved/s",
+        "p50 / p95 / p99 ms",
+        "accepted / duplicate (of dups sent) / ignored",
+        "other answers / errors+unsent",
+        "floor achieved/s",
+        "floor p99 ms",
+        "Relais / floor",
+        "host CPU %",
+        "previous: achieved/s / p99 ms / ratio",
+    ]
+    return [
+        f"### Ingress ({MIX_TEXT})",
+        "",
+        *table(header, ingress_rows(report, before)),
+        "",
+        "Floor: Flask + pydantic + one Redis write, 2 processes x 8 threads, same load and mix "
+        "(it stores duplicates too). Latency runs from the intended send time at fixed rates.",
+    ]
+
+
+def e2e_section(report: dict[str, Any], before: dict[str, Any] | None) -> list[str]:
+    """End-to-end latency at 200 emails/s."""
+    doc = report.get("end_to_end") or {}
+    old = (before or {}).get("end_to_end") or {}
+    header = [
+        "offered/s",
+        "ingress p50 / p95 / p99 ms",
+        "end-to-end p50 / p95 / p99 ms",
+        "delivered / expected",
+        "distinct webhook-ids",
+        "previous end-to-end p50 / p99 ms",
+    ]
+    e2e = dig(doc, "delivery", "end_to_end_ms")
+    body = row(
+        [
+            doc.get("offered_rate"),
+            latency(doc.get("latency_ms")),
+            latency(e2e),
+            cells(dig(doc, "delivery", "delivered"), dig(doc, "delivery", "expected")),
+            dig(doc, "delivery", "distinct_webhook_ids"),
+            cells(
+                dig(old, "delivery", "end_to_end_ms", "p50"),
+                dig(old, "delivery", "end_to_end_ms", "p99"),
+            ),
+        ]
+    )
+    return [
+        "### End-to-end (ingress -> signed webhook at a local sink), same mix",
+        "",
+        *table(header, [body]),
+    ]
+
+
+def delivery_rows(report: dict[str, Any], before: dict[str, Any] | None) -> list[str]:
+    """One row per thread count: each sink's deliveries/s and the previous run's."""
+    sinks = dig(report, "delivery", "sinks") or {}
+    names = list(sinks)
+    threads = sorted({int(t) for runs in sinks.values() for t in runs})
+    lines = []
+    for t in threads:
+        now = [dig(sinks, s, str(t)) or {} for s in names]
+        old = [dig(before, "delivery", "sinks", s, str(t), "deliveries_per_s") for s in names]
+        figures = [
+            f"{cell(d.get('deliveries_per_s'))} ({cell(d.get('delivered'))}"
+            f"/{cell(d.get('expected'))})"
+            for d in now
+        ]
+        lines.append(row([t, *figures, cells(*old)]))
+    return lines
+
+
+def delivery_section(report: dict[str, Any], before: dict[str, Any] | None) -> list[str]:
+    """Deliveries/s per thread count and sink."""
+    sinks = list(dig(report, "delivery", "sinks") or {})
+    header = [
+        "delivery threads",
+        *[f"{s} sink: deliveries/s (delivered/expected)" for s in sinks],
+        f"previous: {' / '.join(sinks)}",
+    ]
+    return [
+        "### Delivery throughput per thread count",
+        "",
+        *table(header, delivery_rows(report, before)),
+        "",
+        f"Backlog pushed with delivery off, then drained by one process; "
+        f"{dig(report, 'delivery', 'note') or DASH}. Sink `0ms` answers at once.",
+    ]
+
+
+def rss(doc: Any) -> str:
+    """master / workers MB."""
+    workers = dig(doc, "workers_mb")
+    return f"master {cell(dig(doc, 'master_mb'))}, workers {cell(workers)} MB"
+
+
+def cold_starts(report: dict[str, Any]) -> list[float]:
+    """Every start to /ready the run made: the first Relais, then the delivery runs' ones."""
+    first = report.get("cold_start_s")
+    starts = [first] if first is not None else []
+    for runs in (dig(report, "delivery", "sinks") or {}).values():
+        for doc in runs.values():
+            starts += doc.get("cold_starts_s") or []
+    return sorted(starts)
+
+
+def cold_start_line(report: dict[str, Any], before: dict[str, Any] | None) -> str:
+    """The first start, and the median and max over all of them."""
+    starts = cold_starts(report)
+    spread = ""
+    if len(starts) > 1:
+        spread = (
+            f"; over {len(starts)} starts: median {starts[len(starts) // 2]} s, max {starts[-1]} s"
+        )
+    return (
+        f"- cold start to /ready: {cell(report.get('cold_start_s'))} s{spread} "
+        f"(previous first start {cell(dig(before, 'cold_start_s'))} s)"
+    )
+
+
+def process_section(report: dict[str, Any], before: dict[str, Any] | None) -> list[str]:
+    """Cold start, RSS, rules."""
+    sat_peak = dig(report, "ingress", "saturation", "rss_peak")
+    rules = report.get("rules") or {}
+    old_rules = dig(before, "rules", "evaluate_us") or {}
+    return [
+        "### Processes and rules",
+        "",
+        cold_start_line(report, before),
+        f"- RSS idle: {rss(report.get('rss_idle'))} (previous {rss(dig(before, 'rss_idle'))})",
+        f"- RSS peak under saturation: {rss(sat_peak)} "
+        f"(previous {rss(dig(before, 'ingress', 'saturation', 'rss_peak'))})",
+        f"- RSS after all ingress runs: {rss(report.get('rss_after'))}",
+        f"- floor app RSS peak under saturation: "
+        f"{rss(dig(report, 'floor', 'saturation', 'rss_peak'))}",
+        f"- rules: {cell(rules.get('rules'))} rules ({cell(rules.get('regex_rules'))} regex) on "
+        f"{cell(rules.get('body_chars_mean'))}-char bodies: p50 / p99 "
+        f"{cells(dig(rules, 'evaluate_us', 'p50'), dig(rules, 'evaluate_us', 'p99'))} us "
+        f"per email (previous {cells(old_rules.get('p50'), old_rules.get('p99'))} us), "
+        f"compile {cell(rules.get('compile_ms'))} ms",
+    ]
+
+
+def summary(report: dict[str, Any], before: dict[str, Any] | None) -> str:
+    """The whole Markdown summary."""
+    mode = "quick" if report.get("quick") else "full"
+    head = [
+        f"## Relais benchmark, {report.get('when')} ({mode}, {cell(report.get('cpus'))} CPUs, "
+        f"Redis: {report.get('redis')}, {cell(report.get('duration_s'))} s per load run, "
+        f"{cell(report.get('fixtures'))} sample emails, total {cell(report.get('total_s'))} s)",
+        "",
+        f"Previous run: {dig(before, 'when') or 'none'}.",
+        "",
+    ]
+    parts = [
+        ingress_section(report, before),
+        e2e_section(report, before),
+        delivery_section(report, before),
+        process_section(report, before),
+    ]
+    return "\n".join(head + [line for part in parts for line in [*part, ""]]).rstrip()

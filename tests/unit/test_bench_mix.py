@@ -1,0 +1,137 @@
+"""The benchmark's ingress mix and its Markdown report: pure helpers, no timing."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import Counter
+
+import pytest
+
+from bench import delivery_bench
+from bench.mix import ROUND, Mix, answer_of, load_fixtures, share
+from bench.report import summary
+from email_processing.inbound import InboundEmail
+
+
+def clock() -> float:
+    return 1_700_000_000.0
+
+
+@pytest.fixture
+def mix() -> Mix:
+    return Mix("t_1", load_fixtures(), clock=itertools.count(1_700_000_000).__next__)
+
+
+def test_exactly_one_request_in_ten_is_a_duplicate(mix: Mix) -> None:
+    kinds = Counter(mix.kind(i) for i in range(1000))
+    assert kinds == {"fixture": 600, "html_20kb": 200, "html_200kb": 100, "duplicate": 100}
+
+
+def test_a_duplicate_repeats_the_exact_bytes_of_an_earlier_request(mix: Mix) -> None:
+    bodies = [mix(i) for i in range(200)]
+    for i, body in enumerate(bodies):
+        if mix.kind(i) == "duplicate":
+            original = mix.original_of(i)
+            assert original < i
+            assert body == bodies[original]
+
+
+def test_every_other_request_is_a_new_email(mix: Mix) -> None:
+    bodies = [mix(i) for i in range(200)]
+    ids = [json.loads(b)["gmail_message_id"] for i, b in enumerate(bodies) if i % ROUND != 9]
+    assert len(ids) == len(set(ids)) == 180
+
+
+def test_duplicates_cover_every_kind_of_email(mix: Mix) -> None:
+    kinds = {mix.kind(mix.original_of(i)) for i in range(9, 9 * ROUND, ROUND)}
+    assert kinds == {"fixture", "html_20kb", "html_200kb"}
+
+
+def test_bodies_are_valid_ingress_payloads_of_the_announced_sizes(mix: Mix) -> None:
+    sizes = {}
+    for i in range(ROUND):
+        email = InboundEmail.model_validate_json(mix(i))
+        sizes[mix.kind(i)] = len(email.body)
+        assert email.gmail_message_id == f"bencht_1x{i}" or mix.kind(i) == "duplicate"
+    assert 20_000 <= sizes["html_20kb"] < 22_000
+    assert 200_000 <= sizes["html_200kb"] < 202_000
+
+
+def test_the_mix_counts_what_it_built(mix: Mix) -> None:
+    for i in range(30):
+        mix(i)
+    assert mix.sent == {"fixture": 18, "html_20kb": 6, "html_200kb": 3, "duplicate": 3}
+
+
+def test_without_duplicates_every_request_is_new() -> None:
+    mix = Mix("t2", load_fixtures(), clock=clock, duplicates=False)
+    ids = {json.loads(mix(i))["gmail_message_id"] for i in range(50)}
+    assert len(ids) == 50
+
+
+def test_run_ids_must_fit_in_a_gmail_id() -> None:
+    with pytest.raises(ValueError):
+        Mix("no spaces", load_fixtures())
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "answer"),
+    [
+        (200, b'{"status": "accepted", "success": true}', "accepted"),
+        (200, b'{"status": "duplicate", "success": true}', "duplicate"),
+        (200, b'{"reason": "no_links", "status": "ignored"}', "ignored:no_links"),
+        (200, b'{"success": true, "key": "k"}', "stored"),
+        (503, b"{}", "http_503"),
+        (200, b"not json", "unreadable"),
+    ],
+)
+def test_answers_are_named_by_decision(status: int, body: bytes, answer: str) -> None:
+    assert answer_of(status, body) == answer
+
+
+def test_shares_add_up_every_ignored_reason() -> None:
+    answers = {"accepted": 7, "duplicate": 1, "ignored:no_links": 1, "ignored:too_large": 1}
+    assert share(answers, "ignored") == 2
+
+
+def test_slow_sink_backlogs_grow_with_threads() -> None:
+    plan = delivery_bench.QUICK
+    assert plan.backlog(200.0, 16) > plan.backlog(200.0, 1) >= 20
+    assert plan.backlog(0.0, 1) == plan.backlog(0.0, 16) == plan.fast_backlog
+
+
+def report_doc(achieved: float) -> dict:
+    run = {
+        "offered_rate": 100.0,
+        "achieved_rate": achieved,
+        "latency_ms": {"p50": 1.0, "p95": 2.0, "p99": 3.0},
+        "mix": {
+            "accepted": 60,
+            "duplicate": 10,
+            "ignored": 30,
+            "other": 0,
+            "sent_by_kind": {"duplicate": 10},
+        },
+        "errors": {},
+        "unsent": 0,
+    }
+    return {
+        "when": "then",
+        "ingress": {"fixed_100": run},
+        "floor": {"fixed_100": {**run, "achieved_rate": 2 * achieved}},
+        "delivery": {"sinks": {"0ms": {"4": {"deliveries_per_s": 50.0}}}},
+    }
+
+
+def test_report_shows_the_ratio_and_the_previous_run() -> None:
+    text = summary(report_doc(100.0), report_doc(80.0))
+    line = next(x for x in text.splitlines() if x.startswith("| fixed_100"))
+    assert "60 / 10 of 10 / 30" in line
+    assert "| 50% |" in line
+    assert "80.0 / 3.0 / 50%" in line
+
+
+def test_report_renders_without_a_previous_run_or_with_an_older_format() -> None:
+    assert "Previous run: none" in summary(report_doc(1.0), None)
+    assert "Previous run: old" in summary(report_doc(1.0), {"when": "old", "ingress": []})
