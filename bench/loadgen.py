@@ -38,7 +38,7 @@ import socket
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -522,13 +522,20 @@ async def _close_pool(pool: list[_Connection]) -> None:
 _Due = tuple[int, float] | None
 
 
-async def _dispatch(queue: asyncio.Queue[_Due], tally: _Tally, rate: float, total: int) -> float:
+async def _dispatch(
+    queue: asyncio.Queue[_Due],
+    tally: _Tally,
+    rate: float,
+    total: int,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> float:
     """Hand each request to the pool queue at its intended start; return t0."""
     interval = 1.0 / rate
-    t0 = time.monotonic()
+    t0 = clock()
     index = 0
     while index < total:
-        now = time.monotonic()
+        now = clock()
         tally.max_backlog = max(tally.max_backlog, queue.qsize())
         due = min(total, int((now - t0) * rate) + 1)
         for i in range(index, due):
@@ -536,7 +543,7 @@ async def _dispatch(queue: asyncio.Queue[_Due], tally: _Tally, rate: float, tota
         _note_lag(tally, now - t0, index, due, interval)
         index = due
         if index < total:
-            await asyncio.sleep(max(0.0, t0 + index * interval - time.monotonic()))
+            await sleep(max(0.0, t0 + index * interval - clock()))
     return t0
 
 
