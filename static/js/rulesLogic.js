@@ -322,14 +322,15 @@ export function normalizeRule(rule) {
 }
 
 /**
- * A one-line outcome: "accepted → make, crm (rules r1)".
+ * A one-line outcome: "accepted → make, crm [r1]", "ignored (why) → ∅".
  * @param {Outcome|null|undefined} outcome
  */
 export function outcomeText(outcome) {
   if (!outcome) return '—';
   const targets = outcome.targets.length ? outcome.targets.join(', ') : '∅';
   const rules = outcome.rules.length ? ` [${outcome.rules.join(', ')}]` : '';
-  return `${outcome.status} → ${targets}${rules}`;
+  const reason = outcome.reason ? ` (${outcome.reason})` : '';
+  return `${outcome.status}${reason} → ${targets}${rules}`;
 }
 
 /**

@@ -292,7 +292,7 @@ def test_the_screen_speaks_french(signed_in: Any) -> None:
     page = signed_in
     page.get_by_label("Language").select_option("fr")
     panel = open_tab(page, "Règles")
-    panel.get_by_role("list", name="Règles, dans leur ordre d’essai").wait_for()
+    panel.get_by_role("list", name="Règles, dans leur ordre d'essai").wait_for()
     panel.get_by_role("button", name="Nouvelle règle").click()
     expect(panel.get_by_label("Identifiant de la règle")).to_be_visible()
     expect(panel.get_by_role("heading", name="Essai à blanc")).to_be_visible()

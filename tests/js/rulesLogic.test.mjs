@@ -127,6 +127,8 @@ test('the before/after table says what changed', () => {
   assert.equal(rows[0].before, 'accepted → make');
   assert.equal(rows[0].after, 'accepted → crm [r1]');
   assert.deepEqual(rows[0].changed, ['targets', 'rules']);
+  const ignored = { status: 'ignored', reason: 'no target', targets: [], rules: [] };
+  assert.equal(replayRows({ changes: [{ email_id: 'e', subject: '', before: ignored, after }] })[0].before, 'ignored (no target) → ∅');
 });
 
 test('a pasted email keeps only what was filled', () => {

@@ -117,7 +117,7 @@ addMessages({
   fr: {
     'rules.title': 'Règles de routage',
     'rules.intro': "Les règles sont essayées de haut en bas. Faites glisser une règle par sa poignée, ou placez le focus sur la poignée et appuyez sur Alt+↑ / Alt+↓, pour changer l'ordre.",
-    'rules.list_label': 'Règles, dans leur ordre d’essai',
+    'rules.list_label': "Règles, dans leur ordre d'essai",
     'rules.empty': 'Aucune règle : tous les e-mails suivent la route par défaut.',
     'rules.new': 'Nouvelle règle',
     'rules.save': 'Enregistrer les règles',
@@ -1043,7 +1043,7 @@ export function RulesTab(el, _ctx) {
               h(
                 'tr',
                 { class: 'changed' },
-                h('th', { scope: 'row' }, h('span', { text: row.subject || row.emailId }), h('code', { class: 'rules-email-id', text: row.emailId.slice(0, 8) })),
+                h('th', { scope: 'row' }, h('span', { text: row.subject || row.emailId }), h('code', { class: 'rules-email-id', text: row.emailId })),
                 h('td', { class: 'before', text: row.before }),
                 h(
                   'td',
