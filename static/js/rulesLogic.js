@@ -350,17 +350,19 @@ export function outcomeDiff(before, after) {
 
 /**
  * Rows for the before/after table from the replay answer.
+ * Changed rows first (the API's order kept within each group).
  * @param {{changes: Array<{email_id: string, subject: string, before: Outcome, after: Outcome}>}} replay
  * @returns {Array<{emailId: string, subject: string, before: string, after: string, changed: string[]}>}
  */
 export function replayRows(replay) {
-  return (replay.changes || []).map((change) => ({
+  const rows = (replay.changes || []).map((change) => ({
     emailId: change.email_id,
     subject: change.subject,
     before: outcomeText(change.before),
     after: outcomeText(change.after),
     changed: outcomeDiff(change.before, change.after),
   }));
+  return [...rows.filter((r) => r.changed.length), ...rows.filter((r) => !r.changed.length)];
 }
 
 /**

@@ -129,6 +129,13 @@ test('the before/after table says what changed', () => {
   assert.deepEqual(rows[0].changed, ['targets', 'rules']);
   const ignored = { status: 'ignored', reason: 'no target', targets: [], rules: [] };
   assert.equal(replayRows({ changes: [{ email_id: 'e', subject: '', before: ignored, after }] })[0].before, 'ignored (no target) → ∅');
+  const mixed = replayRows({
+    changes: [
+      { email_id: 'same', subject: '', before, after: before },
+      { email_id: 'diff', subject: '', before, after },
+    ],
+  });
+  assert.deepEqual(mixed.map((r) => [r.emailId, r.changed.length > 0]), [['diff', true], ['same', false]]);
 });
 
 test('a pasted email keeps only what was filled', () => {

@@ -112,7 +112,11 @@ addMessages({
     'rules.replay.col.before': 'Current decision',
     'rules.replay.col.after': 'With the edited rules',
     'rules.replay.changed': 'changed',
-    'rules.replay.caption': 'Decisions that would change',
+    'rules.replay.caption': 'Decisions before and after the edits',
+    'rules.replay.unchanged': 'unchanged',
+    'rules.replay.part.status': 'status',
+    'rules.replay.part.targets': 'targets',
+    'rules.replay.part.rules': 'rules',
   },
   fr: {
     'rules.title': 'Règles de routage',
@@ -204,7 +208,11 @@ addMessages({
     'rules.replay.col.before': 'Décision actuelle',
     'rules.replay.col.after': 'Avec les règles modifiées',
     'rules.replay.changed': 'modifié',
-    'rules.replay.caption': 'Décisions qui changeraient',
+    'rules.replay.caption': 'Décisions avant et après les modifications',
+    'rules.replay.unchanged': 'inchangé',
+    'rules.replay.part.status': 'statut',
+    'rules.replay.part.targets': 'cibles',
+    'rules.replay.part.rules': 'règles',
   },
 });
 
@@ -913,7 +921,7 @@ export function RulesTab(el, _ctx) {
             replayButton,
             async () => {
               try {
-                const answer = await api.post(`${PATH}/test`, { replay_last: n, rules });
+                const answer = await api.post(`${PATH}/test`, { replay_last: n, rules, include_unchanged: true });
                 replace(replayResult, replayView(answer));
               } catch (err) {
                 placeDraftErrors(err);
@@ -1015,7 +1023,8 @@ export function RulesTab(el, _ctx) {
   function replayView(answer) {
     const rows = replayRows(answer);
     const summary = h('p', { class: 'rules-replay-summary', text: t('rules.replay.summary', { evaluated: answer.evaluated, changed: answer.changed }) });
-    if (!rows.length) return [summary, h('p', { class: 'help', text: t('rules.replay.none') })];
+    if (!rows.length) return [summary];
+    if (!answer.changed) summary.append(' ', t('rules.replay.none'));
     return [
       summary,
       h(
@@ -1039,20 +1048,24 @@ export function RulesTab(el, _ctx) {
           h(
             'tbody',
             {},
-            rows.map((row) =>
-              h(
+            rows.map((row) => {
+              const changed = row.changed.length > 0;
+              return h(
                 'tr',
-                { class: 'changed' },
+                { class: changed ? 'changed' : 'same' },
                 h('th', { scope: 'row' }, h('span', { text: row.subject || row.emailId }), h('code', { class: 'rules-email-id', text: row.emailId })),
                 h('td', { class: 'before', text: row.before }),
                 h(
                   'td',
                   { class: 'after' },
-                  h('mark', { text: row.after }),
-                  h('span', { class: 'visually-hidden', text: ` (${t('rules.replay.changed')}: ${row.changed.join(', ')})` }),
+                  changed ? h('mark', { text: row.after }) : h('span', { text: row.after }),
+                  h('span', {
+                    class: changed ? 'badge warn rules-change-badge' : 'visually-hidden',
+                    text: changed ? `${t('rules.replay.changed')}: ${row.changed.map((p) => t(`rules.replay.part.${p}`)).join(', ')}` : t('rules.replay.unchanged'),
+                  }),
                 ),
-              ),
-            ),
+              );
+            }),
           ),
         ),
       ),
