@@ -299,3 +299,11 @@ def test_the_screen_speaks_french(signed_in: Any) -> None:
     panel.get_by_role("button", name="Nouvelle règle").click()
     expect(panel.get_by_label("Identifiant de la règle")).to_be_visible()
     expect(panel.get_by_role("heading", name="Essai à blanc")).to_be_visible()
+
+
+def test_a_link_to_a_rule_opens_it_in_the_editor(signed_in: Any, live: Live) -> None:
+    page = signed_in
+    seed_three(page, live)
+    page.goto("/#/rules?id=r-planning")
+    form = page.get_by_role("form", name="Edit rule “Planning”")
+    expect(form.get_by_label("Rule id")).to_have_value("r-planning")

@@ -1074,10 +1074,12 @@ export function RulesTab(el, _ctx) {
 
   return {
     update: () => load().catch((err) => notify(errorText(err), 'error')),
-    /** @param {Record<string, string>} _params */
-    show(_params) {
-      if (!saved) return this.update();
-      return undefined;
+    /** @param {Record<string, string>} params `id` opens that rule in the editor (links from traces) */
+    async show(params) {
+      // Fresh data each time the tab is shown, unless that would throw away edits.
+      if (!saved || !isChanged()) await load().catch((err) => notify(errorText(err), 'error'));
+      const index = params && params.id ? draft.rules.findIndex((r) => r.id === params.id) : -1;
+      if (index >= 0 && !editing) openEditor(index);
     },
     hide() {},
   };
