@@ -47,6 +47,8 @@ class DryRun(BaseModel):
     """A draft rule set; the saved one when absent."""
     replay_last: int | None = Field(None, ge=1, le=MAX_REPLAY)
     """Instead: for the last N stored emails, which decisions the draft would change."""
+    include_unchanged: bool = False
+    """With `replay_last`: list every evaluated email, not only the changed ones."""
 
 
 @bp.post("/test")
@@ -57,7 +59,11 @@ def dry_run(body: DryRun) -> Any:
     services = get_services()
     if body.replay_last:
         draft = body.rules or services.rules.get()
-        return jsonify(services.lab.replay_last(body.replay_last, draft))
+        return jsonify(
+            services.lab.replay_last(
+                body.replay_last, draft, include_unchanged=body.include_unchanged
+            )
+        )
     return jsonify(services.lab.test(_sample(services, body), body.rules))
 
 

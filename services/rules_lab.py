@@ -64,23 +64,33 @@ class RulesLab:
             **analysis_doc(ctx),
         }
 
-    def replay_last(self, count: int, draft: RuleSet) -> dict[str, Any]:
-        """For the last `count` stored emails: which decisions the draft would change."""
+    def replay_last(
+        self, count: int, draft: RuleSet, *, include_unchanged: bool = False
+    ) -> dict[str, Any]:
+        """For the last `count` stored emails: which decisions the draft would change.
+
+        `changes` lists the changed ones (newest first), or every evaluated email when
+        `include_unchanged`; each entry says whether it `changed`.
+        """
         compiled = compile_rules(draft)
-        changes = []
+        rows = []
+        changed = 0
         emails = self._queue.recent_emails(min(count, MAX_REPLAY))
         for stored in emails:
             email = stored_to_inbound(stored)
             when = float(stored.meta.get("ingested_at") or 0) or None
             before = Outcome.of(self._ingest.evaluate(email, now=when))
             after = Outcome.of(self._ingest.evaluate(email, rules=compiled, now=when))
-            if before != after:
-                changes.append(
+            differs = before != after
+            changed += differs
+            if differs or include_unchanged:
+                rows.append(
                     {
                         "email_id": stored.meta["email_id"],
                         "subject": stored.meta.get("subject", ""),
+                        "changed": differs,
                         "before": before.to_dict(),
                         "after": after.to_dict(),
                     }
                 )
-        return {"evaluated": len(emails), "changed": len(changes), "changes": changes}
+        return {"evaluated": len(emails), "changed": changed, "changes": rows}

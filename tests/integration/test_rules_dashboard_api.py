@@ -1,0 +1,68 @@
+"""The dry-run API as the Rules screen uses it: the before/after table over recent emails."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import FIXTURES, auth
+from tests.support.admin import AdminClient
+
+INGRESS = "/api/ingress/gmail"
+WETRANSFER_RULE = {
+    "rules": [
+        {
+            "id": "r",
+            "conditions": [
+                {"field": "sender_domain", "operator": "equals", "value": "wetransfer.com"}
+            ],
+            "actions": {"targets": ["make"]},
+        }
+    ]
+}
+
+
+@pytest.fixture
+def admin(make_app, sink, clock):
+    app = make_app(clock=clock)
+    client = AdminClient(app)
+    resp = client.post("/api/targets", json={"name": "Make", "url": sink.url("/make")})
+    assert resp.status_code == 201
+    for name in ("plain_wetransfer", "desabo_plain"):
+        payload = json.loads((FIXTURES / f"{name}.json").read_text())["payload"]
+        pushed = app.test_client().post(INGRESS, json=payload, headers=auth())
+        assert pushed.status_code == 200
+    return client
+
+
+def replay(admin, **extra):
+    resp = admin.post(
+        "/api/routing_rules/test", json={"replay_last": 10, "rules": WETRANSFER_RULE, **extra}
+    )
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()
+
+
+def test_the_replay_lists_only_changed_emails_by_default(admin):
+    report = replay(admin)
+    assert (report["evaluated"], report["changed"]) == (2, 1)
+    (row,) = report["changes"]
+    assert row["changed"] is True
+    assert row["after"]["rules"] == ["r"] and row["before"]["rules"] == []
+
+
+def test_the_replay_can_list_every_evaluated_email_for_a_full_before_after_table(admin):
+    report = replay(admin, include_unchanged=True)
+    assert (report["evaluated"], report["changed"]) == (2, 1)
+    assert sorted(row["changed"] for row in report["changes"]) == [False, True]
+    same = next(row for row in report["changes"] if not row["changed"])
+    assert same["before"] == same["after"]
+
+
+def test_include_unchanged_must_be_a_boolean(admin):
+    resp = admin.post(
+        "/api/routing_rules/test",
+        json={"replay_last": 5, "rules": WETRANSFER_RULE, "include_unchanged": "lots"},
+    )
+    assert resp.status_code == 422
