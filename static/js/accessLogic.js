@@ -59,12 +59,37 @@ export function formatValue(value, max = 80) {
 }
 
 /**
- * The changes of an entry as rows to show: `path: old → new`, a creation or removal said as such.
+ * @param {unknown} value
+ * @returns {value is Record<string, unknown>}
+ */
+function isPlainObject(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A whole object created or removed (`old` or `new` empty) is spread into one change per field.
+ * @param {Change} c
+ * @returns {Change[]}
+ */
+function spread(c) {
+  const whole = c.old === null || c.old === undefined ? c.new : c.new === null || c.new === undefined ? c.old : undefined;
+  if (!isPlainObject(whole)) return [c];
+  const adding = whole === c.new;
+  return Object.entries(whole).map(([key, value]) => ({
+    path: c.path ? `${c.path}.${key}` : key,
+    old: adding ? null : value,
+    new: adding ? value : null,
+  }));
+}
+
+/**
+ * The changes of an entry as rows to show: `path: old → new`, a creation or removal said as such
+ * (a whole object created or removed shows field by field).
  * @param {Change[]|undefined} changes
  * @returns {Array<{path: string, kind: 'added'|'removed'|'changed', old: string, new: string}>}
  */
 export function changeRows(changes) {
-  return (changes || []).map((c) => {
+  return (changes || []).flatMap(spread).map((c) => {
     const hasOld = c.old !== null && c.old !== undefined;
     const hasNew = c.new !== null && c.new !== undefined;
     const kind = hasOld && hasNew ? 'changed' : hasNew ? 'added' : 'removed';

@@ -53,6 +53,21 @@ test('changes say whether something was added, removed or changed', () => {
   assert.deepEqual(changeRows(undefined), []);
 });
 
+test('an object created or removed whole shows field by field', () => {
+  const rows = changeRows([
+    { path: '', old: null, new: { name: 'Laptop', one_shot: false } },
+    { path: 'headers', old: { 'X-Key': '***' }, new: null },
+  ]);
+  assert.deepEqual(
+    rows.map((r) => [r.path, r.kind, r.old, r.new]),
+    [
+      ['name', 'added', '—', 'Laptop'],
+      ['one_shot', 'added', '—', 'false'],
+      ['headers.X-Key', 'removed', '***', '—'],
+    ],
+  );
+});
+
 test('one item more than the page says a next page exists', () => {
   assert.deepEqual(pageOf([1, 2, 3], 20, 2), { items: [1, 2], offset: 20, next_offset: 22 });
   assert.deepEqual(pageOf([1, 2], 0, 2), { items: [1, 2], offset: 0, next_offset: null });

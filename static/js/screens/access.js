@@ -348,11 +348,15 @@ export function AccessTab(el, _ctx) {
     return h(
       'tr',
       {},
-      h('td', {}, h('time', { text: formatDateTime(entry.at, lang) })),
-      h('td', { text: entry.actor }),
-      h('td', {}, h('span', { class: 'badge', text: action }), entry.detail ? h('div', { class: 'help', text: entry.detail }) : null),
-      h('td', { class: 'audit-object', text: objectText(entry.resource) }),
-      h('td', {}, changesCell(entry.changes)),
+      h('td', { dataset: { label: t('access.audit.col.when') } }, h('time', { text: formatDateTime(entry.at, lang) })),
+      h('td', { dataset: { label: t('access.audit.col.who') }, text: entry.actor }),
+      h(
+        'td',
+        { dataset: { label: t('access.audit.col.action') } },
+        h('div', {}, h('span', { class: 'badge', text: action }), entry.detail ? h('div', { class: 'help', text: entry.detail }) : null),
+      ),
+      h('td', { class: 'audit-object', dataset: { label: t('access.audit.col.object') }, text: objectText(entry.resource) }),
+      h('td', { dataset: { label: t('access.audit.col.changes') } }, changesCell(entry.changes)),
     );
   }
 

@@ -254,6 +254,7 @@ export function ToolsTab(el, _ctx) {
       setDirty('tools', false);
       fileInput.value = '';
       plan = null;
+      renderPlan();
       syncButtons();
     }
   }
