@@ -1,4 +1,4 @@
-"""Access and Tools in a real browser: magic links, log out everywhere, audit log, export, import."""
+"""Access and Tools in a real browser: magic links, log out everywhere, audit, export, import."""
 
 from __future__ import annotations
 
@@ -39,7 +39,9 @@ def sign_in_with_link(page: Any, url: str) -> None:
     page.get_by_role("tablist").wait_for()
 
 
-def test_a_named_link_made_in_the_ui_signs_in_after_confirmation(signed_in: Any, live: Live) -> None:
+def test_a_named_link_made_in_the_ui_signs_in_after_confirmation(
+    signed_in: Any, live: Live
+) -> None:
     page = signed_in
     url = create_link_in_ui(page, "Claire laptop", days="7")
     panel = page.get_by_role("tabpanel", name="Access")
@@ -55,7 +57,9 @@ def test_a_named_link_made_in_the_ui_signs_in_after_confirmation(signed_in: Any,
     page.wait_for_url("**/")
     page.get_by_role("tablist").wait_for()
     panel = open_tab(page, "Access")
-    panel.get_by_role("row", name="Claire laptop").get_by_role("cell", name="1", exact=True).wait_for()
+    panel.get_by_role("row", name="Claire laptop").get_by_role(
+        "cell", name="1", exact=True
+    ).wait_for()
 
 
 def test_a_named_link_asks_for_a_name_and_valid_days(signed_in: Any) -> None:
@@ -164,7 +168,9 @@ def test_export_with_secrets_warns_and_holds_them(signed_in: Any) -> None:
     name, doc = export_file(signed_in, with_secrets=True)
     assert name.endswith("-with-secrets.json")
     assert doc["includes_secrets"] is True
-    assert all(t["secret"].startswith("whsec_") for t in doc["documents"]["webhook_targets"]["targets"])
+    assert all(
+        t["secret"].startswith("whsec_") for t in doc["documents"]["webhook_targets"]["targets"]
+    )
 
 
 def test_a_relais_export_is_previewed_then_imported(
@@ -179,7 +185,9 @@ def test_a_relais_export_is_previewed_then_imported(
     panel.get_by_text("A Relais export, with:").wait_for()
     panel.get_by_role("button", name="Preview (dry run)").click()
     report = panel.get_by_role("region", name="Mapping report (dry run")
-    report.get_by_role("row").filter(has_text="processing_prefs").get_by_text("would be written").wait_for()
+    report.get_by_role("row").filter(has_text="processing_prefs").get_by_text(
+        "would be written"
+    ).wait_for()
     keywords = live.admin.get("/api/preferences").get_json()["document"]["exclude_keywords"]
     assert keywords != ["imported-word"]
     panel.get_by_role("button", name="Import", exact=True).click()
@@ -227,7 +235,7 @@ def test_the_old_router_files_are_imported_with_a_mapping_report(
     files.append(str(tmp_path / "notes.json"))
     panel = open_tab(signed_in, "Tools")
     panel.get_by_label("Files to import").set_input_files(files)
-    panel.get_by_text("The old router’s documents:").wait_for()
+    panel.get_by_text("The old router\u2019s documents:").wait_for()
     panel.get_by_text("notes.json: neither a Relais export").wait_for()
     panel.get_by_role("button", name="Import", exact=True).click()
     confirm(signed_in, "Import")
