@@ -86,15 +86,27 @@ function spread(c) {
  * The changes of an entry as rows to show: `path: old → new`, a creation or removal said as such
  * (a whole object created or removed shows field by field).
  * @param {Change[]|undefined} changes
+ * @param {(value: unknown, path: string) => string} [format] how to show one value (default `formatValue`)
  * @returns {Array<{path: string, kind: 'added'|'removed'|'changed', old: string, new: string}>}
  */
-export function changeRows(changes) {
+export function changeRows(changes, format = (value) => formatValue(value)) {
   return (changes || []).flatMap(spread).map((c) => {
     const hasOld = c.old !== null && c.old !== undefined;
     const hasNew = c.new !== null && c.new !== undefined;
     const kind = hasOld && hasNew ? 'changed' : hasNew ? 'added' : 'removed';
-    return { path: c.path || '', kind, old: formatValue(c.old), new: formatValue(c.new) };
+    const path = c.path || '';
+    return { path, kind, old: hasOld ? format(c.old, path) : '—', new: hasNew ? format(c.new, path) : '—' };
   });
+}
+
+/**
+ * True for a field holding a Unix time (`created_at`, `window.expires_at`...), to show as a date.
+ * @param {string} path
+ * @param {unknown} value
+ * @returns {value is number}
+ */
+export function isTimestamp(path, value) {
+  return /(^|\.)\w*_at$/.test(path) && typeof value === 'number' && value > 1e9;
 }
 
 /**

@@ -251,3 +251,23 @@ def test_the_old_router_files_are_imported_with_a_mapping_report(
     shot(signed_in, "tools-import-report")
     signed_in.set_viewport_size({"width": 375, "height": 800})
     shot(signed_in, "tools-import-report-375")
+
+
+def test_access_and_tools_read_in_french(signed_in: Any, live: Live) -> None:
+    live.admin.post("/api/magic_links", json={"name": "Téléphone", "days": 3})
+    page = signed_in
+    page.get_by_label("Language").select_option("fr")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.get_by_role("tab", name="Accès").click()
+    panel = page.get_by_role("tabpanel", name="Accès")
+    panel.get_by_role("heading", name="Liens magiques").wait_for()
+    panel.get_by_role("button", name="Révoquer le lien Téléphone").wait_for()
+    panel.get_by_role("table", name="Journal d'audit").get_by_text("création").wait_for()
+    text = panel.inner_text()
+    assert "access." not in text and "ui." not in text
+    shot(page, "access-fr-375")
+    page.get_by_role("tab", name="Outils").click()
+    tools = page.get_by_role("tabpanel", name="Outils")
+    tools.get_by_role("button", name="Télécharger l'export").wait_for()
+    assert "tools." not in tools.inner_text()
+    shot(page, "tools-fr-375")

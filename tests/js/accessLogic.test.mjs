@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { changeRows, formatValue, linkKind, linkRequest, pageOf, splitResource } from '../../static/js/accessLogic.js';
+import { changeRows, formatValue, isTimestamp, linkKind, linkRequest, pageOf, splitResource } from '../../static/js/accessLogic.js';
 
 test('a one-shot link sends no days, whatever the days field holds', () => {
   assert.deepEqual(linkRequest({ kind: 'one_shot', name: ' x ', days: '9' }), { body: { name: 'x' }, errors: {} });
@@ -66,6 +66,14 @@ test('an object created or removed whole shows field by field', () => {
       ['headers.X-Key', 'removed', '***', '—'],
     ],
   );
+});
+
+test('a formatter shows values its own way; times are told apart', () => {
+  const rows = changeRows([{ path: 'created_at', old: null, new: 1796187330.5 }], (v, path) => (isTimestamp(path, v) ? 'DATE' : String(v)));
+  assert.equal(rows[0].new, 'DATE');
+  assert.equal(isTimestamp('window.expires_at', 1796187330), true);
+  assert.equal(isTimestamp('uses', 1796187330), false);
+  assert.equal(isTimestamp('created_at', 'x'), false);
 });
 
 test('one item more than the page says a next page exists', () => {

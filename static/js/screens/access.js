@@ -1,7 +1,7 @@
 // Access: magic links (create one-shot or named, list, revoke), log out everywhere, the audit log.
 
 import { api } from '../api.js';
-import { changeRows, linkKind, linkRequest, pageOf, splitResource } from '../accessLogic.js';
+import { changeRows, formatValue, isTimestamp, linkKind, linkRequest, pageOf, splitResource } from '../accessLogic.js';
 import { copyBox } from '../accessWidgets.js';
 import { field, h, replace, uid } from '../dom.js';
 import { formatDateTime, formatRelative } from '../formatLogic.js';
@@ -161,9 +161,12 @@ function objectText(resource) {
   return known(`access.object.${type}`, resource, { id });
 }
 
-/** @param {import('../accessLogic.js').Change[]} changes */
-function changesCell(changes) {
-  const rows = changeRows(changes);
+/**
+ * @param {import('../accessLogic.js').Change[]} changes
+ * @param {string} lang
+ */
+function changesCell(changes, lang) {
+  const rows = changeRows(changes, (value, path) => (isTimestamp(path, value) ? formatDateTime(value, lang) : formatValue(value)));
   if (!rows.length) return h('span', { class: 'help', text: t('access.audit.no_changes') });
   const shown = rows.slice(0, CHANGES_SHOWN);
   const list = h(
@@ -356,7 +359,7 @@ export function AccessTab(el, _ctx) {
         h('div', {}, h('span', { class: 'badge', text: action }), entry.detail ? h('div', { class: 'help', text: entry.detail }) : null),
       ),
       h('td', { class: 'audit-object', dataset: { label: t('access.audit.col.object') }, text: objectText(entry.resource) }),
-      h('td', { dataset: { label: t('access.audit.col.changes') } }, changesCell(entry.changes)),
+      h('td', { dataset: { label: t('access.audit.col.changes') } }, changesCell(entry.changes, lang)),
     );
   }
 
