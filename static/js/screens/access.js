@@ -306,12 +306,16 @@ export function AccessTab(el, _ctx) {
     return h(
       'tr',
       { dataset: { linkId: link.id } },
-      h('th', { scope: 'row' }, h('span', { text: name }), h('div', { class: 'help', text: t('access.links.by', { user: link.created_by }) })),
-      h('td', {}, h('span', { class: `badge ${link.one_shot ? 'warn' : 'ok'}`, text: t(`access.links.${linkKind(link)}`) })),
-      h('td', { class: 'hide-narrow' }, h('time', { text: formatDateTime(link.created_at, lang) })),
-      h('td', {}, h('time', { title: formatDateTime(link.expires_at, lang), text: formatRelative(link.expires_at, now, lang) })),
-      h('td', { class: 'num', text: String(link.uses) }),
-      h('td', {}, revoke),
+      h('th', { scope: 'row' }, h('div', {}, h('span', { text: name }), h('div', { class: 'help', text: t('access.links.by', { user: link.created_by }) }))),
+      h('td', { dataset: { label: t('access.links.col.kind') } }, h('span', { class: `badge ${link.one_shot ? 'warn' : 'ok'}`, text: t(`access.links.${linkKind(link)}`) })),
+      h('td', { dataset: { label: t('access.links.col.created') } }, h('time', { text: formatDateTime(link.created_at, lang) })),
+      h(
+        'td',
+        { dataset: { label: t('access.links.col.expires') } },
+        h('time', { title: formatDateTime(link.expires_at, lang), text: formatRelative(link.expires_at, now, lang) }),
+      ),
+      h('td', { class: 'num', dataset: { label: t('access.links.col.uses') }, text: String(link.uses) }),
+      h('td', { dataset: { label: t('access.links.col.actions') } }, h('div', {}, revoke)),
     );
   }
 
@@ -322,9 +326,9 @@ export function AccessTab(el, _ctx) {
       const cols = ['name', 'kind', 'created', 'expires', 'uses', 'actions'];
       return h(
         'table',
-        { class: 'links-table' },
+        { class: 'links-table stacked' },
         h('caption', { class: 'visually-hidden', text: t('access.links.live') }),
-        h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col', class: c === 'uses' ? 'num' : c === 'created' ? 'hide-narrow' : undefined, text: t(`access.links.col.${c}`) })))),
+        h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col', class: c === 'uses' ? 'num' : undefined, text: t(`access.links.col.${c}`) })))),
         h('tbody', {}, items.slice().reverse().map(linkRow)),
       );
     });
@@ -377,7 +381,7 @@ export function AccessTab(el, _ctx) {
           { class: 'table-wrap' },
           h(
             'table',
-            { class: 'audit-table' },
+            { class: 'audit-table stacked' },
             h('caption', { class: 'visually-hidden', text: t('access.audit.title') }),
             h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col', text: t(`access.audit.col.${c}`) })))),
             h('tbody', {}, page.items.map(auditRow)),
