@@ -437,6 +437,9 @@ export function AccessTab(el, _ctx) {
     show(_params) {
       return Promise.all([loadLinks(), loadAudit(auditOffset)]);
     },
-    hide() {},
+    hide() {
+      // A sign-in URL is not left on screen once the operator moves on.
+      replace(created);
+    },
   };
 }
