@@ -27,6 +27,12 @@ class ExportQuery(BaseModel):
     include_secrets: bool = False
 
 
+class ImportQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dry_run: bool = False
+
+
 class ImportBody(BaseModel):
     """A Relais export (`format: relais-config`) or the old router's documents by name."""
 
@@ -61,7 +67,12 @@ def export_config(query: ExportQuery) -> Any:
 
 @bp.post("/config/import")
 @admin_required
+@query_args(ImportQuery)
 @json_body(ImportBody)
-def import_config(body: ImportBody) -> Any:
-    """Import a Relais export or the old router's documents; report what was mapped."""
-    return jsonify(get_services().config_io.import_any(body.model_dump(), actor()))
+def import_config(query: ImportQuery, body: ImportBody) -> Any:
+    """Import a Relais export or the old router's documents; report what was mapped.
+
+    `dry_run=true` maps and validates everything and reports, but writes nothing.
+    """
+    report = get_services().config_io.import_any(body.model_dump(), actor(), query.dry_run)
+    return jsonify(report)

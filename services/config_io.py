@@ -42,13 +42,17 @@ class ImportReport:
     not_mapped: list[str] = field(default_factory=list)
     generated_secrets: dict[str, str] = field(default_factory=dict)
     written: list[str] = field(default_factory=list)
+    dry_run: bool = False
 
     def to_dict(self) -> dict[str, Any]:
+        """A dry run names what would be written; its secrets are not the ones an import makes."""
+        secrets = self.generated_secrets
         return {
+            "dry_run": self.dry_run,
             "written": self.written,
             "mapped": self.mapped,
             "not_mapped": self.not_mapped,
-            "generated_secrets": self.generated_secrets,
+            "generated_secrets": dict.fromkeys(secrets, MASK) if self.dry_run else secrets,
         }
 
 
@@ -103,16 +107,22 @@ class ConfigIO:
 
     # -- import -------------------------------------------------------------
 
-    def import_any(self, doc: dict[str, Any], actor: str) -> dict[str, Any]:
-        """A Relais export, or the old router's documents (detected by their names)."""
+    def import_any(self, doc: dict[str, Any], actor: str, dry_run: bool = False) -> dict[str, Any]:
+        """A Relais export, or the old router's documents (detected by their names).
+
+        With `dry_run`, everything is mapped and validated and the report says what
+        would be written, but nothing is saved.
+        """
         if doc.get("format") == FORMAT:
-            return self.import_relais(doc.get("documents") or {}, actor)
+            return self.import_relais(doc.get("documents") or {}, actor, dry_run)
         if any(name in doc for name in LEGACY_NAMES):
-            return self.import_legacy(doc, actor)
+            return self.import_legacy(doc, actor, dry_run)
         raise InvalidImport("not a Relais export nor the old router's documents")
 
-    def import_relais(self, documents: dict[str, Any], actor: str) -> dict[str, Any]:
-        report = ImportReport()
+    def import_relais(
+        self, documents: dict[str, Any], actor: str, dry_run: bool = False
+    ) -> dict[str, Any]:
+        report = ImportReport(dry_run=dry_run)
         unknown = sorted(set(documents) - set(self._docs))
         report.not_mapped += [f"unknown document {name!r} ignored" for name in unknown]
         parsed: dict[str, BaseModel] = {}
@@ -124,7 +134,8 @@ class ConfigIO:
                 data = self._restore_secrets(data, report)
             parsed[name] = _validate(svc, name, data)
         for name, model in parsed.items():
-            self._docs[name].save(model, actor=actor)
+            if not dry_run:
+                self._docs[name].save(model, actor=actor)
             report.written.append(name)
         return report.to_dict()
 
@@ -164,12 +175,16 @@ class ConfigIO:
 
     # -- the old router's documents -------------------------------------------
 
-    def import_legacy(self, doc: dict[str, Any], actor: str) -> dict[str, Any]:
-        report = ImportReport()
+    def import_legacy(
+        self, doc: dict[str, Any], actor: str, dry_run: bool = False
+    ) -> dict[str, Any]:
+        report = ImportReport(dry_run=dry_run)
         for name, model in self._legacy_models(doc, report):
-            if model is not None:
+            if model is None:
+                continue
+            if not dry_run:
                 self._docs[name].save(model, actor=actor)
-                report.written.append(name)
+            report.written.append(name)
         return report.to_dict()
 
     def _legacy_models(

@@ -1,0 +1,303 @@
+// Tools: export the configuration as a JSON file, import a Relais export or the old router's files
+// (preview with a dry run, confirm, then the mapping report).
+
+import { api, withQuery } from '../api.js';
+import { copyBox } from '../accessWidgets.js';
+import { field, h, replace, uid } from '../dom.js';
+import { LEGACY_NAMES, exportFileName, planImport, reportRows } from '../importLogic.js';
+import { addMessages, t } from '../i18n.js';
+import { confirmDialog, runAction, setDirty } from '../ui.js';
+
+addMessages({
+  en: {
+    'tools.export.title': 'Export the configuration',
+    'tools.export.intro': 'Downloads every setting (targets, rules, schedule, preferences, flags) as one JSON file, to keep as a backup or to load into another Relais.',
+    'tools.export.secrets': 'Include secrets',
+    'tools.export.secrets_help': 'Target signing secrets and header values. Without them, an import keeps the current secrets or makes new ones.',
+    'tools.export.secrets_warning': 'The file will hold every signing secret in clear text: anyone who has it can sign webhooks as Relais. Keep it somewhere safe and delete it when done.',
+    'tools.export.download': 'Download export',
+    'tools.export.done': 'Export downloaded: {file}',
+    'tools.import.title': 'Import a configuration',
+    'tools.import.intro': 'Either one Relais export file, or the old router’s files: {names} (one or several, each named after its document, or one file holding them by name).',
+    'tools.import.files': 'Files to import',
+    'tools.import.files_help': 'JSON files. Nothing is written until you confirm the import.',
+    'tools.import.kind.relais': 'A Relais export, with: {docs}',
+    'tools.import.kind.legacy': 'The old router’s documents: {docs}',
+    'tools.import.nothing': 'No importable document in these files.',
+    'tools.import.problem.not_json': '{file}: not valid JSON, left out.',
+    'tools.import.problem.not_object': '{file}: not a JSON object, left out.',
+    'tools.import.problem.unknown_file': '{file}: neither a Relais export nor an old router document, left out.',
+    'tools.import.problem.duplicate': '{file}: the same document was already picked, left out.',
+    'tools.import.problem.mixed': 'A Relais export and old router files cannot be imported together: pick one or the other.',
+    'tools.import.preview': 'Preview (dry run)',
+    'tools.import.run': 'Import',
+    'tools.import.clear': 'Clear',
+    'tools.import.confirm': 'Import {count} document(s)? Each one replaces the current settings as a new version (the audit log keeps the old values).',
+    'tools.import.done': 'Configuration imported.',
+    'tools.import.previewed': 'Dry run done: nothing was written.',
+    'tools.report.title': 'Mapping report',
+    'tools.report.dry_title': 'Mapping report (dry run: nothing written yet)',
+    'tools.report.col.outcome': 'Outcome',
+    'tools.report.col.what': 'What',
+    'tools.report.outcome.written': 'written',
+    'tools.report.outcome.would_write': 'would be written',
+    'tools.report.outcome.mapped': 'mapped',
+    'tools.report.outcome.not_mapped': 'not mapped',
+    'tools.report.outcome.secret': 'new secret',
+    'tools.report.secret_for': 'Signing secret of target {id}',
+    'tools.report.secret_later': 'Target {id} gets a new signing secret when imported (shown once, then).',
+    'tools.report.secret_once': 'New signing secrets are shown only now: copy them into the receivers.',
+    'tools.report.empty': 'Nothing to report.',
+    'tools.report.summary': '{written} document(s), {mapped} mapped, {skipped} not mapped.',
+  },
+  fr: {
+    'tools.export.title': 'Exporter la configuration',
+    'tools.export.intro': 'Télécharge tous les réglages (cibles, règles, horaires, préférences, interrupteurs) dans un seul fichier JSON, comme sauvegarde ou pour les charger dans un autre Relais.',
+    'tools.export.secrets': 'Inclure les secrets',
+    'tools.export.secrets_help': "Secrets de signature des cibles et valeurs d'en-têtes. Sans eux, un import garde les secrets actuels ou en crée de nouveaux.",
+    'tools.export.secrets_warning': "Le fichier contiendra tous les secrets de signature en clair : quiconque l'a peut signer des webhooks au nom de Relais. Gardez-le en lieu sûr et supprimez-le ensuite.",
+    'tools.export.download': "Télécharger l'export",
+    'tools.export.done': 'Export téléchargé : {file}',
+    'tools.import.title': 'Importer une configuration',
+    'tools.import.intro': "Soit un fichier d'export Relais, soit les fichiers de l'ancien routeur : {names} (un ou plusieurs, chacun nommé d'après son document, ou un seul fichier les contenant par nom).",
+    'tools.import.files': 'Fichiers à importer',
+    'tools.import.files_help': "Fichiers JSON. Rien n'est écrit avant la confirmation de l'import.",
+    'tools.import.kind.relais': 'Un export Relais, avec : {docs}',
+    'tools.import.kind.legacy': "Les documents de l'ancien routeur : {docs}",
+    'tools.import.nothing': 'Aucun document importable dans ces fichiers.',
+    'tools.import.problem.not_json': '{file} : JSON invalide, ignoré.',
+    'tools.import.problem.not_object': "{file} : n'est pas un objet JSON, ignoré.",
+    'tools.import.problem.unknown_file': "{file} : ni un export Relais ni un document de l'ancien routeur, ignoré.",
+    'tools.import.problem.duplicate': '{file} : ce document a déjà été choisi, ignoré.',
+    'tools.import.problem.mixed': "Un export Relais et des fichiers de l'ancien routeur ne peuvent pas être importés ensemble : choisissez l'un ou l'autre.",
+    'tools.import.preview': 'Aperçu (essai à blanc)',
+    'tools.import.run': 'Importer',
+    'tools.import.clear': 'Effacer',
+    'tools.import.confirm': "Importer {count} document(s) ? Chacun remplace les réglages actuels par une nouvelle version (le journal d'audit garde les anciennes valeurs).",
+    'tools.import.done': 'Configuration importée.',
+    'tools.import.previewed': "Essai à blanc terminé : rien n'a été écrit.",
+    'tools.report.title': 'Rapport de correspondance',
+    'tools.report.dry_title': "Rapport de correspondance (essai à blanc : rien n'est encore écrit)",
+    'tools.report.col.outcome': 'Résultat',
+    'tools.report.col.what': 'Quoi',
+    'tools.report.outcome.written': 'écrit',
+    'tools.report.outcome.would_write': 'sera écrit',
+    'tools.report.outcome.mapped': 'repris',
+    'tools.report.outcome.not_mapped': 'non repris',
+    'tools.report.outcome.secret': 'nouveau secret',
+    'tools.report.secret_for': 'Secret de signature de la cible {id}',
+    'tools.report.secret_later': "La cible {id} recevra un nouveau secret de signature à l'import (affiché une fois, à ce moment-là).",
+    'tools.report.secret_once': "Les nouveaux secrets de signature ne sont affichés que maintenant : copiez-les dans les récepteurs.",
+    'tools.report.empty': 'Rien à signaler.',
+    'tools.report.summary': '{written} document(s), {mapped} repris, {skipped} non repris.',
+  },
+});
+
+const OUTCOME_BADGE = { written: 'ok', mapped: 'ok', not_mapped: 'warn', secret: 'bad' };
+
+/**
+ * Save JSON as a file: a Blob behind an object URL, clicked through an `<a download>`
+ * (a navigation, which the CSP's connect-src does not govern).
+ * @param {unknown} data
+ * @param {string} fileName
+ */
+function downloadJson(data, fileName) {
+  const blob = new Blob([`${JSON.stringify(data, null, 2)}\n`], { type: 'application/json' });
+  const url = URL.createObjectURL(blob);
+  const link = h('a', { href: url, download: fileName, hidden: true });
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
+ * @param {import('../importLogic.js').ImportReport} report
+ * @returns {HTMLElement}
+ */
+function reportView(report) {
+  const rows = reportRows(report);
+  const titleId = uid('h');
+  const count = (/** @type {string} */ o) => rows.filter((r) => r.outcome === o).length;
+  const hasSecrets = !report.dry_run && count('secret') > 0;
+  return h(
+    'section',
+    { class: 'import-report', 'aria-labelledby': titleId },
+    h('h3', { id: titleId, text: t(report.dry_run ? 'tools.report.dry_title' : 'tools.report.title') }),
+    h('p', { text: t('tools.report.summary', { written: count('written'), mapped: count('mapped'), skipped: count('not_mapped') }) }),
+    hasSecrets ? h('p', { class: 'banner amber', text: t('tools.report.secret_once') }) : null,
+    rows.length
+      ? h(
+          'div',
+          { class: 'table-wrap' },
+          h(
+            'table',
+            { class: 'report-table' },
+            h('caption', { class: 'visually-hidden', text: t('tools.report.title') }),
+            h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: t('tools.report.col.outcome') }), h('th', { scope: 'col', text: t('tools.report.col.what') }))),
+            h(
+              'tbody',
+              {},
+              rows.map((row) => {
+                const outcome = row.outcome === 'written' && report.dry_run ? 'would_write' : row.outcome;
+                let what = /** @type {any} */ (h('span', { text: row.text }));
+                if (row.outcome === 'secret') {
+                  what = row.secret
+                    ? h('div', {}, h('span', { text: row.text }), copyBox(t('tools.report.secret_for', { id: row.text }), row.secret))
+                    : h('span', { text: t('tools.report.secret_later', { id: row.text }) });
+                }
+                return h(
+                  'tr',
+                  { dataset: { outcome: row.outcome } },
+                  h('td', {}, h('span', { class: `badge ${OUTCOME_BADGE[row.outcome]}`, text: t(`tools.report.outcome.${outcome}`) })),
+                  h('td', {}, what),
+                );
+              }),
+            ),
+          ),
+        )
+      : h('p', { class: 'help', text: t('tools.report.empty') }),
+  );
+}
+
+/**
+ * @param {HTMLElement} el
+ * @param {{session: {user: string, csrf_token: string}, navigate: Function}} _ctx
+ */
+export function ToolsTab(el, _ctx) {
+  // -- export ---------------------------------------------------------------------------------
+  const secrets = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox' }));
+  const secretsWarning = h('p', { class: 'banner amber', role: 'note', hidden: true, text: t('tools.export.secrets_warning') });
+  secrets.addEventListener('change', () => {
+    secretsWarning.hidden = !secrets.checked;
+  });
+  const secretsField = field(t('tools.export.secrets'), secrets, t('tools.export.secrets_help'));
+  secretsField.classList.add('inline-check');
+  const exportButton = h('button', {
+    type: 'button',
+    class: 'primary',
+    text: t('tools.export.download'),
+    onclick: () => {
+      const withSecrets = secrets.checked;
+      let fileName = '';
+      return runAction(
+        exportButton,
+        async () => {
+          const data = await api.get('/api/config/export', withSecrets ? { include_secrets: 'true' } : undefined);
+          fileName = exportFileName(data.exported_at, withSecrets);
+          downloadJson(data, fileName);
+        },
+        { success: () => t('tools.export.done', { file: fileName }) },
+      );
+    },
+  });
+
+  // -- import -----------------------------------------------------------------------------------
+  /** @type {import('../importLogic.js').ImportPlan|null} */
+  let plan = null;
+  const fileInput = /** @type {HTMLInputElement} */ (h('input', { type: 'file', multiple: true, accept: '.json,application/json' }));
+  const planView = h('div', { class: 'import-plan', 'aria-live': 'polite' });
+  const reportArea = h('div', { class: 'report-area', 'aria-live': 'polite' });
+  const previewButton = h('button', { type: 'button', text: t('tools.import.preview'), disabled: true });
+  const importButton = h('button', { type: 'button', class: 'primary', text: t('tools.import.run'), disabled: true });
+  const clearButton = h('button', { type: 'button', text: t('tools.import.clear'), disabled: true });
+
+  function syncButtons() {
+    const ready = Boolean(plan && plan.body);
+    previewButton.disabled = !ready;
+    importButton.disabled = !ready;
+    clearButton.disabled = !fileInput.files || fileInput.files.length === 0;
+  }
+
+  function renderPlan() {
+    if (!plan) {
+      replace(planView);
+      return;
+    }
+    const docs = plan.documents.join(', ') || '—';
+    replace(
+      planView,
+      plan.kind ? h('p', {}, h('strong', { text: t(`tools.import.kind.${plan.kind}`, { docs }) })) : h('p', { class: 'error', text: t('tools.import.nothing') }),
+      plan.problems.length
+        ? h('ul', { class: 'help' }, plan.problems.map((p) => h('li', { text: t(`tools.import.problem.${p.problem}`, { file: p.file }) })))
+        : null,
+    );
+  }
+
+  fileInput.addEventListener('change', async () => {
+    const files = Array.from(fileInput.files || []);
+    replace(reportArea);
+    if (!files.length) {
+      plan = null;
+      setDirty('tools', false);
+    } else {
+      plan = planImport(await Promise.all(files.map(async (f) => ({ name: f.name, text: await f.text() }))));
+      setDirty('tools', Boolean(plan.body));
+    }
+    renderPlan();
+    syncButtons();
+  });
+
+  /** @param {boolean} dryRun */
+  async function send(dryRun) {
+    if (!plan || !plan.body) return;
+    const body = plan.body;
+    const button = dryRun ? previewButton : importButton;
+    if (!dryRun && !(await confirmDialog(t('tools.import.confirm', { count: plan.documents.length }), { confirmLabel: t('tools.import.run') }))) return;
+    const report = await runAction(button, () => api.post(withQuery('/api/config/import', dryRun ? { dry_run: 'true' } : undefined), body), {
+      success: t(dryRun ? 'tools.import.previewed' : 'tools.import.done'),
+    });
+    syncButtons();
+    if (!report) return;
+    replace(reportArea, reportView(report));
+    if (!dryRun) {
+      setDirty('tools', false);
+      fileInput.value = '';
+      plan = null;
+      renderPlan();
+      syncButtons();
+    }
+  }
+  previewButton.addEventListener('click', () => send(true));
+  importButton.addEventListener('click', () => send(false));
+  clearButton.addEventListener('click', () => {
+    fileInput.value = '';
+    plan = null;
+    setDirty('tools', false);
+    replace(reportArea);
+    renderPlan();
+    syncButtons();
+  });
+
+  const exportTitle = uid('h');
+  const importTitle = uid('h');
+  replace(
+    el,
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': exportTitle },
+      h('h2', { id: exportTitle, text: t('tools.export.title') }),
+      h('p', { class: 'help', text: t('tools.export.intro') }),
+      secretsField,
+      secretsWarning,
+      h('div', { class: 'actions start' }, exportButton),
+    ),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': importTitle },
+      h('h2', { id: importTitle, text: t('tools.import.title') }),
+      h('p', { class: 'help', text: t('tools.import.intro', { names: LEGACY_NAMES.map((n) => `${n}.json`).join(', ') }) }),
+      h('div', { class: 'file-pick' }, field(t('tools.import.files'), fileInput, t('tools.import.files_help'))),
+      planView,
+      h('div', { class: 'actions start' }, previewButton, importButton, clearButton),
+      reportArea,
+    ),
+  );
+
+  return {
+    update() {},
+    /** @param {Record<string, string>} _params */
+    show(_params) {},
+    hide() {},
+  };
+}
