@@ -4,7 +4,7 @@
 import { api, setCsrfToken } from './api.js';
 import { h, replace } from './dom.js';
 import { LANGS, addMessages, getLang, initLang, onLangChange, setLang, t } from './i18n.js';
-import { SCREENS, nextTabIndex, parseRoute, routeHash } from './screens.js';
+import { SCREENS, isRoute, nextTabIndex, parseRoute, routeHash } from './screens.js';
 import { canLeave, errorText, isDirty, notify } from './ui.js';
 
 addMessages({
@@ -188,7 +188,7 @@ async function signOut(event) {
 function render() {
   const root = /** @type {HTMLElement} */ (document.getElementById('app'));
   mounted.clear();
-  const main = h('main', { id: 'main' });
+  const main = h('main', { id: 'main', tabindex: '-1' });
   replace(
     root,
     h(
@@ -225,6 +225,7 @@ async function start() {
   ctx = { session, navigate };
   onLangChange(render);
   window.addEventListener('hashchange', () => {
+    if (!isRoute(location.hash)) return; // an in-page anchor such as the skip link
     const route = parseRoute(location.hash, ids);
     activate(route.screen, route.params, { focus: false });
   });

@@ -19,6 +19,14 @@ export const SCREENS = [
 ];
 
 /**
+ * Whether a hash is a screen route (`#/...`) rather than an in-page anchor (`#main`).
+ * @param {string} hash
+ */
+export function isRoute(hash) {
+  return hash === '' || hash === '#' || hash.startsWith('#/');
+}
+
+/**
  * `#/rules?id=r1` -> {screen: 'rules', params: {id: 'r1'}}; unknown screens fall back to the first.
  * @param {string} hash
  * @param {string[]} known

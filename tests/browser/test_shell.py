@@ -33,8 +33,8 @@ def test_tabs_follow_the_aria_pattern_with_the_keyboard(signed_in: Any) -> None:
     assert focused == "Deliveries"
     page.keyboard.press("Enter")
     page.wait_for_url("**/#/deliveries")
+    page.get_by_role("tabpanel", name="Deliveries").wait_for()
     assert page.get_by_role("tab", name="Deliveries").get_attribute("aria-selected") == "true"
-    assert page.get_by_role("tabpanel", name="Deliveries").is_visible()
     page.keyboard.press("End")
     assert page.evaluate("document.activeElement.textContent") == "Tools"
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { SCREENS, nextTabIndex, parseRoute, routeHash } from '../../static/js/screens.js';
+import { SCREENS, isRoute, nextTabIndex, parseRoute, routeHash } from '../../static/js/screens.js';
 
 const ids = SCREENS.map((s) => s.id);
 
@@ -22,4 +22,10 @@ test('arrow keys wrap around the tab list, Home and End jump', () => {
   assert.equal(nextTabIndex('Home', 5, 10), 0);
   assert.equal(nextTabIndex('End', 5, 10), 9);
   assert.equal(nextTabIndex('a', 5, 10), null);
+});
+
+test('in-page anchors are not routes', () => {
+  assert.equal(isRoute('#main'), false);
+  assert.equal(isRoute('#/rules'), true);
+  assert.equal(isRoute(''), true);
 });
