@@ -114,13 +114,15 @@ export function phraseStatus(s) {
   return { text: t(`schedule.now.${s.policy}`, { when }), tone: s.policy === 'drop' ? 'red' : 'amber' };
 }
 
-/** @returns {string[]} */
+/** @returns {string[]} the browser's IANA zones, UTC first (Chromium leaves it out) */
 function timeZones() {
+  let zones = ['Europe/Paris'];
   try {
-    return /** @type {any} */ (Intl).supportedValuesOf('timeZone');
+    zones = /** @type {any} */ (Intl).supportedValuesOf('timeZone');
   } catch {
-    return ['UTC', 'Europe/Paris'];
+    // An old browser: the document's zone is added below.
   }
+  return ['UTC', ...zones.filter((z) => z !== 'UTC')];
 }
 
 /**
