@@ -487,7 +487,7 @@ export function TargetsTab(el, _ctx) {
           h(
             'thead',
             {},
-            h('tr', {}, ['name', 'url', 'state', 'circuit', 'actions'].map((c) => h('th', { scope: 'col', class: c === 'url' ? 'hide-narrow' : undefined, text: t(`targets.col.${c}`) }))),
+            h('tr', {}, ['name', 'url', 'state', 'circuit', 'actions'].map((c) => h('th', { scope: 'col', text: t(`targets.col.${c}`) }))),
           ),
           h('tbody', {}, items.map((target) => row(target, now))),
         ),
@@ -511,7 +511,7 @@ export function TargetsTab(el, _ctx) {
       ),
       h(
         'td',
-        { class: 'hide-narrow' },
+        { class: 'target-url' },
         h('span', { class: 'mono break', text: target.url }),
         h('span', { class: 'help block', text: t('targets.secret_hint', { hint: target.secret_hint }) }),
         target.rotation_until ? h('span', { class: 'help block', text: t('targets.rotation_until', { until: when(target.rotation_until) }) }) : null,
