@@ -191,13 +191,14 @@ export function documentEditor(el, spec) {
     h('button', { type: 'button', class: 'primary', text: t('config.save'), onclick: save })
   );
   const discardButton = h('button', { type: 'button', text: t('config.discard'), onclick: discard, disabled: true });
+  const saveBar = h('div', { class: 'save-bar', hidden: true }, dirtyMark, versionText, h('span', { class: 'spacer' }), discardButton, saveButton);
   replace(
     el,
     h('div', { class: 'card config-head' }, h('h2', { text: spec.title }), h('p', { class: 'help', text: spec.intro })),
     conflict,
     body,
     invalidNote,
-    h('div', { class: 'save-bar' }, dirtyMark, versionText, h('span', { class: 'spacer' }), discardButton, saveButton),
+    saveBar,
   );
 
   function changed() {
@@ -213,6 +214,7 @@ export function documentEditor(el, spec) {
     invalidKeys.clear();
     versionText.textContent = t('config.version', { version: state.version });
     replace(body, spec.build(state));
+    saveBar.hidden = false;
     changed();
   }
 
@@ -251,6 +253,7 @@ export function documentEditor(el, spec) {
   }
 
   async function save() {
+    if (!state.saved) return;
     if (invalidKeys.size) {
       notifyInvalid();
       return;

@@ -164,11 +164,17 @@ export function nowStatus(doc, nowMs, targetId) {
 
 /**
  * "18:00", "tomorrow 09:00", "Monday 09:00" (words for today/tomorrow given by the caller).
- * @param {Moment} m
+ * A closing moment at midnight reads as the end of the day before: "Friday 24:00".
+ * @param {Moment} moment
  * @param {string} lang
  * @param {{tomorrow: string}} words
+ * @param {{closing?: boolean}} [options]
  */
-export function formatMoment(m, lang, words) {
+export function formatMoment(moment, lang, words, options = {}) {
+  const m =
+    options.closing && moment.minutes === 0 && moment.day > 0
+      ? { day: moment.day - 1, minutes: 24 * 60, weekday: (moment.weekday + 6) % 7 }
+      : moment;
   const time = formatHHMM(m.minutes);
   if (m.day === 0) return time;
   if (m.day === 1) return `${words.tomorrow} ${time}`;

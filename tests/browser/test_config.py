@@ -264,9 +264,21 @@ def test_screenshots_of_the_config_screens(signed_in: Any, live: Live, width: in
         ("Flags", "flags"),
     ):
         panel = open_tab(page, tab)
-        panel.get_by_role("button").first.wait_for()
         if tab == "Targets":
             panel.get_by_role("button", name="Edit — Compta").click()
+        else:
+            panel.get_by_text(re.compile(r"^Version \d+$")).wait_for()
         shot(page, f"{name}-{width}")
         overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
         assert not overflow, f"{tab} scrolls sideways at {width}px"
+
+
+def test_the_schedule_speaks_french(signed_in: Any) -> None:
+    page = signed_in
+    page.get_by_label("Language").select_option("fr")
+    panel = open_tab(page, "Horaires")
+    panel.locator(".now-banner").get_by_text("Ouvert à toute heure").wait_for()
+    panel.get_by_role("group", name="Jours d’absence").get_by_label("Samedi").check()
+    panel.locator(".now-banner").get_by_text("Avec vos modifications non enregistrées").wait_for()
+    shot(page, "schedule-fr")
+    panel.get_by_role("button", name="Annuler les modifications").click()

@@ -79,7 +79,9 @@ test('a window crossing midnight: open at 23:00 until tomorrow 06:00', () => {
 
 test('a night window closes at midnight when tomorrow is an absence day', () => {
   const night = doc({ window: { start: '22:00', end: '06:00' }, absence_days: ['saturday'] });
-  assert.deepEqual(nowStatus(night, paris(4, 23)).until, { day: 1, minutes: 0, weekday: 5 });
+  const until = nowStatus(night, paris(4, 23)).until;
+  assert.deepEqual(until, { day: 1, minutes: 0, weekday: 5 });
+  assert.equal(formatMoment(until, 'en', { tomorrow: 'tomorrow' }, { closing: true }), '24:00');
 });
 
 test('no window and no absence day: always open; with absence days: open until the next one', () => {
@@ -87,6 +89,7 @@ test('no window and no absence day: always open; with absence days: open until t
   const s = nowStatus(doc({ window: { start: null, end: null } }), paris(2, 3));
   assert.equal(s.state, 'open');
   assert.deepEqual(s.until, { day: 3, minutes: 0, weekday: 5 });
+  assert.equal(formatMoment(s.until, 'en', { tomorrow: 'tomorrow' }, { closing: true }), 'Friday 24:00');
 });
 
 test("a target's own window replaces the global one", () => {

@@ -106,7 +106,9 @@ const DETECTORS = ['recadrage', 'desabonnement_journee_tarifs'];
  * @returns {{text: string, tone: 'green'|'amber'|'red'}}
  */
 export function phraseStatus(s) {
-  const when = s.until || s.next ? formatMoment(/** @type {any} */ (s.until || s.next), getLang(), { tomorrow: t('schedule.tomorrow') }) : '';
+  const words = { tomorrow: t('schedule.tomorrow') };
+  const moment = s.until || s.next;
+  const when = moment ? formatMoment(moment, getLang(), words, { closing: Boolean(s.until) }) : '';
   if (s.state === 'always') return { text: t('schedule.now.always'), tone: 'green' };
   if (s.state === 'open') return { text: t('schedule.now.open', { when }), tone: 'green' };
   if (!when) return { text: t('schedule.now.never'), tone: 'red' };
