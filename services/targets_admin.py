@@ -110,6 +110,17 @@ def public_view(target: WebhookTarget, now: float) -> dict[str, Any]:
     return doc
 
 
+def keep_masked_headers(new: TargetOptions, old: TargetOptions) -> TargetOptions:
+    """Header values sent back as the mask keep their stored value (the API never shows them)."""
+    headers = {
+        name: old.headers[name] if value == MASK and name in old.headers else value
+        for name, value in new.headers.items()
+    }
+    if any(value == MASK for value in headers.values()):
+        raise InvalidTarget("options.headers: a new header needs its real value, not the mask")
+    return new.model_copy(update={"headers": headers})
+
+
 class TargetsAdmin:
     def __init__(
         self,
@@ -201,8 +212,8 @@ class TargetsAdmin:
             changes["url"] = self.normalize_url(changes["url"])
         if changes.get("enabled"):
             changes["disabled_reason"] = None
-        if "options" in changes:
-            changes["options"] = body.options
+        if body.options is not None:
+            changes["options"] = keep_masked_headers(body.options, current.options)
         updated = current.model_copy(update=changes)
         self._replace(target_id, updated, actor)
         return updated

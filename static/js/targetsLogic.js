@@ -1,0 +1,106 @@
+// Pure helpers of the Targets screen: circuit-breaker state in words, the edit form's rows,
+// and the PATCH body holding only what changed.
+
+import { headersFromRows, sameJson } from './configLogic.js';
+
+export const MASK = '***';
+
+/**
+ * @typedef {{failures: number, open_until: number|null}} Circuit
+ * @typedef {{name: string, value: string, stored: boolean}} HeaderRow stored: the API holds a value (masked)
+ * @typedef {{name: string, url: string, enabled: boolean, default: boolean, require_success_json: boolean,
+ *   timeout: string, headers: HeaderRow[]}} TargetForm
+ */
+
+/**
+ * The circuit breaker as a badge: paused (open) until a time, failing, or fine.
+ * @param {Circuit|undefined} circuit
+ * @param {number} nowSec
+ * @returns {{tone: 'green'|'amber'|'red', key: 'ok'|'failing'|'open', failures: number, until: number|null}}
+ */
+export function circuitState(circuit, nowSec) {
+  const failures = circuit?.failures ?? 0;
+  const until = circuit?.open_until ?? null;
+  if (until !== null && until > nowSec) return { tone: 'red', key: 'open', failures, until };
+  if (failures > 0) return { tone: 'amber', key: 'failing', failures, until: null };
+  return { tone: 'green', key: 'ok', failures, until: null };
+}
+
+/**
+ * The edit form's starting values from a target as the API shows it.
+ * @param {any} target
+ * @returns {TargetForm}
+ */
+export function formFromTarget(target) {
+  const options = target?.options || {};
+  return {
+    name: target?.name || '',
+    url: target?.url || '',
+    enabled: target ? Boolean(target.enabled) : true,
+    default: options.default ?? true,
+    require_success_json: Boolean(options.require_success_json),
+    timeout: options.timeout_sec === null || options.timeout_sec === undefined ? '' : String(options.timeout_sec),
+    headers: Object.keys(options.headers || {}).map((name) => ({ name, value: '', stored: true })),
+  };
+}
+
+/**
+ * Header rows -> options.headers; a stored header left empty is sent as the mask (kept as is).
+ * @param {HeaderRow[]} rows
+ */
+export function headersOf(rows) {
+  return headersFromRows(rows.map((r) => ({ name: r.name, value: r.stored && r.value === '' ? MASK : r.value })));
+}
+
+/**
+ * Problems of the form before sending: {field: code}; header rows as `header.<i>`.
+ * @param {TargetForm} form
+ * @returns {Record<string, string>}
+ */
+export function formErrors(form) {
+  /** @type {Record<string, string>} */
+  const errors = {};
+  if (!form.name.trim()) errors.name = 'required';
+  if (!form.url.trim()) errors.url = 'required';
+  if (form.timeout.trim() !== '') {
+    const n = Number(form.timeout);
+    if (!Number.isFinite(n) || n <= 0 || n > 300) errors.timeout = 'range';
+  }
+  const { errors: rowErrors } = headersOf(form.headers);
+  for (const [i, code] of Object.entries(rowErrors)) errors[`header.${i}`] = code;
+  form.headers.forEach((row, i) => {
+    if (!row.stored && row.name.trim() && row.value === '') errors[`header.${i}`] ??= 'value';
+  });
+  return errors;
+}
+
+/**
+ * The options object the API takes from the form.
+ * @param {TargetForm} form
+ */
+export function optionsOf(form) {
+  return {
+    default: form.default,
+    require_success_json: form.require_success_json,
+    headers: headersOf(form.headers).headers,
+    timeout_sec: form.timeout.trim() === '' ? null : Number(form.timeout),
+  };
+}
+
+/**
+ * The PATCH body: only the fields that differ from the target (the URL left out when the
+ * environment owns it).
+ * @param {any} target
+ * @param {TargetForm} form
+ * @returns {Record<string, unknown>}
+ */
+export function patchBody(target, form) {
+  /** @type {Record<string, unknown>} */
+  const body = {};
+  if (form.name.trim() !== target.name) body.name = form.name.trim();
+  if (!target.managed_by_env && form.url.trim() !== target.url) body.url = form.url.trim();
+  if (form.enabled !== target.enabled) body.enabled = form.enabled;
+  const options = optionsOf(form);
+  if (!sameJson(options, target.options)) body.options = options;
+  return body;
+}

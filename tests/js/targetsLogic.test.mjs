@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { circuitState, formErrors, formFromTarget, optionsOf, patchBody } from '../../static/js/targetsLogic.js';
+
+const target = {
+  id: 'ops',
+  name: 'Ops',
+  url: 'https://ops.example/hook',
+  enabled: true,
+  managed_by_env: false,
+  options: { default: true, require_success_json: false, headers: { 'X-Key': '***' }, timeout_sec: null },
+};
+
+test('circuit: paused while open_until is ahead, failing with failures, else fine', () => {
+  assert.equal(circuitState({ failures: 5, open_until: 200 }, 100).key, 'open');
+  assert.equal(circuitState({ failures: 5, open_until: 50 }, 100).key, 'failing');
+  assert.equal(circuitState({ failures: 0, open_until: null }, 100).key, 'ok');
+  assert.equal(circuitState(undefined, 100).tone, 'green');
+});
+
+test('an untouched form patches nothing; stored header values go back as the mask', () => {
+  const form = formFromTarget(target);
+  assert.deepEqual(form.headers, [{ name: 'X-Key', value: '', stored: true }]);
+  assert.deepEqual(optionsOf(form).headers, { 'X-Key': '***' });
+  assert.deepEqual(patchBody(target, form), {});
+});
+
+test('only changed fields are sent; the URL of an env target never is', () => {
+  const form = { ...formFromTarget(target), name: 'Ops 2', enabled: false, timeout: '20' };
+  const body = patchBody(target, form);
+  assert.deepEqual(Object.keys(body).sort(), ['enabled', 'name', 'options']);
+  assert.equal(/** @type {any} */ (body.options).timeout_sec, 20);
+  const env = { ...target, managed_by_env: true };
+  assert.deepEqual(patchBody(env, { ...formFromTarget(env), url: 'https://elsewhere.example' }), {});
+});
+
+test('form errors: required fields, timeout range, header names and new headers without value', () => {
+  const form = {
+    ...formFromTarget(null),
+    timeout: '0',
+    headers: [
+      { name: 'X-New', value: '', stored: false },
+      { name: 'Host', value: 'x', stored: false },
+    ],
+  };
+  assert.deepEqual(formErrors(form), { name: 'required', url: 'required', timeout: 'range', 'header.0': 'value', 'header.1': 'reserved' });
+});
