@@ -15,6 +15,7 @@ from typing import Any
 import redis
 
 from config.keys import Keys
+from email_processing.payload import build_payload
 from services.audit import AuditLog
 from services.delivery_queue import DeliveryQueue
 from services.errors import NotFound
@@ -213,7 +214,7 @@ class Records:
     def list_deliveries(self, flt: DeliveryFilter, offset: int, limit: int) -> dict[str, Any]:
         return self._page(self._deliveries(flt), offset, limit)
 
-    def delivery(self, delivery_id: str) -> dict[str, Any]:
+    def delivery(self, delivery_id: str, include_payload: bool = False) -> dict[str, Any]:
         values = self._redis.hmget(self._keys.delivery(delivery_id), DELIVERY_FIELDS)
         rec = _delivery(values)
         if rec is None:
@@ -221,7 +222,23 @@ class Records:
         raw_decision = self._redis.hget(self._keys.delivery(delivery_id), "decision")
         rec["decision"] = json.loads(raw_decision) if raw_decision else {}
         rec["attempts_log"] = self._queue.attempts(delivery_id)
+        if include_payload:
+            rec["payload"] = self._payload(rec)
         return rec
+
+    def _payload(self, rec: dict[str, Any]) -> dict[str, Any] | None:
+        """The body the target receives, rebuilt as the worker does (R2 copies aside)."""
+        stored = self._queue.load_email(str(rec["email_id"]))
+        if stored is None:
+            return None
+        links = stored.meta.get("analysis", {}).get("links") or None
+        return build_payload(
+            stored.meta,
+            stored.body,
+            target_id=str(rec["target_id"]),
+            decision=rec["decision"],
+            links=links,
+        )
 
     def replay(self, delivery_id: str, actor: str) -> str:
         outcome = self._queue.replay(delivery_id)
