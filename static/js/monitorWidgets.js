@@ -84,10 +84,13 @@ export function facts(pairs) {
  * @param {string} caption visually hidden caption
  * @param {string[]} headers
  * @param {Array<Array<unknown>>} rows
- * @param {{rowAttrs?: (index: number) => Record<string, unknown>, numeric?: number[]}} [options]
+ * @param {{rowAttrs?: (index: number) => Record<string, unknown>, numeric?: number[], narrow?: number[]}} [options]
+ *   `narrow`: columns hidden on small screens
  */
 export function table(caption, headers, rows, options = {}) {
   const numeric = new Set(options.numeric || []);
+  const narrow = new Set(options.narrow || []);
+  const cls = (/** @type {number} */ i) => [numeric.has(i) ? 'num' : '', narrow.has(i) ? 'hide-narrow' : ''].join(' ').trim() || null;
   return h(
     'div',
     { class: 'table-wrap' },
@@ -95,7 +98,7 @@ export function table(caption, headers, rows, options = {}) {
       'table',
       {},
       h('caption', { class: 'visually-hidden', text: caption }),
-      h('thead', {}, h('tr', {}, headers.map((text, i) => h('th', { scope: 'col', class: numeric.has(i) ? 'num' : null, text })))),
+      h('thead', {}, h('tr', {}, headers.map((text, i) => h('th', { scope: 'col', class: cls(i), text })))),
       h(
         'tbody',
         {},
@@ -104,7 +107,7 @@ export function table(caption, headers, rows, options = {}) {
             'tr',
             options.rowAttrs ? options.rowAttrs(index) : {},
             cells.map((cell, i) =>
-              h('td', { class: numeric.has(i) ? 'num' : null }, cell instanceof Node ? cell : cell === null || cell === undefined || cell === '' ? t('monitor.none') : String(cell)),
+              h('td', { class: cls(i) }, cell instanceof Node ? cell : cell === null || cell === undefined || cell === '' ? t('monitor.none') : String(cell)),
             ),
           ),
         ),

@@ -150,14 +150,13 @@ def test_the_email_trace_reads_rule_by_rule(live: Live, email_payload: Any, sign
     assert links.get_by_role("link", name="https://we.tl/t-Lot12x").count() == 1
     decision = detail.get_by_role("region", name="Decision")
     assert "lots" in decision.inner_text()
+    shot(page, "emails")
     deliveries = detail.get_by_role("region", name="Deliveries")
     deliveries.get_by_role("link", name=re.compile("^dlv_")).click()
     page.wait_for_url(re.compile(r"#/deliveries\?id=dlv_"))
     page.get_by_role("tabpanel", name="Deliveries").get_by_role(
         "heading", name=re.compile("^Delivery dlv_")
     ).wait_for()
-    open_tab(page, "Emails")
-    shot(page, "emails")
 
 
 def test_a_dead_delivery_turns_the_banner_red_and_is_replayed_from_the_ui(

@@ -172,6 +172,17 @@ addMessages({
 const LIMIT = 50;
 
 /**
+ * A click anywhere on a row opens it, like its link (which keyboard users reach).
+ * @param {MouseEvent} event
+ * @param {string} hash
+ */
+export function rowClick(event, hash) {
+  const target = /** @type {HTMLElement} */ (event.target);
+  if (target.closest('a, button')) return;
+  location.hash = hash;
+}
+
+/**
  * @param {HTMLElement} el
  * @param {import('../app.js').ScreenContext} ctx
  */
@@ -210,6 +221,7 @@ export function DeliveriesTab(el, ctx) {
   const summary = h('p', { class: 'deliveries-summary', role: 'status', 'aria-live': 'polite' });
   const list = h('div', { class: 'card deliveries-list' });
   const detail = h('div', { class: 'card deliveries-detail', hidden: true });
+  const split = h('div', { class: 'deliveries-split' }, list, detail);
   replace(
     el,
     h('h2', { text: t('deliveries.heading') }),
@@ -221,7 +233,7 @@ export function DeliveriesTab(el, ctx) {
       replayMany,
     ),
     summary,
-    h('div', { class: 'split deliveries-split' }, list, detail),
+    split,
   );
 
   /** @param {Event} event */
@@ -299,16 +311,32 @@ export function DeliveriesTab(el, ctx) {
               d.total_attempts ?? d.attempts,
               d.last_status_code,
             ]),
-            { numeric: [6, 7], rowAttrs: (i) => ({ class: 'selectable', 'aria-selected': items[i].id === openId ? 'true' : null, dataset: { id: items[i].id } }) },
+            {
+              numeric: [6, 7],
+              narrow: [4, 5, 6, 7],
+              rowAttrs: (i) => ({
+                class: 'selectable',
+                'aria-selected': items[i].id === openId ? 'true' : null,
+                dataset: { id: items[i].id },
+                onclick: (/** @type {MouseEvent} */ e) => rowClick(e, hashFor({ id: items[i].id })),
+              }),
+            },
           )
         : h('p', { text: t('deliveries.showing_none') }),
       pager(page, LIMIT, (next) => ctx.navigate('deliveries', { ...filters, ...(next ? { offset: String(next) } : {}) })),
     );
   }
 
+  /** @param {boolean} open */
+  function showDetail(open) {
+    detail.hidden = !open;
+    split.classList.toggle('split', open);
+    if (!open) replace(detail);
+  }
+
   /** @param {string} id @param {boolean} [focus] */
   async function loadDetail(id, focus = false) {
-    detail.hidden = false;
+    showDetail(true);
     detail.setAttribute('aria-busy', 'true');
     try {
       const rec = await api.get(`/api/deliveries/${encodeURIComponent(id)}`, { include_payload: 'true' });
@@ -469,10 +497,7 @@ export function DeliveriesTab(el, ctx) {
         }
       }
       if (openId) jobs.push(loadDetail(openId, opened && jobs.length === 0));
-      else {
-        detail.hidden = true;
-        replace(detail);
-      }
+      else showDetail(false);
       await Promise.all(jobs);
     },
     hide() {},

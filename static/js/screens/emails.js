@@ -9,6 +9,7 @@ import { addMessages, t } from '../i18n.js';
 import { facts, stateBadge, table, when } from '../monitorWidgets.js';
 import { routeHash } from '../screens.js';
 import { errorText, pager } from '../ui.js';
+import { rowClick } from './deliveries.js';
 
 addMessages({
   en: {
@@ -194,6 +195,7 @@ export function EmailsTab(el, ctx) {
   const summary = h('p', { role: 'status', 'aria-live': 'polite' });
   const list = h('div', { class: 'card emails-list' });
   const detail = h('div', { class: 'card emails-detail', hidden: true });
+  const split = h('div', { class: 'emails-split' }, list, detail);
   replace(
     el,
     h('h2', { text: t('emails.heading') }),
@@ -207,7 +209,7 @@ export function EmailsTab(el, ctx) {
       h('button', { type: 'button', text: t('emails.clear'), onclick: () => ctx.navigate('emails', {}) }),
     ),
     summary,
-    h('div', { class: 'split emails-split' }, list, detail),
+    split,
   );
 
   /** @param {Event} event */
@@ -257,16 +259,32 @@ export function EmailsTab(el, ctx) {
               (m.matched_rules || []).join(', '),
               (m.deliveries || []).length,
             ]),
-            { numeric: [5, 7], rowAttrs: (i) => ({ class: 'selectable', 'aria-selected': items[i].email_id === openId ? 'true' : null, dataset: { id: items[i].email_id } }) },
+            {
+              numeric: [5, 7],
+              narrow: [2, 4, 5, 6, 7],
+              rowAttrs: (i) => ({
+                class: 'selectable',
+                'aria-selected': items[i].email_id === openId ? 'true' : null,
+                dataset: { id: items[i].email_id },
+                onclick: (/** @type {MouseEvent} */ e) => rowClick(e, hashFor({ id: items[i].email_id })),
+              }),
+            },
           )
         : h('p', { text: t('emails.none') }),
       pager(page, LIMIT, (next) => ctx.navigate('emails', { ...filters, ...(next ? { offset: String(next) } : {}) })),
     );
   }
 
+  /** @param {boolean} open */
+  function showDetail(open) {
+    detail.hidden = !open;
+    split.classList.toggle('split', open);
+    if (!open) replace(detail);
+  }
+
   /** @param {string} id @param {boolean} focus */
   async function loadDetail(id, focus) {
-    detail.hidden = false;
+    showDetail(true);
     detail.setAttribute('aria-busy', 'true');
     try {
       renderDetail(await api.get(`/api/emails/${encodeURIComponent(id)}`));
@@ -424,10 +442,7 @@ export function EmailsTab(el, ctx) {
         }
       }
       if (openId) jobs.push(loadDetail(openId, opened && jobs.length === 0));
-      else {
-        detail.hidden = true;
-        replace(detail);
-      }
+      else showDetail(false);
       await Promise.all(jobs);
     },
     hide() {},

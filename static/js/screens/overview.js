@@ -212,11 +212,14 @@ export function OverviewTab(el, ctx) {
   /** @param {any} stats */
   function renderChart(stats) {
     const lang = getLang();
+    // Drawn at the width it is shown (text stays 10 px), with shorter day labels when narrow.
+    const width = chart.clientWidth ? Math.max(300, Math.min(1200, Math.round(chart.clientWidth - 34))) : 840;
     const dayFormat = new Intl.DateTimeFormat(lang, { weekday: 'short', day: 'numeric', month: 'short' });
+    const tickFormat = width < 640 ? new Intl.DateTimeFormat(lang, { weekday: 'short' }) : dayFormat;
     const dayOf = (/** @type {number} */ hour) => dayFormat.format(new Date(hour * 1000));
     const hourFormat = new Intl.DateTimeFormat(lang, { dateStyle: 'short', timeStyle: 'short' });
     const isDayStart = (/** @type {number} */ hour) => new Date(hour * 1000).getHours() === 0;
-    const geo = chartGeometry(stats.hours, { isDayStart });
+    const geo = chartGeometry(stats.hours, { isDayStart, width });
     const totals = Object.fromEntries(CHART_SERIES.map((s) => [s, stats.hours.reduce((sum, hr) => sum + (hr[s] || 0), 0)]));
     const drawing = svg(
       'svg',
@@ -224,8 +227,8 @@ export function OverviewTab(el, ctx) {
       ...geo.yTicks.map((tick) =>
         svg('g', {}, svg('line', { class: 'axis', x1: geo.plot.left, x2: geo.plot.right, y1: tick.y, y2: tick.y }), svg('text', { x: geo.plot.left - 4, y: tick.y + 3, 'text-anchor': 'end', text: formatNumber(tick.value, lang) })),
       ),
-      ...geo.xTicks.map((tick) =>
-        svg('g', {}, svg('line', { class: 'axis', x1: tick.x, x2: tick.x, y1: geo.plot.bottom, y2: geo.plot.bottom + 4 }), svg('text', { x: tick.x + 2, y: geo.height - 6, text: dayOf(tick.hour) })),
+      ...geo.xTicks.filter((tick) => tick.x < geo.plot.right - 40).map((tick) =>
+        svg('g', {}, svg('line', { class: 'axis', x1: tick.x, x2: tick.x, y1: geo.plot.bottom, y2: geo.plot.bottom + 4 }), svg('text', { x: tick.x > geo.plot.right - 80 ? geo.plot.right : tick.x + 2, y: geo.height - 6, 'text-anchor': tick.x > geo.plot.right - 80 ? 'end' : 'start', text: tickFormat.format(new Date(tick.hour * 1000)) })),
       ),
       ...geo.bars.map((bar) =>
         svg('rect', { class: `s-${bar.series}`, x: bar.x, y: bar.y, width: bar.width, height: bar.height }, svg('title', { text: `${hourFormat.format(new Date(bar.hour * 1000))} — ${t(`overview.series.${bar.series}`)}: ${bar.value}` })),
@@ -299,6 +302,7 @@ export function OverviewTab(el, ctx) {
   }
 
   function onVisibility() {
+    if (!el.isConnected) return stop();
     if (visible && document.visibilityState === 'visible') update();
   }
 
