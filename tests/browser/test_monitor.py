@@ -25,7 +25,9 @@ def linked(email_payload: Any, **changes: Any) -> dict[str, Any]:
     return payload
 
 
-def wait_for_state(live: Live, state: str, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+def wait_for_state(
+    live: Live, state: str, count: int, timeout: float = 10.0
+) -> list[dict[str, Any]]:
     deadline = time.monotonic() + timeout
     while True:
         items: list[dict[str, Any]] = live.admin.get(
@@ -61,7 +63,9 @@ def dead(live: Live, email_payload: Any) -> dict[str, Any]:
     return item
 
 
-def test_a_delivered_email_shows_in_the_overview_numbers(live: Live, delivered: Any, signed_in: Any) -> None:
+def test_a_delivered_email_shows_in_the_overview_numbers(
+    live: Live, delivered: Any, signed_in: Any
+) -> None:
     page = signed_in
     panel = open_tab(page, "Overview")
     panel.locator("[data-loaded=true]").or_(panel.locator(".banner")).first.wait_for()
@@ -144,7 +148,9 @@ def test_the_email_trace_reads_rule_by_rule(live: Live, email_payload: Any, sign
     assert "not matched" in first.inner_text()
     assert "condition 1 (subject contains) did not match" in first.inner_text()
     second = trace.get_by_role("row", name=re.compile("Lots"))
-    assert re.search(r"\bmatched\b", second.inner_text()) and "not matched" not in second.inner_text()
+    assert (
+        re.search(r"\bmatched\b", second.inner_text()) and "not matched" not in second.inner_text()
+    )
     assert "condition 1 (subject contains) matched" in second.inner_text()
     links = detail.get_by_role("region", name="Links")
     assert links.get_by_role("link", name="https://we.tl/t-Lot12x").count() == 1
@@ -174,15 +180,21 @@ def test_a_dead_delivery_turns_the_banner_red_and_is_replayed_from_the_ui(
     detail = deliveries.locator(".deliveries-detail")
     assert "500" in detail.get_by_role("table", name="Attempts").inner_text()
     detail.get_by_role("button", name="Replay this delivery").click()
-    page.get_by_role("status").filter(has_text="queued again with the same webhook-id").first.wait_for()
+    page.get_by_role("status").filter(
+        has_text="queued again with the same webhook-id"
+    ).first.wait_for()
     received = live.sink.wait_for(2)
     assert received[0].webhook_id == received[1].webhook_id == dead["webhook_id"]
     wait_for_state(live, "delivered", 1)
     deliveries.get_by_role("button", name="Clear").click()
-    deliveries.get_by_role("row", name=re.compile("Refusé 1")).filter(has_text="delivered").wait_for()
+    deliveries.get_by_role("row", name=re.compile("Refusé 1")).filter(
+        has_text="delivered"
+    ).wait_for()
 
 
-def test_replaying_a_delivery_still_in_progress_says_why_not(live: Live, dead: Any, signed_in: Any) -> None:
+def test_replaying_a_delivery_still_in_progress_says_why_not(
+    live: Live, dead: Any, signed_in: Any
+) -> None:
     page = signed_in
     page.goto(f"/#/deliveries?id={dead['id']}")
     detail = page.get_by_role("tabpanel", name="Deliveries").locator(".deliveries-detail")
@@ -192,7 +204,9 @@ def test_replaying_a_delivery_still_in_progress_says_why_not(live: Live, dead: A
     assert live.admin.post(f"/api/deliveries/{dead['id']}/replay").status_code == 200
     live.sink.wait_for(2)  # recorded on arrival: the attempt is now in flight for 3 s
     button.click()
-    alert = page.get_by_role("alert").filter(has_text="Not replayed: this delivery is still in progress")
+    alert = page.get_by_role("alert").filter(
+        has_text="Not replayed: this delivery is still in progress"
+    )
     alert.wait_for()
 
 
