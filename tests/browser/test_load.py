@@ -128,6 +128,7 @@ def api_ms(page: Any, path: str, query: dict[str, Any]) -> float:
 
 
 def screen_ms(page: Any, hash_: str, panel: str) -> dict[str, float]:
+    page.goto("about:blank")  # a full page load each time, not a hash change
     page.goto(f"/{hash_}")
     page.locator(f"#{panel}[data-loaded=true]").wait_for(timeout=30_000)
     loaded = page.evaluate("(panel) => window.__loaded[panel]", panel)
