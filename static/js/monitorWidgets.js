@@ -115,3 +115,14 @@ export function table(caption, headers, rows, options = {}) {
     ),
   );
 }
+
+/**
+ * A click anywhere on a row opens it, like its link (which keyboard users reach).
+ * @param {MouseEvent} event
+ * @param {string} hash
+ */
+export function rowClick(event, hash) {
+  const target = /** @type {HTMLElement} */ (event.target);
+  if (target.closest('a, button')) return;
+  location.hash = hash;
+}

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -127,15 +129,21 @@ def api_ms(page: Any, path: str, query: dict[str, Any]) -> float:
     return round(ms, 1)
 
 
-def screen_ms(page: Any, hash_: str, panel: str) -> dict[str, float]:
-    page.goto("about:blank")  # a full page load each time, not a hash change
-    page.goto(f"/{hash_}")
-    page.locator(f"#{panel}[data-loaded=true]").wait_for(timeout=30_000)
-    loaded = page.evaluate("(panel) => window.__loaded[panel]", panel)
-    nav = page.evaluate("performance.getEntriesByType('navigation')[0].toJSON()")
+def screen_ms(page: Any, hash_: str, panel: str, runs: int = 3) -> dict[str, float]:
+    """Median over `runs` full page loads: navigation start to the screen showing its data."""
+    loaded: list[float] = []
+    ready: list[float] = []
+    for _ in range(runs):
+        page.goto("about:blank")  # a full page load each time, not a hash change
+        page.goto(f"/{hash_}")
+        page.locator(f"#{panel}[data-loaded=true]").wait_for(timeout=30_000)
+        loaded.append(page.evaluate("(panel) => window.__loaded[panel]", panel))
+        nav = page.evaluate("performance.getEntriesByType('navigation')[0].toJSON()")
+        ready.append(nav["domContentLoadedEventEnd"])
     return {
-        "data_on_screen_ms": round(loaded, 1),
-        "dom_content_loaded_ms": round(nav["domContentLoadedEventEnd"], 1),
+        "data_on_screen_ms": round(statistics.median(loaded), 1),
+        "data_on_screen_max_ms": round(max(loaded), 1),
+        "dom_content_loaded_ms": round(statistics.median(ready), 1),
     }
 
 
@@ -144,14 +152,16 @@ def test_the_monitor_screens_load_with_10000_deliveries(
     live: Live, email_payload: Any, page: Any
 ) -> None:
     seconds = seed(live, email_payload)
-    stored = live.app.extensions["relais"]
     assert len(live.sink.requests) == EMAILS * TARGETS
+    live.app.extensions["relais"].workers.stop()  # in production they run in their own process
     sign_in(page)
     page.context.add_init_script(TIMING_SCRIPT)
     figures: dict[str, Any] = {
         "emails": EMAILS,
         "deliveries": EMAILS * TARGETS,
         "seed_seconds": round(seconds, 1),
+        "load_average_1min": round(os.getloadavg()[0], 1),
+        "cpus": os.cpu_count(),
         "screens": {},
         "api_ms": {},
     }
@@ -165,7 +175,6 @@ def test_the_monitor_screens_load_with_10000_deliveries(
     }
     for name, hash_ in screens.items():
         panel = f"panel-{hash_.split('?')[0].removeprefix('#/')}"
-        screen_ms(page, hash_, panel)  # warm: module and HTTP caches as a returning operator
         figures["screens"][name] = screen_ms(page, hash_, panel)
         if name == "deliveries":
             rows = page.locator("#panel-deliveries tbody tr")
@@ -190,7 +199,6 @@ def test_the_monitor_screens_load_with_10000_deliveries(
         "emails_subject_search": ("/api/emails", {"subject": "Charge%20999", "limit": 50}),
     }.items():
         figures["api_ms"][name] = api_ms(page, path, query)
-    assert stored is not None
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures, indent=2))

@@ -16,7 +16,7 @@ import {
 } from '../deliveriesLogic.js';
 import { formatDuration } from '../formatLogic.js';
 import { addMessages, t } from '../i18n.js';
-import { facts, stateBadge, table, when } from '../monitorWidgets.js';
+import { facts, rowClick, stateBadge, table, when } from '../monitorWidgets.js';
 import { routeHash } from '../screens.js';
 import { confirmDialog, errorText, pager, runAction } from '../ui.js';
 
@@ -170,17 +170,6 @@ addMessages({
 });
 
 const LIMIT = 50;
-
-/**
- * A click anywhere on a row opens it, like its link (which keyboard users reach).
- * @param {MouseEvent} event
- * @param {string} hash
- */
-export function rowClick(event, hash) {
-  const target = /** @type {HTMLElement} */ (event.target);
-  if (target.closest('a, button')) return;
-  location.hash = hash;
-}
 
 /**
  * @param {HTMLElement} el

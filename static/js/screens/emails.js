@@ -6,10 +6,9 @@ import { field, h, replace } from '../dom.js';
 import { EMAIL_FILTERS, cleanFilters, pageOffset } from '../deliveriesLogic.js';
 import { detectorFacts, linkUrls, traceOutcome, traceReason } from '../emailsLogic.js';
 import { addMessages, t } from '../i18n.js';
-import { facts, stateBadge, table, when } from '../monitorWidgets.js';
+import { facts, rowClick, stateBadge, table, when } from '../monitorWidgets.js';
 import { routeHash } from '../screens.js';
 import { errorText, pager } from '../ui.js';
-import { rowClick } from './deliveries.js';
 
 addMessages({
   en: {
