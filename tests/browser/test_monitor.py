@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Live, open_tab, shot
+from tests.browser.conftest import Live, open_tab, shot, sign_in
 from tests.conftest import TEST_WHSEC
 from tests.support.sink import Reply
 
@@ -261,3 +261,23 @@ def test_french_labels_on_the_monitor_screens(live: Live, delivered: Any, signed
     panel = open_tab(page, "Livraisons")
     panel.get_by_role("button", name="Lettres mortes").wait_for()
     assert "livrée" in panel.get_by_role("row", name=re.compile("Livraison 7")).inner_text()
+
+
+def test_the_overview_refreshes_every_30_s_only_while_shown(live: Live, page: Any) -> None:
+    page.clock.install()
+    stats: list[str] = []
+    page.on("request", lambda req: stats.append(req.url) if "/api/stats" in req.url else None)
+    sign_in(page)
+    panel = page.get_by_role("tabpanel", name="Overview")
+    panel.locator("[data-metric=emails]").wait_for()
+    assert len(stats) == 1
+    page.clock.run_for(30_500)
+    page.wait_for_timeout(300)
+    assert len(stats) == 2
+    open_tab(page, "Emails")
+    page.clock.run_for(90_000)
+    page.wait_for_timeout(300)
+    assert len(stats) == 2, "the overview kept refreshing while hidden"
+    open_tab(page, "Overview")
+    page.wait_for_timeout(300)
+    assert len(stats) == 3
