@@ -173,6 +173,8 @@ def test_a_dead_delivery_turns_the_banner_red_and_is_replayed_from_the_ui(
     banner = panel.locator(".banner.red")
     banner.wait_for()
     assert "1 deliveries failed for good in the last 24 h" in banner.inner_text()
+    panel.get_by_role("row", name=re.compile("Refusé 1")).wait_for()
+    shot(page, "overview-red")
     panel.get_by_role("link", name="All dead letters").click()
     page.wait_for_url("**/#/deliveries?status=dead")
     deliveries = page.get_by_role("tabpanel", name="Deliveries")

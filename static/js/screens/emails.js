@@ -393,7 +393,12 @@ export function EmailsTab(el, ctx) {
     if (!entries.length) return null;
     return section(
       'emails.schedule',
-      facts(entries.map(([target, plan]) => [target, [plan.action, plan.deliver_at, plan.reason].filter(Boolean).join(' — ')])),
+      facts(
+        entries.map(([target, plan]) => {
+          const at = plan.deliver_at ? Date.parse(plan.deliver_at) : NaN;
+          return [target, [plan.action, Number.isNaN(at) ? plan.deliver_at : when(at / 1000), plan.reason].filter(Boolean).join(' — ')];
+        }),
+      ),
     );
   }
 
