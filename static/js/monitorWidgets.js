@@ -4,6 +4,19 @@ import { h } from './dom.js';
 import { formatDateTime } from './formatLogic.js';
 import { addMessages, getLang, t } from './i18n.js';
 
+/**
+ * `t()` with a singular: `<key>_one` when `params.count` is 1 and that key exists.
+ * @param {string} key
+ * @param {Record<string, string|number>} [params]
+ */
+export function tc(key, params) {
+  if (params && Number(params.count) === 1) {
+    const one = t(`${key}_one`, params);
+    if (one !== `${key}_one`) return one;
+  }
+  return t(key, params);
+}
+
 addMessages({
   en: {
     'monitor.state.scheduled': 'scheduled',

@@ -16,7 +16,7 @@ import {
 } from '../deliveriesLogic.js';
 import { formatDuration } from '../formatLogic.js';
 import { addMessages, t } from '../i18n.js';
-import { facts, rowClick, stateBadge, table, when } from '../monitorWidgets.js';
+import { facts, rowClick, stateBadge, table, tc, when } from '../monitorWidgets.js';
 import { routeHash } from '../screens.js';
 import { confirmDialog, errorText, pager, runAction } from '../ui.js';
 
@@ -38,6 +38,7 @@ addMessages({
     'deliveries.dead_view_help': 'Deliveries that failed for good and wait for a replay.',
     'deliveries.replay_many': 'Replay matching deliveries…',
     'deliveries.replay_many.confirm': 'Replay {count} dead or delivered deliveries matching these filters? Each is sent again with its webhook-id.',
+    'deliveries.replay_many.confirm_one': 'Replay the 1 dead or delivered delivery matching these filters? It is sent again with its webhook-id.',
     'deliveries.replay_many.go': 'Replay {count}',
     'deliveries.replay_many.none': 'No dead or delivered delivery matches these filters: nothing to replay.',
     'deliveries.replay_many.cancelled': 'Replay cancelled: nothing was sent.',
@@ -111,6 +112,7 @@ addMessages({
     'deliveries.dead_view_help': 'Les livraisons définitivement en échec, en attente d’un renvoi.',
     'deliveries.replay_many': 'Renvoyer les livraisons filtrées…',
     'deliveries.replay_many.confirm': 'Renvoyer {count} livraisons en échec ou livrées correspondant à ces filtres ? Chacune est renvoyée avec son webhook-id.',
+    'deliveries.replay_many.confirm_one': 'Renvoyer la livraison en échec ou livrée correspondant à ces filtres ? Elle est renvoyée avec son webhook-id.',
     'deliveries.replay_many.go': 'Renvoyer {count}',
     'deliveries.replay_many.none': 'Aucune livraison en échec ou livrée ne correspond à ces filtres : rien à renvoyer.',
     'deliveries.replay_many.cancelled': 'Renvoi annulé : rien n’a été envoyé.',
@@ -208,6 +210,7 @@ export function DeliveriesTab(el, ctx) {
   );
   const replayMany = h('button', { type: 'button', text: t('deliveries.replay_many'), onclick: onReplayMany });
   const summary = h('p', { class: 'deliveries-summary', role: 'status', 'aria-live': 'polite' });
+  const outcome = h('p', { class: 'deliveries-outcome', role: 'status', 'aria-live': 'polite' });
   const list = h('div', { class: 'card deliveries-list' });
   const detail = h('div', { class: 'card deliveries-detail', hidden: true });
   const split = h('div', { class: 'deliveries-split' }, list, detail);
@@ -221,6 +224,7 @@ export function DeliveriesTab(el, ctx) {
       h('button', { type: 'button', title: t('deliveries.dead_view_help'), text: t('deliveries.dead_view'), onclick: () => ctx.navigate('deliveries', { status: 'dead' }) }),
       replayMany,
     ),
+    outcome,
     summary,
     split,
   );
@@ -428,7 +432,7 @@ export function DeliveriesTab(el, ctx) {
       { success: () => t('deliveries.replay.queued') },
     );
     if (result) {
-      summary.textContent = t('deliveries.replay.queued');
+      outcome.textContent = t('deliveries.replay.queued');
       await Promise.all([loadList(), loadDetail(id)]);
     }
   }
@@ -441,7 +445,7 @@ export function DeliveriesTab(el, ctx) {
       async () => {
         const dry = await api.post('/api/deliveries/replay', { ...query, dry_run: true });
         if (!dry.matched) return { text: t('deliveries.replay_many.none') };
-        const go = await confirmDialog(t('deliveries.replay_many.confirm', { count: dry.matched }), {
+        const go = await confirmDialog(tc('deliveries.replay_many.confirm', { count: dry.matched }), {
           confirmLabel: t('deliveries.replay_many.go', { count: dry.matched }),
           danger: true,
         });
@@ -452,7 +456,7 @@ export function DeliveriesTab(el, ctx) {
       { success: (r) => r.text },
     );
     if (result) {
-      summary.textContent = result.text;
+      outcome.textContent = result.text;
       if (result.done) await loadList();
     }
   }
@@ -477,6 +481,7 @@ export function DeliveriesTab(el, ctx) {
       const jobs = [];
       if (key !== listKey) {
         listKey = key;
+        outcome.textContent = '';
         jobs.push(loadList());
       } else {
         for (const row of list.querySelectorAll('tbody tr')) {

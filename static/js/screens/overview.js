@@ -5,7 +5,7 @@ import { api } from '../api.js';
 import { h, replace } from '../dom.js';
 import { formatNumber, formatPercent, formatRelative } from '../formatLogic.js';
 import { addMessages, getLang, t } from '../i18n.js';
-import { svg, stateBadge, table, when } from '../monitorWidgets.js';
+import { svg, stateBadge, table, tc, when } from '../monitorWidgets.js';
 import { CHART_SERIES, THRESHOLDS, bannerStatus, chartGeometry, dailyTotals } from '../overviewLogic.js';
 import { routeHash } from '../screens.js';
 import { errorText } from '../ui.js';
@@ -19,6 +19,10 @@ addMessages({
     'overview.reason.all_good': 'No dead or retrying deliveries, nothing held, the store is healthy and emails are arriving.',
     'overview.reason.degraded': 'The configuration store is degraded (Redis unreachable or read-only): changes cannot be saved.',
     'overview.reason.dead_new': '{count} deliveries failed for good in the last 24 h.',
+    'overview.reason.dead_new_one': '1 delivery failed for good in the last 24 h.',
+    'overview.reason.dead_old_one': '1 dead delivery is waiting in the dead letters.',
+    'overview.reason.retrying_one': '1 delivery is being retried.',
+    'overview.reason.held_one': '1 delivery is held (outside the delivery window or paused).',
     'overview.reason.dead_old': '{count} dead deliveries are waiting in the dead letters.',
     'overview.reason.rate_low': 'Success rate over 24 h is {rate} (below {limit}).',
     'overview.reason.retrying': '{count} deliveries are being retried.',
@@ -67,6 +71,10 @@ addMessages({
     'overview.reason.all_good': 'Aucune livraison en échec ni en nouvel essai, rien de retenu, le stockage va bien et les e-mails arrivent.',
     'overview.reason.degraded': "Le stockage de la configuration est dégradé (Redis injoignable ou en lecture seule) : les modifications ne peuvent pas être enregistrées.",
     'overview.reason.dead_new': '{count} livraisons ont définitivement échoué ces dernières 24 h.',
+    'overview.reason.dead_new_one': '1 livraison a définitivement échoué ces dernières 24 h.',
+    'overview.reason.dead_old_one': '1 livraison en échec attend dans les lettres mortes.',
+    'overview.reason.retrying_one': '1 livraison est en nouvel essai.',
+    'overview.reason.held_one': '1 livraison est retenue (hors de la plage de livraison ou en pause).',
     'overview.reason.dead_old': '{count} livraisons en échec attendent dans les lettres mortes.',
     'overview.reason.rate_low': 'Le taux de réussite sur 24 h est de {rate} (sous {limit}).',
     'overview.reason.retrying': '{count} livraisons sont en nouvel essai.',
@@ -180,7 +188,7 @@ export function OverviewTab(el, ctx) {
         'div',
         { class: `banner ${result.level}`, dataset: { level: result.level } },
         h('strong', { text: t(`overview.level.${result.level}`) }),
-        h('ul', { class: 'overview-reasons' }, result.reasons.map((r) => h('li', { text: t(r.key, r.params) }))),
+        h('ul', { class: 'overview-reasons' }, result.reasons.map((r) => h('li', { text: tc(r.key, r.params) }))),
       ),
     );
   }
