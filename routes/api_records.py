@@ -59,6 +59,13 @@ class EmailQuery(Page):
     until: float | None = Field(None, ge=0)
 
 
+class DeliveryDetailQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    include_payload: bool = False
+    """True: add the JSON body the target receives, rebuilt from the stored email."""
+
+
 class EmailDetailQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -94,9 +101,10 @@ def list_deliveries(query: DeliveryListQuery) -> Any:
 
 @bp.get("/deliveries/<delivery_id>")
 @admin_required
-def get_delivery(delivery_id: str) -> Any:
+@query_args(DeliveryDetailQuery)
+def get_delivery(delivery_id: str, query: DeliveryDetailQuery) -> Any:
     """One delivery with every attempt (request headers minus secrets, code, snippet, time)."""
-    return jsonify(get_services().records.delivery(delivery_id))
+    return jsonify(get_services().records.delivery(delivery_id, query.include_payload))
 
 
 @bp.post("/deliveries/<delivery_id>/replay")

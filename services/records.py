@@ -15,11 +15,14 @@ from typing import Any
 import redis
 
 from config.keys import Keys
+from email_processing.payload import build_payload
 from services.audit import AuditLog
 from services.delivery_queue import DeliveryQueue
 from services.errors import NotFound
 
 SCAN_BATCH = 500
+QUEUED_STATES = frozenset({"dead", "scheduled", "held", "retrying", "in_flight"})
+"""States whose deliveries are all in a queue (the dead letters, scheduled, leased)."""
 DELIVERY_FIELDS = (
     "id",
     "email_id",
@@ -79,6 +82,13 @@ class DeliveryFilter:
             self.email_id is None or rec.get("email_id") == self.email_id,
         )
         return all(checks)
+
+    def in_range(self, rec: dict[str, Any]) -> bool:
+        """Created within since/until (the index applies them itself when it is scanned)."""
+        created = rec.get("created_at") or 0.0
+        return (self.since is None or created >= self.since) and (
+            self.until is None or created <= self.until
+        )
 
 
 @dataclass(frozen=True)
@@ -156,14 +166,45 @@ class Records:
             start += len(batch)
 
     def _deliveries(self, flt: DeliveryFilter) -> Iterator[dict[str, Any]]:
+        if flt.status in QUEUED_STATES:
+            yield from self._queued(flt)
+            return
         for ids in self._ids(self._keys.deliveries_index, flt.since, flt.until):
-            pipe = self._redis.pipeline(transaction=False)
-            for delivery_id in ids:
-                pipe.hmget(self._keys.delivery(delivery_id), DELIVERY_FIELDS)
-            for values in pipe.execute():
-                rec = _delivery(values)
-                if rec is not None and flt.matches(rec):
+            for rec in self._fetch(ids):
+                if flt.matches(rec):
                     yield rec
+
+    def _fetch(self, ids: list[str]) -> Iterator[dict[str, Any]]:
+        pipe = self._redis.pipeline(transaction=False)
+        for delivery_id in ids:
+            pipe.hmget(self._keys.delivery(delivery_id), DELIVERY_FIELDS)
+        for values in pipe.execute():
+            rec = _delivery(values)
+            if rec is not None:
+                yield rec
+
+    def _queued(self, flt: DeliveryFilter) -> Iterator[dict[str, Any]]:
+        """Dead or unfinished deliveries, read from their queues rather than the whole index.
+
+        The dead letters and the queues are usually small beside the index, which a
+        filter matching nothing (the dead-letter view on a healthy day) scans to its end.
+        """
+        k = self._keys
+        queues = (
+            (k.queue_dead,)
+            if flt.status == "dead"
+            else (k.queue_scheduled, k.queue_scheduled_high, k.queue_leased)
+        )
+        ids: set[str] = set()
+        for queue in queues:
+            ids.update(str(i) for i in self._redis.zrange(queue, 0, -1))
+        found: list[dict[str, Any]] = []
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), SCAN_BATCH):
+            batch = ordered[start : start + SCAN_BATCH]
+            found += [r for r in self._fetch(batch) if flt.matches(r) and flt.in_range(r)]
+        found.sort(key=lambda r: (r["created_at"] or 0.0, r["id"]), reverse=True)
+        yield from found
 
     def _emails(self, flt: EmailFilter) -> Iterator[dict[str, Any]]:
         for ids in self._ids(self._keys.emails_index, flt.since, flt.until):
@@ -213,7 +254,7 @@ class Records:
     def list_deliveries(self, flt: DeliveryFilter, offset: int, limit: int) -> dict[str, Any]:
         return self._page(self._deliveries(flt), offset, limit)
 
-    def delivery(self, delivery_id: str) -> dict[str, Any]:
+    def delivery(self, delivery_id: str, include_payload: bool = False) -> dict[str, Any]:
         values = self._redis.hmget(self._keys.delivery(delivery_id), DELIVERY_FIELDS)
         rec = _delivery(values)
         if rec is None:
@@ -221,7 +262,23 @@ class Records:
         raw_decision = self._redis.hget(self._keys.delivery(delivery_id), "decision")
         rec["decision"] = json.loads(raw_decision) if raw_decision else {}
         rec["attempts_log"] = self._queue.attempts(delivery_id)
+        if include_payload:
+            rec["payload"] = self._payload(rec)
         return rec
+
+    def _payload(self, rec: dict[str, Any]) -> dict[str, Any] | None:
+        """The body the target receives, rebuilt as the worker does (R2 copies aside)."""
+        stored = self._queue.load_email(str(rec["email_id"]))
+        if stored is None:
+            return None
+        links = stored.meta.get("analysis", {}).get("links") or None
+        return build_payload(
+            stored.meta,
+            stored.body,
+            target_id=str(rec["target_id"]),
+            decision=rec["decision"],
+            links=links,
+        )
 
     def replay(self, delivery_id: str, actor: str) -> str:
         outcome = self._queue.replay(delivery_id)

@@ -1,0 +1,94 @@
+// Deliveries and Emails screens: filters <-> hash params <-> API query, replay outcomes. Pure.
+
+export const DELIVERY_STATES = /** @type {const} */ (['scheduled', 'held', 'in_flight', 'retrying', 'delivered', 'dead']);
+export const DELIVERY_FILTERS = /** @type {const} */ (['status', 'target', 'rule', 'detector', 'from', 'to']);
+export const EMAIL_FILTERS = /** @type {const} */ (['sender', 'subject', 'status']);
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Keep only the known, non-empty filters from hash params (trimmed), and a valid offset.
+ * @param {Record<string, string>} params
+ * @param {readonly string[]} names
+ * @returns {Record<string, string>}
+ */
+export function cleanFilters(params, names) {
+  /** @type {Record<string, string>} */
+  const out = {};
+  for (const name of names) {
+    const value = String(params[name] ?? '').trim();
+    if (!value) continue;
+    if ((name === 'from' || name === 'to') && !DATE.test(value)) continue;
+    if (name === 'status' && names === DELIVERY_FILTERS && !DELIVERY_STATES.includes(/** @type {any} */ (value))) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * A local calendar day `YYYY-MM-DD` as Unix seconds at its start (or the next day's start).
+ * @param {string} day
+ * @param {boolean} [end] the start of the following day instead
+ * @returns {number|undefined}
+ */
+export function dayToSeconds(day, end = false) {
+  if (!DATE.test(day)) return undefined;
+  const [y, m, d] = day.split('-').map(Number);
+  const date = new Date(y, m - 1, d + (end ? 1 : 0));
+  return Number.isNaN(date.getTime()) ? undefined : Math.floor(date.getTime() / 1000);
+}
+
+/**
+ * The `GET /api/deliveries` query (also the body of a filtered replay, without paging).
+ * @param {Record<string, string>} filters cleaned filters
+ * @returns {Record<string, string|number>}
+ */
+export function deliveryQuery(filters) {
+  /** @type {Record<string, string|number>} */
+  const query = {};
+  for (const name of ['status', 'target', 'rule', 'detector']) {
+    if (filters[name]) query[name] = filters[name];
+  }
+  const since = filters.from ? dayToSeconds(filters.from) : undefined;
+  const until = filters.to ? dayToSeconds(filters.to, true) : undefined;
+  if (since !== undefined) query.since = since;
+  if (until !== undefined) query.until = until;
+  return query;
+}
+
+/**
+ * A page offset from the hash (multiples of the limit only; anything else is 0).
+ * @param {string|undefined} value
+ * @param {number} limit
+ */
+export function pageOffset(value, limit) {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 && n % limit === 0 ? n : 0;
+}
+
+/**
+ * The message key saying what a single replay did (200 `queued`, 409 other outcomes).
+ * @param {string} outcome
+ * @returns {string}
+ */
+export function replayOutcomeKey(outcome) {
+  const known = ['queued', 'not_finished', 'email_expired', 'missing'];
+  return known.includes(outcome) ? `deliveries.replay.${outcome}` : 'deliveries.replay.other';
+}
+
+/**
+ * Whether the replay button makes sense for a delivery (the server replays dead or delivered ones).
+ * @param {string|null|undefined} state
+ */
+export function canReplay(state) {
+  return state === 'dead' || state === 'delivered';
+}
+
+/**
+ * Pretty JSON of a payload for display, with long bodies cut.
+ * @param {unknown} value
+ * @param {number} [max]
+ */
+export function prettyJson(value, max = 20000) {
+  const text = JSON.stringify(value, null, 2) ?? '';
+  return text.length > max ? `${text.slice(0, max)}\n…` : text;
+}

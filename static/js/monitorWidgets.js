@@ -1,0 +1,141 @@
+// Small builders shared by the Overview, Deliveries and Emails screens (SVG, badges, facts).
+
+import { h } from './dom.js';
+import { formatDateTime } from './formatLogic.js';
+import { addMessages, getLang, t } from './i18n.js';
+
+/**
+ * `t()` with a singular: `<key>_one` when `params.count` is 1 and that key exists.
+ * @param {string} key
+ * @param {Record<string, string|number>} [params]
+ */
+export function tc(key, params) {
+  if (params && Number(params.count) === 1) {
+    const one = t(`${key}_one`, params);
+    if (one !== `${key}_one`) return one;
+  }
+  return t(key, params);
+}
+
+addMessages({
+  en: {
+    'monitor.state.scheduled': 'scheduled',
+    'monitor.state.held': 'held',
+    'monitor.state.in_flight': 'in flight',
+    'monitor.state.retrying': 'retrying',
+    'monitor.state.delivered': 'delivered',
+    'monitor.state.dead': 'dead',
+    'monitor.state.expired': 'expired',
+    'monitor.state.accepted': 'accepted',
+    'monitor.state.ignored': 'ignored',
+    'monitor.none': '—',
+  },
+  fr: {
+    'monitor.state.scheduled': 'planifiée',
+    'monitor.state.held': 'retenue',
+    'monitor.state.in_flight': 'en cours',
+    'monitor.state.retrying': 'nouvel essai',
+    'monitor.state.delivered': 'livrée',
+    'monitor.state.dead': 'en échec',
+    'monitor.state.expired': 'expirée',
+    'monitor.state.accepted': 'accepté',
+    'monitor.state.ignored': 'ignoré',
+    'monitor.none': '—',
+  },
+});
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/**
+ * An SVG element (attributes as given, children appended; text via `text`).
+ * @param {string} tag
+ * @param {Record<string, string|number|undefined>} [attrs]
+ * @param {...(Node|null|undefined)} children
+ * @returns {SVGElement}
+ */
+export function svg(tag, attrs = {}, ...children) {
+  const node = /** @type {SVGElement} */ (document.createElementNS(SVG_NS, tag));
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined) continue;
+    if (key === 'text') node.textContent = String(value);
+    else node.setAttribute(key, String(value));
+  }
+  for (const child of children) if (child) node.appendChild(child);
+  return node;
+}
+
+/** @param {string|null|undefined} state */
+export function stateBadge(state) {
+  const name = state || 'expired';
+  const key = `monitor.state.${name}`;
+  const label = t(key);
+  return h('span', { class: `badge ${name}`, text: label === key ? name : label });
+}
+
+/** @param {number|null|undefined} ts */
+export function when(ts) {
+  return formatDateTime(ts, getLang());
+}
+
+/**
+ * A `<dl class="facts">` from label/value pairs (empty values shown as a dash).
+ * @param {Array<[string, unknown]>} pairs
+ */
+export function facts(pairs) {
+  return h(
+    'dl',
+    { class: 'facts' },
+    pairs.map(([label, value]) => [
+      h('dt', { text: label }),
+      h('dd', {}, value instanceof Node ? value : value === null || value === undefined || value === '' ? t('monitor.none') : String(value)),
+    ]),
+  );
+}
+
+/**
+ * A table with column headers (`<th scope=col>`) and rows of cells.
+ * @param {string} caption visually hidden caption
+ * @param {string[]} headers
+ * @param {Array<Array<unknown>>} rows
+ * @param {{rowAttrs?: (index: number) => Record<string, unknown>, numeric?: number[], narrow?: number[]}} [options]
+ *   `narrow`: columns hidden on small screens
+ */
+export function table(caption, headers, rows, options = {}) {
+  const numeric = new Set(options.numeric || []);
+  const narrow = new Set(options.narrow || []);
+  const cls = (/** @type {number} */ i) => [numeric.has(i) ? 'num' : '', narrow.has(i) ? 'hide-narrow' : ''].join(' ').trim() || null;
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      {},
+      h('caption', { class: 'visually-hidden', text: caption }),
+      h('thead', {}, h('tr', {}, headers.map((text, i) => h('th', { scope: 'col', class: cls(i), text })))),
+      h(
+        'tbody',
+        {},
+        rows.map((cells, index) =>
+          h(
+            'tr',
+            options.rowAttrs ? options.rowAttrs(index) : {},
+            cells.map((cell, i) =>
+              h('td', { class: cls(i) }, cell instanceof Node ? cell : cell === null || cell === undefined || cell === '' ? t('monitor.none') : String(cell)),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/**
+ * A click anywhere on a row opens it, like its link (which keyboard users reach).
+ * @param {MouseEvent} event
+ * @param {string} hash
+ */
+export function rowClick(event, hash) {
+  const target = /** @type {HTMLElement} */ (event.target);
+  if (target.closest('a, button')) return;
+  location.hash = hash;
+}
