@@ -187,6 +187,7 @@ async function signOut(event) {
 /** Build the whole page (again, after a language switch: screens remount in the new language). */
 function render() {
   const root = /** @type {HTMLElement} */ (document.getElementById('app'));
+  for (const screen of mounted.values()) screen.hide?.();
   mounted.clear();
   const main = h('main', { id: 'main', tabindex: '-1' });
   replace(
