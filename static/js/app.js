@@ -84,7 +84,7 @@ async function mountScreen(id) {
  * @param {{focus?: boolean}} [options]
  */
 async function activate(id, params, options = {}) {
-  if (active && active !== id && !(await canLeave(active))) {
+  if (active && active !== id && isDirty(active) && !(await canLeave(active))) {
     history.replaceState(null, '', routeHash(active));
     return;
   }

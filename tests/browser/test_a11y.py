@@ -172,7 +172,8 @@ def test_the_shell_is_usable_with_the_keyboard_alone(narrow: Any) -> None:
     page.keyboard.press("End")
     page.keyboard.press("Enter")
     page.wait_for_url("**/#/tools")
-    assert page.locator("#tab-tools").get_attribute("aria-selected") == "true"
+    page.wait_for_function("document.querySelector('#tab-tools').ariaSelected === 'true'")
+    page.locator("#panel-tools").wait_for()
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "panel-tools"
 
