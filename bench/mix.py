@@ -1,6 +1,6 @@
 """The realistic ingress mix of issue 9, as request bodies in the Apps Script payload shape.
 
-Every round of ten requests holds six sample emails (``/work/shared/fixtures/emails``, in
+Every round of ten requests holds six sample emails (``tests/fixtures/emails``, in
 turn), two 20 KB HTML emails, one 200 KB HTML email and one duplicate: the identical bytes of
 an earlier request of the same round (which one rotates, so duplicates are of every kind). A
 duplicate must be answered ``duplicate``; every other request is a new email.
@@ -22,26 +22,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-# The shared fixtures sit beside the checkouts (../shared from the repository root).
-FIXTURES_DIR = ROOT.parent / "shared" / "fixtures" / "emails"
+# The sample emails, as kept in the repository (a copy of the shared set).
+FIXTURES_DIR = ROOT / "tests" / "fixtures" / "emails"
 ROUND = 10
 SLOTS = ("fixture",) * 6 + ("html_20kb",) * 2 + ("html_200kb", "duplicate")
 SIZES = {"html_20kb": 20_000, "html_200kb": 200_000}
-# Used when the shared fixtures are not there (another machine): two emails of the same kind.
-FALLBACK_FIXTURES: tuple[dict[str, Any], ...] = (
-    {
-        "subject": "Vos fichiers",
-        "sender": "WeTransfer <noreply@wetransfer.com>",
-        "body": '<div>Vous avez reçu des fichiers<br><a href="https://we.tl/t-AbCd">we.tl</a></div>',
-        "snippet": "",
-    },
-    {
-        "subject": "Re: réunion de jeudi",
-        "sender": "Alice Martin <alice@partner.example>",
-        "body": "<div>Bonjour, je confirme jeudi 10h30.<br>Alice</div>",
-        "snippet": "",
-    },
-)
 FILLER = (
     "<p>Bonjour, voici le planning de la semaine&nbsp;: lot {n}, {n} photos à recadrer, "
     "livraison habituelle. Merci de confirmer la réception.</p>\n"
@@ -53,10 +38,11 @@ RECENT = 64
 
 
 def load_fixtures(folder: Path = FIXTURES_DIR) -> list[dict[str, Any]]:
-    """The sample emails' payloads, by file name; the fallback pair when the folder is missing."""
-    files = sorted(folder.glob("*.json")) if folder.is_dir() else []
-    payloads = [json.loads(path.read_text(encoding="utf-8"))["payload"] for path in files]
-    return payloads or [dict(p) for p in FALLBACK_FIXTURES]
+    """The sample emails' payloads, by file name (an empty or missing folder is an error)."""
+    files = sorted(folder.glob("*.json"))
+    if not files:
+        raise FileNotFoundError(f"no sample emails in {folder}")
+    return [json.loads(path.read_text(encoding="utf-8"))["payload"] for path in files]
 
 
 def padded_html(seed: dict[str, Any], size: int) -> dict[str, Any]:

@@ -27,7 +27,7 @@ TEST_PASSWORD = "test-password-123"
 # Hashed once for the whole run: every app would otherwise spend ~50 ms on argon2id.
 TEST_PASSWORD_HASH = PasswordHasher().hash(TEST_PASSWORD)
 TEST_WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "emails"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "emails"
 
 
 def _loopback(address: Any) -> bool:

@@ -183,8 +183,11 @@ class LiveRelais:
 
 
 def fixture_emails() -> list[dict[str, Any]]:
-    """The shared fixture emails (name, payload, expect), in name order."""
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(FIXTURES.glob("*.json"))]
+    """The sample emails (name, payload, expect), in name order; none found is an error."""
+    paths = sorted(FIXTURES.glob("*.json"))
+    if not paths:
+        raise FileNotFoundError(f"no sample emails in {FIXTURES}")
+    return [json.loads(p.read_text(encoding="utf-8")) for p in paths]
 
 
 def relais_delivers(fixture: dict[str, Any]) -> bool:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from email_processing.inbound import InboundEmail
 from email_processing.normalize import NormalizedEmail, normalize_email
 
-FIXTURES_DIR = Path("/work/shared/fixtures/emails")
+FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "emails"
 PARIS = ZoneInfo("Europe/Paris")
 UTC = ZoneInfo("UTC")
 # The injected clock: a Friday morning in Paris.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from email_processing.detectors import run_detectors
 from email_processing.inbound import InboundEmail
 from email_processing.links import extract_links
 from email_processing.normalize import normalize_email
-from tests.unit.email_processing.helpers import NOW, load_fixtures
+from tests.unit.email_processing.helpers import FIXTURES_DIR, NOW, load_fixtures
 
 FIXTURES = load_fixtures()
 
@@ -63,3 +64,13 @@ def test_urgency(fixture: dict[str, Any]) -> None:
     found, _ = _analyse(fixture)
     assert found is not None
     assert found.urgent is fixture["expect"]["urgent"]
+
+
+SHARED = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "emails"
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the shared sample set is not beside this checkout")
+def test_the_repository_copy_matches_the_shared_sample_set() -> None:
+    ours = {p.name: p.read_bytes() for p in FIXTURES_DIR.glob("*.json")}
+    shared = {p.name: p.read_bytes() for p in SHARED.glob("*.json")}
+    assert ours == shared
