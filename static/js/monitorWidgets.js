@@ -3,6 +3,7 @@
 import { h } from './dom.js';
 import { formatDateTime } from './formatLogic.js';
 import { addMessages, getLang, t } from './i18n.js';
+import { routeHash } from './screens.js';
 
 /**
  * `t()` with a singular: `<key>_one` when `params.count` is 1 and that key exists.
@@ -138,4 +139,27 @@ export function rowClick(event, hash) {
   const target = /** @type {HTMLElement} */ (event.target);
   if (target.closest('a, button')) return;
   location.hash = hash;
+}
+
+/**
+ * The filter controls' trimmed values, empty ones left out.
+ * @param {Record<string, HTMLInputElement|HTMLSelectElement>} controls
+ * @returns {Record<string, string>}
+ */
+export function filterValues(controls) {
+  /** @type {Record<string, string>} */
+  const wanted = {};
+  for (const [name, control] of Object.entries(controls)) if (control.value.trim()) wanted[name] = control.value.trim();
+  return wanted;
+}
+
+/**
+ * A list screen's route: its filters, its page (offset) and extras such as the open item.
+ * @param {string} screen
+ * @param {Record<string, string>} filters
+ * @param {number} offset
+ * @param {Record<string, string>} extra
+ */
+export function listHash(screen, filters, offset, extra) {
+  return routeHash(screen, { ...filters, ...(offset ? { offset: String(offset) } : {}), ...extra });
 }

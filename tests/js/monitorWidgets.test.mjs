@@ -17,3 +17,9 @@ test('a count of one takes the singular message when there is one', () => {
   assert.equal(tc('x.dead', { count: 1 }), 'une livraison');
   setLang('en');
 });
+
+test('list routes carry the filters, the page and the open item', async () => {
+  const { listHash } = await import('../../static/js/monitorWidgets.js');
+  assert.equal(listHash('emails', { sender: 'a' }, 0, {}), '#/emails?sender=a');
+  assert.equal(listHash('deliveries', { status: 'dead' }, 50, { id: 'd1' }), '#/deliveries?status=dead&offset=50&id=d1');
+});

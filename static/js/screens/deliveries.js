@@ -16,7 +16,7 @@ import {
 } from '../deliveriesLogic.js';
 import { formatDuration } from '../formatLogic.js';
 import { addMessages, t } from '../i18n.js';
-import { facts, rowClick, stateBadge, table, tc, when } from '../monitorWidgets.js';
+import { facts, filterValues, listHash, rowClick, stateBadge, table, tc, when } from '../monitorWidgets.js';
 import { routeHash } from '../screens.js';
 import { confirmDialog, errorText, pager, runAction } from '../ui.js';
 
@@ -232,15 +232,12 @@ export function DeliveriesTab(el, ctx) {
   /** @param {Event} event */
   function onFilter(event) {
     event.preventDefault();
-    /** @type {Record<string, string>} */
-    const wanted = {};
-    for (const [name, control] of Object.entries(controls)) if (control.value.trim()) wanted[name] = control.value.trim();
-    ctx.navigate('deliveries', cleanFilters(wanted, DELIVERY_FILTERS));
+    ctx.navigate('deliveries', cleanFilters(filterValues(controls), DELIVERY_FILTERS));
   }
 
   /** @param {Record<string, string>} extra */
   function hashFor(extra) {
-    return routeHash('deliveries', { ...filters, ...(offset ? { offset: String(offset) } : {}), ...extra });
+    return listHash('deliveries', filters, offset, extra);
   }
 
   async function loadTargets() {

@@ -6,7 +6,7 @@ import { field, h, replace } from '../dom.js';
 import { EMAIL_FILTERS, cleanFilters, pageOffset } from '../deliveriesLogic.js';
 import { detectorFacts, linkUrls, traceOutcome, traceReason } from '../emailsLogic.js';
 import { addMessages, t } from '../i18n.js';
-import { facts, rowClick, stateBadge, table, when } from '../monitorWidgets.js';
+import { facts, filterValues, listHash, rowClick, stateBadge, table, when } from '../monitorWidgets.js';
 import { routeHash } from '../screens.js';
 import { errorText, pager } from '../ui.js';
 
@@ -214,15 +214,12 @@ export function EmailsTab(el, ctx) {
   /** @param {Event} event */
   function onFilter(event) {
     event.preventDefault();
-    /** @type {Record<string, string>} */
-    const wanted = {};
-    for (const [name, control] of Object.entries(controls)) if (control.value.trim()) wanted[name] = control.value.trim();
-    ctx.navigate('emails', cleanFilters(wanted, EMAIL_FILTERS));
+    ctx.navigate('emails', cleanFilters(filterValues(controls), EMAIL_FILTERS));
   }
 
   /** @param {Record<string, string>} extra */
   function hashFor(extra) {
-    return routeHash('emails', { ...filters, ...(offset ? { offset: String(offset) } : {}), ...extra });
+    return listHash('emails', filters, offset, extra);
   }
 
   async function loadList() {
