@@ -12,6 +12,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,14 +81,9 @@ class Live:
         return body
 
 
-@pytest.fixture
-def live(make_app: AppFactory, sink: Sink) -> Iterator[Live]:
-    app = make_app(
-        webhook_url=sink.url(),
-        webhook_secret=TEST_WHSEC,
-        worker_threads=2,
-        retry_schedule=FAST_RETRIES,
-    )
+@contextmanager
+def serving(app: Flask, sink: Sink) -> Iterator[Live]:
+    """Start the app's delivery threads and serve it on a loopback port until the block ends."""
     app.extensions["relais"].workers.start()
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -97,6 +93,18 @@ def live(make_app: AppFactory, sink: Sink) -> Iterator[Live]:
     finally:
         server.shutdown()
         thread.join(5)
+
+
+@pytest.fixture
+def live(make_app: AppFactory, sink: Sink) -> Iterator[Live]:
+    app = make_app(
+        webhook_url=sink.url(),
+        webhook_secret=TEST_WHSEC,
+        worker_threads=2,
+        retry_schedule=FAST_RETRIES,
+    )
+    with serving(app, sink) as running:
+        yield running
 
 
 class PageProblems(list[str]):

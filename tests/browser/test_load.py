@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import statistics
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,9 +21,8 @@ from typing import Any
 
 import pytest
 import requests
-from werkzeug.serving import BaseWSGIServer, make_server
 
-from tests.browser.conftest import FAST_RETRIES, Live, sign_in
+from tests.browser.conftest import FAST_RETRIES, Live, serving, sign_in
 from tests.conftest import TEST_TOKEN, TEST_WHSEC, AppFactory
 from tests.support.sink import Sink
 
@@ -59,15 +57,10 @@ def live(make_app: AppFactory, sink: Sink) -> Iterator[Live]:
     levels = [logger.level for logger in quiet]
     for logger in quiet:
         logger.setLevel(logging.WARNING)  # 11,000 INFO lines would cost more than the work
-    app.extensions["relais"].workers.start()
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield Live(app, f"http://127.0.0.1:{server.server_port}", sink)
+        with serving(app, sink) as running:
+            yield running
     finally:
-        server.shutdown()
-        thread.join(5)
         for logger, level in zip(quiet, levels, strict=True):
             logger.setLevel(level)
 
