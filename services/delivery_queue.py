@@ -106,6 +106,12 @@ class StoredEmail:
     body: str
     plain_body: str
 
+    @property
+    def delivery_links(self) -> list[dict[str, Any]] | None:
+        """The file links found at ingest (None when there were none)."""
+        links: list[dict[str, Any]] | None = self.meta.get("analysis", {}).get("links") or None
+        return links
+
 
 def new_delivery_id() -> str:
     return "dlv_" + secrets.token_hex(12)

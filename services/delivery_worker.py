@@ -201,7 +201,7 @@ class Deliverer:
 
     def _links(self, claimed: ClaimedDelivery, email: StoredEmail) -> list[dict[str, Any]] | None:
         """The email's delivery links, with their R2 copies when offload is on."""
-        links = email.meta.get("analysis", {}).get("links") or None
+        links = email.delivery_links
         if links and self._offload is not None:
             return self._offload.enrich(claimed.email_id, links)
         return links

@@ -271,13 +271,12 @@ class Records:
         stored = self._queue.load_email(str(rec["email_id"]))
         if stored is None:
             return None
-        links = stored.meta.get("analysis", {}).get("links") or None
         return build_payload(
             stored.meta,
             stored.body,
             target_id=str(rec["target_id"]),
             decision=rec["decision"],
-            links=links,
+            links=stored.delivery_links,
         )
 
     def replay(self, delivery_id: str, actor: str) -> str:
