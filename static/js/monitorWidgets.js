@@ -1,6 +1,6 @@
 // Small builders shared by the Overview, Deliveries and Emails screens (SVG, badges, facts).
 
-import { h } from './dom.js';
+import { h, replace } from './dom.js';
 import { formatDateTime } from './formatLogic.js';
 import { addMessages, getLang, t } from './i18n.js';
 import { routeHash } from './screens.js';
@@ -162,4 +162,31 @@ export function filterValues(controls) {
  */
 export function listHash(screen, filters, offset, extra) {
   return routeHash(screen, { ...filters, ...(offset ? { offset: String(offset) } : {}), ...extra });
+}
+
+/**
+ * Attributes of a list row that opens its item's detail (click anywhere, or its link).
+ * @param {string} id the row's item
+ * @param {string|null|undefined} openId the item whose detail is open
+ * @param {string} href the route that opens it
+ */
+export function selectableRow(id, openId, href) {
+  return {
+    class: 'selectable',
+    'aria-selected': id === openId ? 'true' : null,
+    dataset: { id },
+    onclick: (/** @type {MouseEvent} */ e) => rowClick(e, href),
+  };
+}
+
+/**
+ * Show or hide a list's detail panel (the list takes the whole width when it is closed).
+ * @param {HTMLElement} split the element holding list and detail
+ * @param {HTMLElement} detail
+ * @param {boolean} open
+ */
+export function toggleDetail(split, detail, open) {
+  detail.hidden = !open;
+  split.classList.toggle('split', open);
+  if (!open) replace(detail);
 }

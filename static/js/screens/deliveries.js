@@ -16,7 +16,7 @@ import {
 } from '../deliveriesLogic.js';
 import { formatDuration } from '../formatLogic.js';
 import { addMessages, t } from '../i18n.js';
-import { facts, filterValues, listHash, rowClick, stateBadge, table, tc, when } from '../monitorWidgets.js';
+import { facts, filterValues, listHash, selectableRow, stateBadge, table, tc, toggleDetail, when } from '../monitorWidgets.js';
 import { routeHash } from '../screens.js';
 import { confirmDialog, errorText, pager, runAction } from '../ui.js';
 
@@ -304,12 +304,7 @@ export function DeliveriesTab(el, ctx) {
             {
               numeric: [6, 7],
               narrow: [4, 5, 6, 7],
-              rowAttrs: (i) => ({
-                class: 'selectable',
-                'aria-selected': items[i].id === openId ? 'true' : null,
-                dataset: { id: items[i].id },
-                onclick: (/** @type {MouseEvent} */ e) => rowClick(e, hashFor({ id: items[i].id })),
-              }),
+              rowAttrs: (i) => selectableRow(items[i].id, openId, hashFor({ id: items[i].id })),
             },
           )
         : h('p', { text: t('deliveries.showing_none') }),
@@ -319,9 +314,7 @@ export function DeliveriesTab(el, ctx) {
 
   /** @param {boolean} open */
   function showDetail(open) {
-    detail.hidden = !open;
-    split.classList.toggle('split', open);
-    if (!open) replace(detail);
+    toggleDetail(split, detail, open);
   }
 
   /** @param {string} id @param {boolean} [focus] */

@@ -6,7 +6,7 @@ import { field, h, replace } from '../dom.js';
 import { EMAIL_FILTERS, cleanFilters, pageOffset } from '../deliveriesLogic.js';
 import { detectorFacts, linkUrls, traceOutcome, traceReason } from '../emailsLogic.js';
 import { addMessages, t } from '../i18n.js';
-import { facts, filterValues, listHash, rowClick, stateBadge, table, when } from '../monitorWidgets.js';
+import { facts, filterValues, listHash, selectableRow, stateBadge, table, toggleDetail, when } from '../monitorWidgets.js';
 import { routeHash } from '../screens.js';
 import { errorText, pager } from '../ui.js';
 
@@ -258,12 +258,7 @@ export function EmailsTab(el, ctx) {
             {
               numeric: [5, 7],
               narrow: [2, 4, 5, 6, 7],
-              rowAttrs: (i) => ({
-                class: 'selectable',
-                'aria-selected': items[i].email_id === openId ? 'true' : null,
-                dataset: { id: items[i].email_id },
-                onclick: (/** @type {MouseEvent} */ e) => rowClick(e, hashFor({ id: items[i].email_id })),
-              }),
+              rowAttrs: (i) => selectableRow(items[i].email_id, openId, hashFor({ id: items[i].email_id })),
             },
           )
         : h('p', { text: t('emails.none') }),
@@ -273,9 +268,7 @@ export function EmailsTab(el, ctx) {
 
   /** @param {boolean} open */
   function showDetail(open) {
-    detail.hidden = !open;
-    split.classList.toggle('split', open);
-    if (!open) replace(detail);
+    toggleDetail(split, detail, open);
   }
 
   /** @param {string} id @param {boolean} focus */
