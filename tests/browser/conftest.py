@@ -111,10 +111,11 @@ class PageProblems(list[str]):
     """JavaScript errors and CSP violations seen on a page."""
 
 
-@pytest.fixture
-def page(browser: Any, live: Live) -> Iterator[Any]:
+@contextmanager
+def watched_page(browser: Any, live: Live, width: int = 1280, height: int = 860) -> Iterator[Any]:
+    """A page in a new context; any JavaScript error or CSP violation on it fails the test."""
     context = browser.new_context(
-        base_url=live.url, viewport={"width": 1280, "height": 860}, locale="en-US"
+        base_url=live.url, viewport={"width": width, "height": height}, locale="en-US"
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -132,6 +133,12 @@ def page(browser: Any, live: Live) -> Iterator[Any]:
     yield page
     context.close()
     assert not problems, problems
+
+
+@pytest.fixture
+def page(browser: Any, live: Live) -> Iterator[Any]:
+    with watched_page(browser, live) as watched:
+        yield watched
 
 
 def sign_in(page: Any, password: str = TEST_PASSWORD) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Live, shot, sign_in
+from tests.browser.conftest import Live, shot, sign_in, watched_page
 
 STATIC_JS = Path(__file__).resolve().parents[2] / "static" / "js"
 SCREENS_JS = STATIC_JS / "screens.js"
@@ -70,25 +70,9 @@ FOCUSED_KEY = """
 
 @pytest.fixture
 def narrow(browser: Any, live: Live) -> Any:
-    context = browser.new_context(
-        base_url=live.url, viewport={"width": 375, "height": 800}, locale="en-US"
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
-    page.on(
-        "console",
-        lambda msg: (
-            problems.append(f"console: {msg.text}")
-            if msg.type == "error" and "Failed to load resource" not in msg.text
-            else None
-        ),
-    )
-    sign_in(page)
-    yield page
-    context.close()
-    assert not problems, problems
+    with watched_page(browser, live, width=375, height=800) as page:
+        sign_in(page)
+        yield page
 
 
 def open_screen(page: Any, screen: str) -> Any:
