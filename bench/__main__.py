@@ -79,16 +79,6 @@ def mix_counts(answers: dict[str, int]) -> dict[str, int]:
     return counts
 
 
-def drain(sink: Sink, expected: int, timeout: float = DRAIN_TIMEOUT_S) -> list:
-    """Wait until the sink has every accepted email (or the timeout); return its records."""
-    deadline = time.monotonic() + timeout
-    records = sink.records()
-    while len(records) < expected and time.monotonic() < deadline:
-        time.sleep(0.5)
-        records = sink.records()
-    return records
-
-
 def delivery_figures(records: list[tuple[float, str, float]], expected: int) -> dict[str, Any]:
     """Delivered count, distinct webhook ids, deliveries/s and end-to-end latency."""
     if not records:
@@ -111,7 +101,7 @@ def ingress_run(ctx: dict[str, Any], name: str, rate: float | None) -> dict[str,
     mix = Mix(f"{name}_{ctx['stamp']}", ctx["fixtures"])
     doc = load(server, INGRESS, mix, rate, ctx["duration"])
     accepted = doc["mix"]["accepted"]
-    doc["delivery"] = delivery_figures(drain(sink, accepted), accepted)
+    doc["delivery"] = delivery_figures(sink.wait_for(accepted, DRAIN_TIMEOUT_S), accepted)
     doc["rss_after"] = server.rss()
     return doc
 

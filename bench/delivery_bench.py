@@ -11,7 +11,6 @@ under way per target would make every thread count above 4 look the same.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -91,16 +90,6 @@ def queued_deliveries(url: str) -> int:
         client.close()
 
 
-def wait_for(sink: Sink, expected: int, timeout: float) -> list[tuple[float, str, float]]:
-    """The sink's records once it has ``expected`` of them, or at the timeout."""
-    deadline = time.monotonic() + timeout
-    records = sink.records()
-    while len(records) < expected and time.monotonic() < deadline:
-        time.sleep(0.2)
-        records = sink.records()
-    return records
-
-
 def throughput(records: list[tuple[float, str, float]], expected: int) -> dict[str, Any]:
     """Deliveries/s between the first and the last arrival."""
     arrivals = sorted(r[0] for r in records)
@@ -135,7 +124,7 @@ def one_setting(
         REDIS_KEY_PREFIX=KEY_PREFIX,
     )
     with running(drainer):
-        records = wait_for(sink, queued, ctx["drain_timeout"])
+        records = sink.wait_for(queued, ctx["drain_timeout"])
     starts = [round(filler.ready_after, 2), round(drainer.ready_after, 2)]
     return {
         "threads": threads,

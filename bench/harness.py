@@ -94,6 +94,17 @@ class Sink:
         with urllib.request.urlopen(url, timeout=30) as resp:
             return [tuple(r) for r in json.loads(resp.read())["records"]]
 
+    def wait_for(
+        self, expected: int, timeout: float, poll: float = 0.2
+    ) -> list[tuple[float, str, float]]:
+        """The records once there are ``expected`` of them, or whatever came by the timeout."""
+        deadline = time.monotonic() + timeout
+        records = self.records()
+        while len(records) < expected and time.monotonic() < deadline:
+            time.sleep(poll)
+            records = self.records()
+        return records
+
     def reset(self) -> None:
         req = urllib.request.Request(f"http://127.0.0.1:{self.port}/reset", method="POST", data=b"")
         urllib.request.urlopen(req, timeout=5).close()
