@@ -16,19 +16,15 @@ export class ApiError extends Error {
 }
 
 let csrfToken = '';
-/** @type {() => void} */
-let onSignedOut = () => {
+
+/** A 401: the session ended (expired, or signed out everywhere): back to the sign-in page. */
+function onSignedOut() {
   if (globalThis.location && location.pathname !== '/login') location.assign('/login');
-};
+}
 
 /** @param {string} token */
 export function setCsrfToken(token) {
   csrfToken = token;
-}
-
-/** @param {() => void} fn called on a 401 (the session ended elsewhere) */
-export function setSignedOutHandler(fn) {
-  onSignedOut = fn;
 }
 
 /**

@@ -136,22 +136,6 @@ export function numberField(label, help, value, rule, onValue, onValidity) {
 }
 
 /**
- * A select of fixed values.
- * @param {string} label
- * @param {string} help
- * @param {Array<[string, string]>} options [value, text]
- * @param {string} value
- * @param {(value: string) => void} onChange
- */
-export function selectField(label, help, options, value, onChange) {
-  const select = /** @type {HTMLSelectElement} */ (
-    h('select', {}, options.map(([v, text]) => h('option', { value: v, text, selected: v === value })))
-  );
-  select.addEventListener('change', () => onChange(select.value));
-  return field(label, select, help);
-}
-
-/**
  * @typedef {{draft: any, saved: any, version: number, extra: Record<string, any>,
  *   changed: () => void, invalid: (key: string, bad: boolean) => void}} DocState
  */
