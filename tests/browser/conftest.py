@@ -86,6 +86,9 @@ def serving(app: Flask, sink: Sink) -> Iterator[Live]:
     """Start the app's delivery threads and serve it on a loopback port until the block ends."""
     app.extensions["relais"].workers.start()
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    # Request threads are tracked, so closing waits for answers still being written (a
+    # favicon the browser asked for last) instead of leaving their open files to the next test.
+    server.daemon_threads = False
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -93,6 +96,7 @@ def serving(app: Flask, sink: Sink) -> Iterator[Live]:
     finally:
         server.shutdown()
         thread.join(5)
+        server.server_close()
 
 
 @pytest.fixture

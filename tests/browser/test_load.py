@@ -94,7 +94,7 @@ def seed(live: Live, email_payload: Any) -> float:
         )
         assert resp.status_code in (200, 202), resp.text
 
-    with ThreadPoolExecutor(8) as pool:
+    with ThreadPoolExecutor(8) as pool, session:
         list(pool.map(push, payloads))
     pushed = time.monotonic() - started
     live.sink.wait_for(EMAILS * TARGETS, timeout=100)
