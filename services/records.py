@@ -195,11 +195,11 @@ class Records:
             if flt.status == "dead"
             else (k.queue_scheduled, k.queue_scheduled_high, k.queue_leased)
         )
-        ids: set[str] = set()
+        pipe = self._redis.pipeline(transaction=False)
         for queue in queues:
-            ids.update(str(i) for i in self._redis.zrange(queue, 0, -1))
+            pipe.zrange(queue, 0, -1)
+        ordered = sorted({str(i) for members in pipe.execute() for i in members})
         found: list[dict[str, Any]] = []
-        ordered = sorted(ids)
         for start in range(0, len(ordered), SCAN_BATCH):
             batch = ordered[start : start + SCAN_BATCH]
             found += [r for r in self._fetch(batch) if flt.matches(r) and flt.in_range(r)]
