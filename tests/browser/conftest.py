@@ -176,6 +176,13 @@ def shot(page: Any, name: str) -> Path:
     return path
 
 
+def shots(page: Any, wide: str, narrow: str) -> None:
+    """The screen as it is, then at 375 px wide (the page stays narrow afterwards)."""
+    shot(page, wide)
+    page.set_viewport_size({"width": 375, "height": 800})
+    shot(page, narrow)
+
+
 @pytest.fixture
 def email_payload() -> Any:
     """A builder of ingress payloads (old Apps Script shape plus extended fields)."""

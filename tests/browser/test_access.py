@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.browser.conftest import Live, open_tab, shot, sign_in
+from tests.browser.conftest import Live, open_tab, shot, shots, sign_in
 
 
 def token_url(live: Live, url: str) -> str:
@@ -130,9 +130,7 @@ def test_the_audit_log_shows_who_changed_what(signed_in: Any, live: Live) -> Non
     changed.get_by_text("exclude_keywords").first.wait_for()
     assert "newsletter" in changed.locator("ins").all_inner_texts()[0]
     assert "admin" in changed.inner_text()
-    shot(signed_in, "access-1280")
-    signed_in.set_viewport_size({"width": 375, "height": 800})
-    shot(signed_in, "access-375")
+    shots(signed_in, "access-1280", "access-375")
 
 
 def export_file(page: Any, with_secrets: bool) -> tuple[str, dict[str, Any]]:
@@ -159,9 +157,7 @@ def test_export_downloads_the_config_without_secrets(signed_in: Any) -> None:
         "processing_prefs",
     }
     assert all("secret" not in t for t in doc["documents"]["webhook_targets"]["targets"])
-    shot(signed_in, "tools-1280")
-    signed_in.set_viewport_size({"width": 375, "height": 800})
-    shot(signed_in, "tools-375")
+    shots(signed_in, "tools-1280", "tools-375")
 
 
 def test_export_with_secrets_warns_and_holds_them(signed_in: Any) -> None:
@@ -248,9 +244,7 @@ def test_the_old_router_files_are_imported_with_a_mapping_report(
     assert secret.first.input_value().startswith("whsec_")
     targets = {t["url"] for t in live.admin.get("/api/targets").get_json()["items"]}
     assert "https://hook.eu2.make.com/tok123456789" in targets
-    shot(signed_in, "tools-import-report")
-    signed_in.set_viewport_size({"width": 375, "height": 800})
-    shot(signed_in, "tools-import-report-375")
+    shots(signed_in, "tools-import-report", "tools-import-report-375")
 
 
 def test_access_and_tools_read_in_french(signed_in: Any, live: Live) -> None:

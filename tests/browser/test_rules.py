@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Live, open_tab, shot
+from tests.browser.conftest import Live, open_tab, shot, shots
 
 LIST_NAME = "Rules, in the order they are tried"
 
@@ -72,9 +72,7 @@ def test_rules_are_created_through_the_form_and_saved(signed_in: Any, live: Live
     ]
     assert rule["actions"]["targets"], "the first target is preselected"
     expect(panel.locator(".rules-status")).to_have_text(re.compile("Saved, version"))
-    shot(page, "rules-list")
-    page.set_viewport_size({"width": 375, "height": 800})
-    shot(page, "rules-list-375")
+    shots(page, "rules-list", "rules-list-375")
 
 
 def test_reordering_with_the_mouse_is_saved(signed_in: Any, live: Live) -> None:
@@ -133,9 +131,7 @@ def test_every_field_and_operator_can_be_set_in_the_form(signed_in: Any, live: L
     form.get_by_label(re.compile("^Stop here")).uncheck()
     form.get_by_label("Priority").select_option("high")
     form.get_by_label("Outside the delivery window").select_option("send")
-    shot(page, "rules-editor")
-    page.set_viewport_size({"width": 375, "height": 800})
-    shot(page, "rules-editor-375")
+    shots(page, "rules-editor", "rules-editor-375")
     form.get_by_role("button", name="Save rule").click()
     expect(form).to_be_hidden()
     rule = saved_rules(live)["document"]["rules"][0]
@@ -229,9 +225,7 @@ def test_a_dry_run_on_a_pasted_email_shows_the_decision_and_trace(
     expect(trace.get_by_role("row")).to_have_count(4)
     expect(trace.get_by_role("row", name=re.compile("Newsletter"))).to_contain_text("matched")
     expect(trace.get_by_role("row", name=re.compile("Invoices"))).to_contain_text("no match")
-    shot(page, "rules-dry-run")
-    page.set_viewport_size({"width": 375, "height": 800})
-    shot(page, "rules-dry-run-375")
+    shots(page, "rules-dry-run", "rules-dry-run-375")
 
 
 def test_a_dry_run_uses_the_unsaved_edits_and_a_recent_email(
@@ -270,9 +264,7 @@ def test_what_would_change_on_the_last_emails(
     same = table.get_by_role("row", name=re.compile("Mission planning"))
     expect(same.locator("mark")).to_have_count(0)
     expect(same).to_have_class("same")
-    shot(page, "rules-replay")
-    page.set_viewport_size({"width": 375, "height": 800})
-    shot(page, "rules-replay-375")
+    shots(page, "rules-replay", "rules-replay-375")
 
 
 def test_the_enable_switch_saves_and_delete_asks_first(signed_in: Any, live: Live) -> None:
