@@ -19,6 +19,7 @@ from flask import Flask
 from app_render import create_app
 from config import embedded_redis
 from config.log import JsonFormatter
+from config.settings import Settings
 from tests.support.clock import FakeClock
 from tests.support.sink import Sink
 
@@ -179,6 +180,14 @@ def _collect_every_log_line() -> Iterator[None]:
     logging.getLogger().addHandler(handler)
     yield
     logging.getLogger().removeHandler(handler)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The shell's Relais settings (a sourced secrets.env, say) do not configure the apps under
+    test; REDIS_URL stays, as it chooses the server the suite runs on."""
+    for name in list(os.environ):
+        if name.lower() in Settings.model_fields and name.upper() != "REDIS_URL":
+            del os.environ[name]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
