@@ -19,6 +19,9 @@ AUDIT_MAX_ENTRIES = 10_000
 # R2 offload: a failed copy is not retried for this long (a retry does not redownload a
 # file that is too large every few seconds); a clean-up run holds its lock at most this long.
 R2_FAILURE_TTL = 600
+RECONCILE_LOCK_TTL = 120
+EMAIL_LOCK_TTL = 30
+HEALTH_TTL = 90 * DAY  # a target's last-attempt record outlives quiet months
 R2_CLEANUP_LOCK_TTL = 900
 
 
@@ -85,6 +88,17 @@ class Keys:
         return f"{self.prefix}q:dead"
 
     @property
+    def queue_held(self) -> str:
+        """ZSET delivery_id -> time it began to wait: the waitlist of deliveries whose target
+        is missing or switched off (built as `q:held` inside the queue scripts too)."""
+        return f"{self.prefix}q:held"
+
+    @property
+    def parked(self) -> str:
+        """ZSET email_id -> ingest time: emails that no target could take (status parked)."""
+        return f"{self.prefix}emails:parked"
+
+    @property
     def queue_wake(self) -> str:
         """LIST the ingest pushes to, so idle workers wake at once (BLPOP)."""
         return f"{self.prefix}q:wake"
@@ -104,6 +118,27 @@ class Keys:
 
     def circuit(self, target_id: str) -> str:
         return f"{self.prefix}cb:{target_id}"
+
+    def target_health(self, target_id: str) -> str:
+        """HASH of the last real attempt to a target (delivery or test send): last_attempt_at,
+        last_ok ('1'/'0'), last_error, last_status_code, last_ok_at. Built as `health:<target>`
+        inside the complete script too."""
+        return f"{self.prefix}health:{target_id}"
+
+    # The reconciler (services/reconcile.py): the config versions its last pass saw, its lock.
+    @property
+    def reconcile_versions(self) -> str:
+        """HASH document name -> version the last complete reconcile pass applied."""
+        return f"{self.prefix}reconcile:versions"
+
+    @property
+    def reconcile_lock(self) -> str:
+        """Held while one process reconciles (TTL RECONCILE_LOCK_TTL)."""
+        return f"{self.prefix}reconcile:lock"
+
+    def email_lock(self, email_id: str) -> str:
+        """Held while one email is re-routed (TTL EMAIL_LOCK_TTL)."""
+        return f"{self.prefix}lock:email:{email_id}"
 
     def rate_minute(self, target_id: str, minute: int) -> str:
         return f"{self.prefix}rl:{target_id}:m:{minute}"

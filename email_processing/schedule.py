@@ -19,6 +19,8 @@ from email_processing.windows import WEEKDAYS, Window, format_hhmm, is_open, nex
 
 Action = Literal["send", "hold", "drop"]
 DEFAULT_CASE = "default"
+# Why a delivery is held, as a stable code the API and the dashboard show in words.
+HELD_FOR_WINDOW, HELD_FOR_ABSENCE = "window", "absence_day"
 NOW_HINT = "maintenant"
 
 # The old router's behaviour, except that other mail is held instead of lost (REFERENCE §4).
@@ -39,6 +41,7 @@ class ScheduleDecision:
     reason: str
     webhooks_time_start: str | None = None
     webhooks_time_end: str | None = None
+    hold_code: str = ""  # HELD_FOR_WINDOW or HELD_FOR_ABSENCE when held
 
     def hints(self) -> dict[str, str]:
         """The `webhooks_time_*` payload fields that apply (REFERENCE §3)."""
@@ -85,7 +88,12 @@ def _end_hint(window: Window) -> str | None:
 
 
 def _held(
-    now: datetime, tz: ZoneInfo, window: Window, absence_days: frozenset[int], reason: str
+    now: datetime,
+    tz: ZoneInfo,
+    window: Window,
+    absence_days: frozenset[int],
+    reason: str,
+    code: str = HELD_FOR_WINDOW,
 ) -> ScheduleDecision:
     """Hold until sending is next allowed; the hints describe the window it will go in."""
     try:
@@ -93,7 +101,7 @@ def _held(
     except ValueError:
         deliver_at, reason = None, f"{reason}; every weekday is an absence day"
     start = NOW_HINT if window.configured else None
-    return ScheduleDecision("hold", deliver_at, reason, start, _end_hint(window))
+    return ScheduleDecision("hold", deliver_at, reason, start, _end_hint(window), code)
 
 
 def _outside(
@@ -132,7 +140,7 @@ def schedule(
     local = now.astimezone(tz)
     if local.weekday() in absence_days:
         reason = f"absence day ({WEEKDAYS[local.weekday()]}): held to the next allowed day"
-        return _held(now, tz, effective, absence_days, reason)
+        return _held(now, tz, effective, absence_days, reason, HELD_FOR_ABSENCE)
     if is_open(effective, local):
         start = NOW_HINT if effective.configured else None
         return ScheduleDecision("send", now, "inside the window", start, _end_hint(effective))
@@ -145,3 +153,39 @@ def schedule(
         action, key = _lookup(name, urgent, policies)
         source = f"policy {key}"
     return _outside(action, source, now, tz, effective, absence_days)
+
+
+def replan(
+    *,
+    detector: str | None,
+    urgent: bool,
+    now: datetime,
+    tz: ZoneInfo,
+    window: Window,
+    target_window: Window | None = None,
+    absence_days: frozenset[int] = frozenset(),
+    window_policy: Action | None = None,
+    policies: Mapping[str, Action] = DEFAULT_OUTSIDE_WINDOW,
+) -> ScheduleDecision:
+    """`schedule()` again for a delivery already accepted, after the schedule changed.
+
+    Mail accepted earlier is never dropped later: where the policy now says drop, the
+    delivery is held until the window opens instead.
+    """
+    match = DetectorMatch(detector, {"urgent": urgent}) if detector else None
+    decision = schedule(
+        detector=match,
+        now=now,
+        tz=tz,
+        window=window,
+        urgent=urgent,
+        target_window=target_window,
+        absence_days=absence_days,
+        window_policy=window_policy,
+        policies=policies,
+    )
+    if decision.action != "drop":
+        return decision
+    effective = target_window if target_window is not None else window
+    reason = "outside the window: held until it opens (accepted before the change)"
+    return _held(now, tz, effective, absence_days, reason)

@@ -16,7 +16,8 @@ from services.records import DeliveryFilter, EmailFilter
 bp = Blueprint("api_records", __name__, url_prefix="/api")
 
 Text = Annotated[str, StringConstraints(max_length=200)]
-State = Literal["scheduled", "held", "in_flight", "retrying", "delivered", "dead"]
+State = Literal["scheduled", "held", "in_flight", "retrying", "delivered", "dead", "cancelled"]
+EmailStatus = Literal["accepted", "ignored", "parked"]
 assert set(State.__args__) == set(STATES)  # type: ignore[attr-defined]
 
 
@@ -49,14 +50,39 @@ class ReplayMany(DeliveryQuery):
     """True: only count what would be replayed (for the confirmation)."""
 
 
-class EmailQuery(Page):
+class ReleaseMany(DeliveryQuery):
+    dry_run: bool = False
+    """True: only count the waiting deliveries that would be released."""
+
+
+class EmailMatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sender: Text | None = None
     subject: Text | None = None
-    status: Literal["accepted", "ignored"] | None = None
+    status: EmailStatus | None = None
+    reason: Text | None = None
+    """`no_target`, `no_links`, `excluded_keyword`, `default_route_drop`, `outside_window`..."""
     since: float | None = Field(None, ge=0)
     until: float | None = Field(None, ge=0)
+
+    def filter(self) -> EmailFilter:
+        return EmailFilter(**self.model_dump(include=set(EmailFilter.__dataclass_fields__)))
+
+
+class EmailQuery(EmailMatch, Page):
+    pass
+
+
+class Reroute(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dry_run: bool = False
+    """True: say what the current rules would send where, without changing anything."""
+
+
+class RerouteMany(EmailMatch):
+    dry_run: bool = False
 
 
 class DeliveryDetailQuery(BaseModel):
@@ -77,8 +103,7 @@ class EmailDetailQuery(BaseModel):
 @query_args(EmailQuery)
 def list_emails(query: EmailQuery) -> Any:
     """Recent emails with their decision, newest first (bodies never listed)."""
-    flt = EmailFilter(**query.model_dump(exclude={"offset", "limit"}))
-    return jsonify(get_services().records.list_emails(flt, query.offset, query.limit))
+    return jsonify(get_services().records.list_emails(query.filter(), query.offset, query.limit))
 
 
 @bp.get("/emails/<email_id>")
@@ -123,3 +148,38 @@ def replay_delivery(delivery_id: str) -> Any:
 def replay_deliveries(body: ReplayMany) -> Any:
     """Replay every dead or delivered delivery matching the filters (`dry_run` counts them)."""
     return jsonify(get_services().records.replay_matching(body.filter(), actor(), body.dry_run))
+
+
+@bp.post("/deliveries/<delivery_id>/release")
+@admin_required
+def release_delivery(delivery_id: str) -> Any:
+    """Send a waiting delivery now, whatever the window or the absence day (audited).
+
+    409 when it is not waiting, or when its target is missing or switched off."""
+    return jsonify({"outcome": get_services().waiting.release_now(delivery_id, actor())})
+
+
+@bp.post("/deliveries/release")
+@admin_required
+@json_body(ReleaseMany)
+def release_deliveries(body: ReleaseMany) -> Any:
+    """Release every waiting delivery matching the filters (`dry_run` counts them)."""
+    return jsonify(get_services().waiting.release_matching(body.filter(), actor(), body.dry_run))
+
+
+@bp.post("/emails/<email_id>/reroute")
+@admin_required
+@json_body(Reroute)
+def reroute_email(email_id: str, body: Reroute) -> Any:
+    """Run the current rules again on a stored email: new deliveries for the targets it now
+    goes to, waiting untouched ones to other targets cancelled (`dry_run`: only say what)."""
+    return jsonify(get_services().waiting.reroute(email_id, actor(), body.dry_run))
+
+
+@bp.post("/emails/reroute")
+@admin_required
+@json_body(RerouteMany)
+def reroute_emails(body: RerouteMany) -> Any:
+    """Re-route every stored email matching the filters (e.g. `status=parked`), at most 1,000
+    per call within 20 s (`stopped_early` says to call again); `dry_run` previews."""
+    return jsonify(get_services().waiting.reroute_matching(body.filter(), actor(), body.dry_run))

@@ -45,6 +45,7 @@ def worker(threads: int | None) -> None:
         config,
         services.clock,
         services.metrics,
+        services.waiting,
     )
     stop = threading.Event()
 

@@ -32,6 +32,7 @@ from services.runtime_flags import RuntimeFlagsService
 from services.stats import Stats
 from services.targets_admin import TargetsAdmin
 from services.time_windows import TimeWindowsService
+from services.waiting import WaitingMail
 from services.webhook_targets import WebhookTargetsService
 
 
@@ -63,6 +64,7 @@ class Services:
     records: Records
     stats: Stats
     config_io: ConfigIO
+    waiting: WaitingMail
     r2: R2TransferService | None = None
 
     def close(self, grace: float | None = None) -> None:
@@ -142,8 +144,14 @@ def build_services(
         if s is not None
     ]
     audit = AuditLog(client, keys, clock)
+    records = Records(client, keys, queue, audit, clock, flags)
+    waiting = WaitingMail(
+        client, keys, queue, ingest, targets, rules, windows, preferences, records, audit, clock
+    )
     for document in (flags, targets, preferences, rules, windows):
         document.audit = audit
+    for document in (targets, preferences, rules, windows):
+        document.on_change.append(waiting.reconcile)
     return Services(
         settings=settings,
         clock=clock,
@@ -168,7 +176,9 @@ def build_services(
         ),
         http=http,
         deliverer=deliverer,
-        workers=WorkerPool(queue, deliverer, preferences, targets, flags, config, clock, metrics),
+        workers=WorkerPool(
+            queue, deliverer, preferences, targets, flags, config, clock, metrics, waiting
+        ),
         readiness=Readiness(client, keys, queue, store),
         metrics=metrics,
         audit=audit,
@@ -196,8 +206,9 @@ def build_services(
             env_managed=bool(settings.webhook_url),
             clock=clock,
         ),
-        records=Records(client, keys, queue, audit, clock),
-        stats=Stats(client, keys, queue, store, clock),
+        records=records,
+        stats=Stats(client, keys, queue, store, clock, targets, flags),
         config_io=ConfigIO(flags, targets, rules, windows, preferences, clock),
+        waiting=waiting,
         r2=r2,
     )

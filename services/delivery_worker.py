@@ -19,11 +19,15 @@ from preferences import ProcessingPreferences
 from services.delivery_queue import (
     DEAD,
     DELIVERED,
+    HELD,
     RETRYING,
+    TARGET_DISABLED,
+    TARGET_MISSING,
     Breaker,
     ClaimedDelivery,
     ClaimResult,
     DeliveryQueue,
+    Health,
     StoredEmail,
 )
 from services.metrics import Metrics
@@ -38,9 +42,11 @@ logger = logging.getLogger(__name__)
 SNIPPET_BYTES = 500
 IDLE_WAIT_MAX = 1.0
 # Errors no retry can fix: the delivery goes to the dead letters at once (replayable).
-PERMANENT_ERRORS = frozenset(
-    {"target_missing", "target_disabled", "email_expired", "invalid_url", "blocked_address"}
-)
+# A target that is missing or switched off is not one of them: its deliveries wait for it.
+# A failed DNS lookup is not either: it is retried like a refused connection; only a host
+# that resolved to addresses the SSRF guard refuses is permanent (blocked_address).
+PERMANENT_ERRORS = frozenset({"email_expired", "invalid_url", "blocked_address"})
+GONE_REASON = "receiver answered 410 Gone"
 
 
 class LinkOffload(Protocol):
@@ -182,17 +188,25 @@ class Deliverer:
     def _attempt(self, claimed: ClaimedDelivery) -> str:
         prefs = self._prefs.get()
         target = self._targets.find(claimed.target_id)
+        if target is None or not target.enabled:
+            return self._wait_for_target(claimed, target)
         email = self._queue.load_email(claimed.email_id)
-        problem = _unsendable(target, email)
-        if problem or target is None or email is None:
-            return self._record(claimed, prefs, Verdict(ok=False, error=problem), {})
+        if email is None:
+            return self._record(claimed, prefs, Verdict(ok=False, error="email_expired"), {})
         links = self._links(claimed, email)
         payload = self._payload(claimed, target, email, links)
         body, headers = self.signed_request(target, claimed.webhook_id, payload)
         verdict = self.send(target, body, headers, prefs)
         if verdict.gone:
-            self._targets.disable(target.id, "receiver answered 410 Gone")
+            self._targets.disable(target.id, GONE_REASON)
         return self._record(claimed, prefs, verdict, headers, _offload_note(self._offload, links))
+
+    def _wait_for_target(self, claimed: ClaimedDelivery, target: WebhookTarget | None) -> str:
+        """The target went away since the claim: back to the waitlist, no attempt counted."""
+        reason = TARGET_MISSING if target is None else TARGET_DISABLED
+        if self._queue.release(claimed, hold_reason=reason):
+            logger.warning("delivery %s held: target %s %s", claimed.id, claimed.target_id, reason)
+        return HELD
 
     def housekeeping(self) -> None:
         """Periodic work an idle worker thread runs (the R2 clean-up when it is due)."""
@@ -269,7 +283,9 @@ class Deliverer:
     ) -> str:
         now = self._clock()
         attempts_done = claimed.attempts + 1
-        if verdict.error in PERMANENT_ERRORS:
+        if verdict.gone:
+            outcome, next_at = HELD, None  # the target is switched off: wait for it
+        elif verdict.error in PERMANENT_ERRORS:
             outcome, next_at = DEAD, None
         else:
             outcome, next_at = next_step(
@@ -297,6 +313,8 @@ class Deliverer:
             "last_status_code": "" if verdict.status_code is None else str(verdict.status_code),
             "last_error": verdict.error or "",
         }
+        if outcome == HELD:
+            fields["hold_reason"] = TARGET_DISABLED
         self._metrics.deliveries.labels(outcome, claimed.target_id).inc()
         self._metrics.attempt_seconds.labels(outcome).observe(verdict.duration)
         done = self._queue.complete(
@@ -306,6 +324,7 @@ class Deliverer:
             next_at=next_at,
             fields=fields,
             breaker=self._breaker(verdict),
+            health=health_of(verdict),
         )
         if not done:
             logger.warning("delivery %s: lease lost before the attempt was recorded", claimed.id)
@@ -319,25 +338,25 @@ class Deliverer:
         return outcome
 
 
+UNREACHABLE = frozenset({"timeout", "connection_error", "dns_error"})
+
+
 def breaker_signal(verdict: Verdict) -> str:
     """A receiver that answered or failed to: ok or failed; our own problems: no signal."""
     if verdict.ok:
         return "ok"
     if verdict.gone:
         return ""  # the target is switched off anyway
-    if verdict.status_code is not None or verdict.error in ("timeout", "connection_error"):
+    if verdict.status_code is not None or verdict.error in UNREACHABLE:
         return "failed"
     return ""
 
 
-def _unsendable(target: WebhookTarget | None, email: StoredEmail | None) -> str | None:
-    if target is None:
-        return "target_missing"
-    if not target.enabled:
-        return "target_disabled"
-    if email is None:
-        return "email_expired"
-    return None
+def health_of(verdict: Verdict) -> Health:
+    """What this attempt says of the target's health (nothing when no request was made)."""
+    if verdict.error == "email_expired":
+        return Health(None)
+    return Health(verdict.ok, verdict.error or "", verdict.status_code)
 
 
 def _offload_note(
@@ -357,7 +376,14 @@ def recordable_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 def _log_outcome(claimed: ClaimedDelivery, outcome: str, verdict: Verdict) -> None:
-    if outcome == DEAD:
+    if outcome == HELD:
+        logger.error(
+            "delivery held: %s, target %s switched off (%s)",
+            claimed.id,
+            claimed.target_id,
+            GONE_REASON,
+        )
+    elif outcome == DEAD:
         logger.error(
             "delivery dead: %s to target %s (%s)", claimed.id, claimed.target_id, verdict.error
         )
@@ -379,6 +405,14 @@ def claim_limits(
     return limits
 
 
+class Reconciler(Protocol):
+    """Keeps waiting mail in step with the configuration (services/waiting.py)."""
+
+    def reconcile_if_due(self) -> object:
+        """Reconcile when the configuration changed since the last pass, anywhere."""
+        ...
+
+
 class WorkerPool:
     """Delivery threads in this process; stop() drains them within the grace period."""
 
@@ -392,8 +426,10 @@ class WorkerPool:
         config: WorkerConfig,
         clock: Callable[[], float],
         metrics: Metrics,
+        reconciler: Reconciler | None = None,
     ) -> None:
         self._metrics = metrics
+        self._reconciler = reconciler
         self._queue = queue
         self._deliverer = deliverer
         self._prefs = preferences
@@ -451,7 +487,11 @@ class WorkerPool:
         prefs = self._prefs.get()
         limits = claim_limits(prefs, self._targets)
         return self._queue.claim(
-            self._config.lease_seconds, prefs.max_attempts(), limits, self._config.max_in_flight
+            self._config.lease_seconds,
+            prefs.max_attempts(),
+            limits,
+            self._config.max_in_flight,
+            targets=self._targets.usable(),
         )
 
     def _loop(self, slot: int) -> None:
@@ -476,6 +516,8 @@ class WorkerPool:
         if result.delivery is None:
             if slot == 0:
                 self._deliverer.housekeeping()
+                if self._reconciler is not None:
+                    self._reconciler.reconcile_if_due()
             wait = IDLE_WAIT_MAX
             if result.next_due is not None:
                 wait = min(wait, max(0.0, result.next_due - self._clock()))

@@ -51,6 +51,8 @@ class DocumentService(Generic[M]):
         self._cached: Versioned[M] | None = None
         self._expires = 0.0
         self.audit: AuditLog | None = None
+        # Called after every successful write (the reconciler re-plans waiting mail).
+        self.on_change: list[Callable[[], object]] = []
 
     @property
     def model(self) -> type[M]:
@@ -95,7 +97,16 @@ class DocumentService(Generic[M]):
             self.invalidate()
         if actor and self.audit:
             self.audit.record(actor, "update", f"{self.name}@{doc.version}", before, data)
+        self._changed()
         return Versioned(value, doc.version)
+
+    def _changed(self) -> None:
+        """Run the change hooks; the write stands whatever they do (they log their failure)."""
+        for hook in self.on_change:
+            try:
+                hook()
+            except Exception:
+                logger.exception("after a change of %s: a follow-up failed", self.name)
 
     def update(
         self, change: Callable[[M], M], actor: str | None = None, attempts: int = 5

@@ -1,7 +1,11 @@
 """The ingest pipeline: from a validated pushed email to queued deliveries, in one transaction.
 
 Steps run in order over one context; each is a small function, and an email
-that a step marks `ignored` skips the rest (it is still stored, with why).
+that a step marks `ignored` (an intentional policy: exclusion, drop, no links)
+or `parked` (no target at all) skips the rest; it is still stored, with why.
+A routed target that cannot take the email (missing, switched off) still gets
+its delivery, held on the waitlist until the target is back: nothing accepted
+is dropped because of a configuration state.
 Nothing here makes an outbound network call: the only I/O is reading cached
 config documents and the final Redis transaction. `evaluate()` runs the same
 steps without writing anything (the rules dry run).
@@ -26,7 +30,15 @@ from email_processing.normalize import NormalizedEmail, normalize_email
 from email_processing.rules import CompiledRules, RoutingDecision, evaluate
 from email_processing.schedule import ScheduleDecision, schedule
 from preferences import ProcessingPreferences
-from services.delivery_queue import HELD, SCHEDULED, DeliveryQueue, NewDelivery, new_delivery_id
+from services.delivery_queue import (
+    HELD,
+    SCHEDULED,
+    TARGET_DISABLED,
+    TARGET_MISSING,
+    DeliveryQueue,
+    NewDelivery,
+    new_delivery_id,
+)
 from services.errors import IngressDisabled, Unavailable
 from services.metrics import Metrics
 from services.preferences import PreferencesService
@@ -37,8 +49,17 @@ from services.webhook_targets import WebhookTarget, WebhookTargetsService
 
 logger = logging.getLogger(__name__)
 
-ACCEPTED, DUPLICATE, IGNORED = "accepted", "duplicate", "ignored"
+ACCEPTED, DUPLICATE, IGNORED, PARKED = "accepted", "duplicate", "ignored", "parked"
+NO_TARGET = "no_target"
 REDIS_DOWN_RETRY_AFTER = 30
+
+
+@dataclass(frozen=True)
+class Route:
+    """One target the routing chose, and why it cannot take the email now ('' if it can)."""
+
+    target_id: str
+    problem: str = ""
 
 
 @dataclass
@@ -52,13 +73,14 @@ class IngestContext:
     windows: TimeWindows
     rules: CompiledRules
     request_id: str | None = None
+    received_at: float | None = None  # when the email first arrived (a re-route runs later)
     email_id: str = ""
     normalized: NormalizedEmail | None = None
     links: list[Link] = field(default_factory=list)
     detector: DetectorMatch | None = None
     routing: RoutingDecision | None = None
-    targets: list[WebhookTarget] = field(default_factory=list)
-    plans: list[tuple[WebhookTarget, ScheduleDecision]] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
+    plans: list[tuple[Route, ScheduleDecision]] = field(default_factory=list)
     deliveries: list[NewDelivery] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     status: str = ACCEPTED
@@ -67,8 +89,16 @@ class IngestContext:
     def ignore(self, reason: str) -> None:
         self.status, self.reason = IGNORED, reason
 
+    def park(self, reason: str) -> None:
+        self.status, self.reason = PARKED, reason
+
     def local_now(self) -> datetime:
         return datetime.fromtimestamp(self.now, tz=self.windows.zone)
+
+    def local_received(self) -> datetime:
+        """The arrival time, in the schedule's zone: what detectors read ("urgent: in 1 h")."""
+        moment = self.now if self.received_at is None else self.received_at
+        return datetime.fromtimestamp(moment, tz=self.windows.zone)
 
 
 @dataclass(frozen=True)
@@ -80,9 +110,11 @@ class IngestResult:
     context: IngestContext | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        # A parked email is stored and will leave once a target exists: for the Apps Script
+        # (whose deployed copies know accepted, duplicate and ignored) it is accepted.
         doc: dict[str, Any] = {
             "success": True,
-            "status": self.status,
+            "status": ACCEPTED if self.status == PARKED else self.status,
             "email_id": self.email_id,
             "deliveries": [
                 {
@@ -90,10 +122,13 @@ class IngestResult:
                     "target": d.target_id,
                     "deliver_at": iso_utc(d.deliver_at),
                     "state": d.state,
+                    **({"hold_reason": d.hold_reason} if d.hold_reason else {}),
                 }
                 for d in self.deliveries
             ],
         }
+        if self.status == PARKED:
+            doc["parked"] = True
         if self.reason:
             doc["reason"] = self.reason
         if self.context is not None and self.status != DUPLICATE:
@@ -140,6 +175,7 @@ class IngestService:
             check_exclusions,
             self.route,
             check_links,
+            check_targets,
             plan_schedule,
             plan_deliveries,
         ]
@@ -173,8 +209,11 @@ class IngestService:
         flags: RuntimeFlags | None = None,
         rules: CompiledRules | None = None,
         now: float | None = None,
+        received_at: float | None = None,
+        email_id: str = "",
     ) -> IngestContext:
-        """Run every step without writing: what would happen to this email."""
+        """Run every step without writing: what would happen to this email (a stored one
+        keeps its `email_id`)."""
         ctx = IngestContext(
             email=email,
             now=self._clock() if now is None else now,
@@ -183,10 +222,12 @@ class IngestService:
             windows=self._windows.get(),
             rules=rules or self._rules.compiled(),
             request_id=request_id,
+            received_at=received_at,
+            email_id=email_id,
         )
         for step in self.steps:
             step(ctx)
-            if ctx.status == IGNORED:
+            if ctx.status != ACCEPTED:
                 break
         return ctx
 
@@ -195,10 +236,10 @@ class IngestService:
         ctx.normalized = normalized = normalize_email(ctx.email, max_body_chars=self._max_chars)
         ctx.links = extract_links(normalized.body_html, normalized.plain_body)
         enabled = ctx.prefs.enabled_detectors()
-        ctx.detector = run_detectors(normalized, ctx.links, ctx.local_now(), enabled)
+        ctx.detector = run_detectors(normalized, ctx.links, ctx.local_received(), enabled)
 
     def route(self, ctx: IngestContext) -> None:
-        """Evaluate the rules; resolve target ids to enabled targets."""
+        """Evaluate the rules; note which chosen targets cannot take the email now."""
         assert ctx.normalized is not None
         defaults = [t.id for t in self._targets.default_targets()]
         ctx.routing = decision = evaluate(
@@ -208,15 +249,16 @@ class IngestService:
             ctx.ignore("default_route_drop")
             return
         for target_id in decision.targets:
-            target = self._targets.find(target_id)
-            if target is None or not target.enabled:
-                ctx.notes.append(
-                    f"target {target_id} skipped: {'missing' if target is None else 'disabled'}"
-                )
-            else:
-                ctx.targets.append(target)
-        if not ctx.targets:
-            ctx.ignore("no_enabled_target")
+            route = Route(target_id, self._problem(self._targets.find(target_id)))
+            ctx.routes.append(route)
+            if route.problem:
+                ctx.notes.append(f"target {target_id}: {route.problem}; its delivery waits for it")
+
+    @staticmethod
+    def _problem(target: WebhookTarget | None) -> str:
+        if target is None:
+            return TARGET_MISSING
+        return "" if target.enabled else TARGET_DISABLED
 
     def _admit(self, ctx: IngestContext) -> str:
         email = ctx.email
@@ -240,7 +282,7 @@ class IngestService:
 
 
 def identify(ctx: IngestContext) -> None:
-    ctx.email_id = email_id(ctx.email)
+    ctx.email_id = ctx.email_id or email_id(ctx.email)
 
 
 def other_ids(email: InboundEmail) -> list[str]:
@@ -274,63 +316,78 @@ def check_links(ctx: IngestContext) -> None:
         ctx.ignore("no_links")
 
 
+def check_targets(ctx: IngestContext) -> None:
+    """No target at all (none configured, or none in the default route): park the email."""
+    if not ctx.routes:
+        ctx.park(NO_TARGET)
+
+
 def plan_schedule(ctx: IngestContext) -> None:
     """Send now, hold until the window opens, or drop, per target."""
     windows = ctx.windows
     policy = ctx.routing.window_policy if ctx.routing else None
-    for target in ctx.targets:
+    for route in ctx.routes:
         decision = schedule(
             detector=ctx.detector,
             now=ctx.local_now(),
             tz=windows.zone,
             window=windows.window.window(),
-            target_window=windows.target_window(target.id),
+            target_window=windows.target_window(route.target_id),
             absence_days=windows.absence(),
             window_policy=policy,
             policies=windows.policies,
         )
         if decision.action == "drop" or decision.deliver_at is None:
-            ctx.notes.append(f"target {target.id}: {decision.reason}")
+            ctx.notes.append(f"target {route.target_id}: {decision.reason}")
         else:
-            ctx.plans.append((target, decision))
+            ctx.plans.append((route, decision))
     if not ctx.plans:
         ctx.ignore("outside_window")
 
 
 def plan_deliveries(ctx: IngestContext) -> None:
-    """One delivery per planned target, with what its payload needs."""
-    priority = ctx.routing.priority if ctx.routing else "normal"
-    for target, decision in ctx.plans:
+    """One delivery per planned target, with what its payload and a re-plan need."""
+    for route, decision in ctx.plans:
         assert decision.deliver_at is not None
         held = decision.action == "hold"
+        hold_reason = route.problem or (decision.hold_code if held else "")
         ctx.deliveries.append(
             NewDelivery(
                 id=new_delivery_id(),
-                target_id=target.id,
-                webhook_id=webhook_id(ctx.email_id, target.id),
+                target_id=route.target_id,
+                webhook_id=webhook_id(ctx.email_id, route.target_id),
                 # Exactly `now` when sent at once: a datetime round trip may round it up.
                 deliver_at=decision.deliver_at.timestamp() if held else ctx.now,
-                state=HELD if held else SCHEDULED,
-                extra={
-                    "request_id": ctx.request_id or "",
-                    "subject": ctx.email.subject[:200],
-                    "sender_email": sender_email(ctx.email.sender),
-                    "priority": priority,
-                    "detector": ctx.detector.detector if ctx.detector else "",
-                    "rules": ",".join(ctx.routing.matched_rules) if ctx.routing else "",
-                    "hold_reason": decision.reason if held else "",
-                    "decision": json.dumps(payload_decision(ctx, decision), ensure_ascii=False),
-                },
+                state=HELD if hold_reason else SCHEDULED,
+                hold_reason=hold_reason,
+                extra=delivery_fields(ctx, decision),
             )
         )
 
 
-def payload_decision(ctx: IngestContext, decision: ScheduleDecision) -> dict[str, str]:
+def delivery_fields(ctx: IngestContext, decision: ScheduleDecision) -> dict[str, str]:
+    """The record's copy of what the payload, the lists and a later re-plan need."""
+    routing, detector = ctx.routing, ctx.detector
+    return {
+        "request_id": ctx.request_id or "",
+        "subject": ctx.email.subject[:200],
+        "sender_email": sender_email(ctx.email.sender),
+        "priority": routing.priority if routing else "normal",
+        "detector": detector.detector if detector else "",
+        "urgent": "1" if detector is not None and detector.urgent else "",
+        "window_policy": (routing.window_policy or "") if routing else "",
+        "rules": ",".join(routing.matched_rules) if routing else "",
+        "schedule_note": decision.reason,
+        "decision": json.dumps(payload_decision(ctx.detector, decision), ensure_ascii=False),
+    }
+
+
+def payload_decision(detector: DetectorMatch | None, decision: ScheduleDecision) -> dict[str, str]:
     """The decision fields of the webhook body (REFERENCE §3)."""
     fields: dict[str, str] = dict(decision.hints())
-    if ctx.detector is not None:
-        fields["detector"] = ctx.detector.detector
-        delivery_time = ctx.detector.annotations.get("delivery_time")
+    if detector is not None:
+        fields["detector"] = detector.detector
+        delivery_time = detector.annotations.get("delivery_time")
         if delivery_time:
             fields["delivery_time"] = str(delivery_time)
     return fields
@@ -342,7 +399,7 @@ def analysis_doc(ctx: IngestContext) -> dict[str, Any]:
         "detector": ctx.detector.to_dict() if ctx.detector else None,
         "links": [link.to_dict() for link in ctx.links],
         "decision": ctx.routing.to_dict() if ctx.routing else None,
-        "schedule": {target.id: d.to_dict() for target, d in ctx.plans},
+        "schedule": {route.target_id: d.to_dict() for route, d in ctx.plans},
         "notes": ctx.notes,
     }
 
@@ -360,9 +417,6 @@ def email_meta(ctx: IngestContext) -> dict[str, Any]:
         reason=ctx.reason,
         truncated=bool(ctx.normalized and ctx.normalized.truncated),
         analysis=analysis_doc(ctx),
-        deliveries=[
-            {"id": d.id, "target": d.target_id, "deliver_at": d.deliver_at, "state": d.state}
-            for d in ctx.deliveries
-        ],
+        deliveries=[d.to_summary() for d in ctx.deliveries],
     )
     return meta

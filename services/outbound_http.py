@@ -51,7 +51,15 @@ class OutboundError(Exception):
 
 
 class BlockedAddress(OutboundError):
+    """The host resolved, and only to addresses the guard refuses: permanent."""
+
     kind = "blocked_address"
+
+
+class DnsError(OutboundError):
+    """The host could not be resolved (now): transient as far as anyone knows, so retried."""
+
+    kind = "dns_error"
 
 
 class InvalidUrl(OutboundError):
@@ -98,8 +106,10 @@ def _checked_addresses(
 ) -> list[str]:
     try:
         addresses = resolver(host, port)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise BlockedAddress(f"cannot resolve host: {exc}") from exc
+    except socket.gaierror as exc:
+        raise DnsError(f"cannot resolve host: {exc}") from exc
+    except UnicodeError as exc:  # a host name IDNA cannot encode: no lookup can succeed
+        raise InvalidUrl("host name cannot be encoded") from exc
     allowed = [
         a
         for a in addresses

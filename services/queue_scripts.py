@@ -21,6 +21,17 @@ local function count(stats, field, ttl)
   redis.call('HINCRBY', stats, field, 1)
   redis.call('EXPIRE', stats, ttl)
 end
+local function waitlist(prefix, id, now)
+  redis.call('ZADD', prefix .. 'q:held', now, id)
+end
+local function note_health(prefix, target, now, ok, err, code, ttl)
+  if ok == '' or not target then return end
+  local h = prefix .. 'health:' .. target
+  redis.call('HSET', h, 'last_attempt_at', now, 'last_ok', ok, 'last_error', err,
+             'last_status_code', code)
+  if ok == '1' then redis.call('HSET', h, 'last_ok_at', now) end
+  redis.call('EXPIRE', h, ttl)
+end
 local function release_slot(prefix, target)
   if not target then return end
   local slots = prefix .. 'inflight:' .. target
@@ -28,10 +39,11 @@ local function release_slot(prefix, target)
 end
 """
 
-# KEYS: seen, email, emails_index, deliveries_index, wake, last_ingress, stats,
+# KEYS: seen, email, emails_index, deliveries_index, wake, last_ingress, stats, parked,
 #       then the seen keys of the email's other ids (the old formula's, for the old script)
 # ARGV: now, dedup_ttl, retention, dedup('1'|'0'), email_id, meta, body, plain_body,
-#       status, prefix, stats_ttl, wake_max, n, then n x (id, deliver_at, fields_json)
+#       status, prefix, stats_ttl, wake_max, n, then n x (id, deliver_at, fields_json);
+#       an empty deliver_at puts the delivery on the waitlist (q:held: its target cannot take it)
 ADMIT = (
     _PREAMBLE
     + """
@@ -40,7 +52,7 @@ local retention = tonumber(ARGV[3])
 local prefix = ARGV[10]
 count(KEYS[7], 'ingress', ARGV[11])
 if ARGV[4] == '1' then
-  for i = 8, #KEYS do
+  for i = 9, #KEYS do
     if redis.call('EXISTS', KEYS[i]) == 1 then
       count(KEYS[7], 'duplicate', ARGV[11])
       return 'duplicate'
@@ -50,7 +62,7 @@ if ARGV[4] == '1' then
     count(KEYS[7], 'duplicate', ARGV[11])
     return 'duplicate'
   end
-  for i = 8, #KEYS do
+  for i = 9, #KEYS do
     redis.call('SET', KEYS[i], ARGV[1], 'EX', ARGV[2])
   end
 end
@@ -60,6 +72,7 @@ redis.call('ZADD', KEYS[3], now, ARGV[5])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - retention)
 redis.call('SET', KEYS[6], ARGV[1])
 count(KEYS[7], ARGV[9], ARGV[11])
+if ARGV[9] == 'parked' then redis.call('ZADD', KEYS[8], now, ARGV[5]) end
 local n = tonumber(ARGV[13])
 for i = 0, n - 1 do
   local id, at = ARGV[14 + 3 * i], ARGV[15 + 3 * i]
@@ -67,9 +80,13 @@ for i = 0, n - 1 do
   for name, value in pairs(cjson.decode(ARGV[16 + 3 * i])) do
     redis.call('HSET', key, name, value)
   end
-  schedule(prefix, id, at)
+  if at == '' then
+    waitlist(prefix, id, now)
+  else
+    schedule(prefix, id, at)
+    redis.call('RPUSH', KEYS[5], id)
+  end
   redis.call('ZADD', KEYS[4], now, id)
-  redis.call('RPUSH', KEYS[5], id)
 end
 if n > 0 then
   redis.call('LTRIM', KEYS[5], -tonumber(ARGV[12]), -1)
@@ -81,7 +98,8 @@ return 'accepted'
 
 # KEYS: scheduled_high, scheduled, leased, dead, stats
 # ARGV: now, lease_until, token, prefix, max_attempts, retention, lease_error_json, stats_ttl,
-#       limits_json ({target: [per_minute, per_hour]}), max_in_flight (0: no cap)
+#       limits_json ({target: [per_minute, per_hour]}), max_in_flight (0: no cap),
+#       targets_json ({target: 'ok'|'disabled'}; a target not listed is missing; '' = no check)
 CLAIM = (
     _PREAMBLE
     + """
@@ -89,6 +107,8 @@ local now = tonumber(ARGV[1])
 local prefix = ARGV[4]
 local limits = cjson.decode(ARGV[9])
 local max_in_flight = tonumber(ARGV[10])
+local targets = nil
+if ARGV[11] ~= '' then targets = cjson.decode(ARGV[11]) end
 local SCAN = 50
 
 local function reclaim_expired()
@@ -178,6 +198,17 @@ local function consider(queue, id)
     return 'moved'
   end
   local target = redis.call('HGET', key, 'target_id')
+  local usable = 'ok'
+  if targets then usable = targets[target] end
+  if usable ~= 'ok' then
+    -- Its target is missing or switched off: it waits for it, no attempt counted.
+    redis.call('ZREM', queue, id)
+    local why = 'target_missing'
+    if usable == 'disabled' then why = 'target_disabled' end
+    redis.call('HSET', key, 'state', 'held', 'hold_reason', why)
+    waitlist(prefix, id, now)
+    return 'moved'
+  end
   if busy(target) then return 'skip' end
   redis.call('ZREM', queue, id)
   local reason, at = circuit(target)
@@ -214,7 +245,10 @@ return {'', best and tostring(best) or ''}
 # KEYS: leased, dead, stats
 # ARGV: id, token, outcome, now, next_at, attempt_json, retention, prefix, fields_json, target,
 #       attempts_kept, stats_ttl, breaker ('ok'|'failed'|''), breaker_threshold,
-#       breaker_cooldown, breaker_cooldown_max
+#       breaker_cooldown, breaker_cooldown_max, health ('1' answered ok, '0' failed, '' no
+#       verdict on the receiver), health_error, health_status_code, health_ttl
+# Outcomes: delivered, retrying, dead, or held (the target was switched off by this answer:
+# the delivery waits on the waitlist with the hold_reason given in fields_json).
 # Returns 0 (lease lost), 1, or 2 when this attempt opened the target's circuit breaker.
 COMPLETE = (
     _PREAMBLE
@@ -250,8 +284,13 @@ elseif ARGV[13] == 'failed' then
   end
   redis.call('EXPIRE', cb, tonumber(ARGV[16]) * 4 + 3600)
 end
+note_health(prefix, ARGV[10], ARGV[4], ARGV[17], ARGV[18], ARGV[19], ARGV[20])
 count(KEYS[3], ARGV[3], ARGV[12])
 count(KEYS[3], ARGV[3] .. ':' .. ARGV[10], ARGV[12])
+if ARGV[3] == 'held' then
+  waitlist(prefix, ARGV[1], ARGV[4])
+  return 1 + opened
+end
 if ARGV[3] == 'retrying' then
   redis.call('HSET', key, 'deliver_at', ARGV[5])
   schedule(prefix, ARGV[1], ARGV[5])
@@ -267,7 +306,9 @@ return 1 + opened
 """
 )
 
-# KEYS: leased ; ARGV: id, token, now, prefix
+# KEYS: leased ; ARGV: id, token, now, prefix, hold_reason
+# An empty hold_reason puts the delivery back in its queue (shutdown); else it goes to the
+# waitlist with that reason (its target turned out to be missing or switched off).
 RELEASE = (
     _PREAMBLE
     + """
@@ -279,6 +320,11 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 local target = redis.call('HGET', key, 'target_id')
 release_slot(ARGV[4], target)
 if target then redis.call('HDEL', ARGV[4] .. 'cb:' .. target, 'probe_until') end
+if ARGV[5] ~= '' then
+  redis.call('HSET', key, 'state', 'held', 'lease', '', 'hold_reason', ARGV[5])
+  waitlist(ARGV[4], ARGV[1], ARGV[3])
+  return 1
+end
 local state = 'scheduled'
 if tonumber(redis.call('HGET', key, 'attempts') or '0') > 0 then state = 'retrying' end
 redis.call('HSET', key, 'state', state, 'lease', '', 'deliver_at', ARGV[3])
@@ -288,6 +334,7 @@ return 1
 )
 
 # KEYS: dead, wake ; ARGV: id, now, prefix, retention, wake_max
+# Re-queues a finished delivery (dead, delivered or cancelled) with the same webhook-id.
 REPLAY = (
     _PREAMBLE
     + """
@@ -295,12 +342,14 @@ local prefix = ARGV[3]
 local key = dkey(prefix, ARGV[1])
 local state = redis.call('HGET', key, 'state')
 if not state then return 'missing' end
-if state ~= 'dead' and state ~= 'delivered' then return 'not_finished' end
+if state ~= 'dead' and state ~= 'delivered' and state ~= 'cancelled' then
+  return 'not_finished'
+end
 local email = prefix .. 'email:' .. redis.call('HGET', key, 'email_id')
 if redis.call('EXISTS', email) == 0 then return 'email_expired' end
 redis.call('EXPIRE', email, ARGV[4])
 redis.call('HSET', key, 'state', 'scheduled', 'attempts', 0, 'deliver_at', ARGV[2],
-           'replayed_at', ARGV[2], 'finished_at', '', 'hold_reason', '')
+           'replayed_at', ARGV[2], 'finished_at', '', 'hold_reason', '', 'cancel_reason', '')
 redis.call('HINCRBY', key, 'replays', 1)
 redis.call('PERSIST', key)
 redis.call('PERSIST', key .. ':attempts')
@@ -309,5 +358,103 @@ schedule(prefix, ARGV[1], ARGV[2])
 redis.call('RPUSH', KEYS[2], ARGV[1])
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[5]), -1)
 return 'queued'
+"""
+)
+
+# KEYS: scheduled_high, scheduled, held, wake
+# ARGV: id, prefix, expected_state, expected_hold_reason, destination ('queue'|'held'), state,
+#       hold_reason, deliver_at, now, fields_json, wake_max
+# Moves a waiting delivery (scheduled, held or retrying; never one being attempted) to its
+# queue at `deliver_at` or to the waitlist, only if it is still in the state the caller saw.
+# Returns 1 when moved, 0 when it changed meanwhile.
+MOVE = (
+    _PREAMBLE
+    + """
+local id, prefix = ARGV[1], ARGV[2]
+local key = dkey(prefix, id)
+local state = redis.call('HGET', key, 'state')
+local reason = redis.call('HGET', key, 'hold_reason') or ''
+if state ~= ARGV[3] or reason ~= ARGV[4] then return 0 end
+if state ~= 'scheduled' and state ~= 'held' and state ~= 'retrying' then return 0 end
+redis.call('ZREM', KEYS[1], id)
+redis.call('ZREM', KEYS[2], id)
+redis.call('ZREM', KEYS[3], id)
+for name, value in pairs(cjson.decode(ARGV[10])) do
+  redis.call('HSET', key, name, value)
+end
+redis.call('HSET', key, 'state', ARGV[6], 'hold_reason', ARGV[7])
+if ARGV[5] == 'held' then
+  waitlist(prefix, id, ARGV[9])
+  return 1
+end
+redis.call('HSET', key, 'deliver_at', ARGV[8])
+schedule(prefix, id, ARGV[8])
+if tonumber(ARGV[8]) <= tonumber(ARGV[9]) then
+  redis.call('RPUSH', KEYS[4], id)
+  redis.call('LTRIM', KEYS[4], -tonumber(ARGV[11]), -1)
+end
+return 1
+"""
+)
+
+# KEYS: scheduled_high, scheduled, held ; ARGV: id, prefix, now, retention, reason
+# Cancels a delivery that never left (held or scheduled, no attempt made): re-routed elsewhere.
+# Returns 1 when cancelled, 0 when it is no longer waiting untouched.
+CANCEL = (
+    _PREAMBLE
+    + """
+local id, prefix = ARGV[1], ARGV[2]
+local key = dkey(prefix, id)
+local state = redis.call('HGET', key, 'state')
+if state ~= 'scheduled' and state ~= 'held' then return 0 end
+if tonumber(redis.call('HGET', key, 'total_attempts') or '0') > 0 then return 0 end
+redis.call('ZREM', KEYS[1], id)
+redis.call('ZREM', KEYS[2], id)
+redis.call('ZREM', KEYS[3], id)
+redis.call('HSET', key, 'state', 'cancelled', 'finished_at', ARGV[3], 'hold_reason', '',
+           'cancel_reason', ARGV[5])
+redis.call('EXPIRE', key, ARGV[4])
+return 1
+"""
+)
+
+# KEYS: email, deliveries_index, wake, parked
+# ARGV: now, prefix, retention, meta_json, status, email_id, wake_max, n,
+#       then n x (id, deliver_at, fields_json) as in ADMIT ('' deliver_at: the waitlist)
+# Re-routing: the stored email gets its new decision and the deliveries it lacks. A delivery
+# id that exists already is left alone, so two re-routes of one email never add it twice.
+# Returns the number of deliveries added, or -1 when the email has expired.
+REROUTE = (
+    _PREAMBLE
+    + """
+local now, prefix = tonumber(ARGV[1]), ARGV[2]
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+redis.call('HSET', KEYS[1], 'meta', ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+if ARGV[5] == 'parked' then
+  redis.call('ZADD', KEYS[4], now, ARGV[6])
+else
+  redis.call('ZREM', KEYS[4], ARGV[6])
+end
+local added = 0
+for i = 0, tonumber(ARGV[8]) - 1 do
+  local id, at = ARGV[9 + 3 * i], ARGV[10 + 3 * i]
+  local key = dkey(prefix, id)
+  if redis.call('EXISTS', key) == 0 then
+    for name, value in pairs(cjson.decode(ARGV[11 + 3 * i])) do
+      redis.call('HSET', key, name, value)
+    end
+    if at == '' then
+      waitlist(prefix, id, now)
+    else
+      schedule(prefix, id, at)
+      redis.call('RPUSH', KEYS[3], id)
+    end
+    redis.call('ZADD', KEYS[2], now, id)
+    added = added + 1
+  end
+end
+redis.call('LTRIM', KEYS[3], -tonumber(ARGV[7]), -1)
+return added
 """
 )

@@ -17,12 +17,15 @@ import redis
 from config.keys import Keys
 from email_processing.payload import build_payload
 from services.audit import AuditLog
-from services.delivery_queue import DeliveryQueue
+from services.delivery_queue import HELD, RETRYING, SCHEDULED, DeliveryQueue
 from services.errors import NotFound
+from services.runtime_flags import RuntimeFlagsService
 
 SCAN_BATCH = 500
 QUEUED_STATES = frozenset({"dead", "scheduled", "held", "retrying", "in_flight"})
-"""States whose deliveries are all in a queue (the dead letters, scheduled, leased)."""
+"""States whose deliveries are all in a queue (dead letters, scheduled, waitlist, leased)."""
+PAUSED = "paused"
+"""The waiting reason of a due delivery while sending is switched off (runtime flag)."""
 DELIVERY_FIELDS = (
     "id",
     "email_id",
@@ -44,6 +47,9 @@ DELIVERY_FIELDS = (
     "sender_email",
     "replays",
     "request_id",
+    "released_by",
+    "cancel_reason",
+    "schedule_note",
 )
 _NUMBERS = frozenset({"created_at", "deliver_at", "finished_at"})
 _INTEGERS = frozenset({"attempts", "total_attempts", "replays"})
@@ -96,15 +102,18 @@ class EmailFilter:
     sender: str | None = None
     subject: str | None = None
     status: str | None = None
+    reason: str | None = None
     since: float | None = None
     until: float | None = None
 
     def matches(self, meta: dict[str, Any]) -> bool:
         sender = f"{meta.get('sender', '')} {meta.get('sender_email', '')}".lower()
+        reason = str(meta.get("reason") or "")
         checks = (
             self.sender is None or self.sender.lower() in sender,
             self.subject is None or self.subject.lower() in str(meta.get("subject", "")).lower(),
             self.status is None or meta.get("status") == self.status,
+            self.reason is None or reason == self.reason or reason.startswith(self.reason + ":"),
         )
         return all(checks)
 
@@ -144,12 +153,14 @@ class Records:
         queue: DeliveryQueue,
         audit: AuditLog,
         clock: Callable[[], float],
+        flags: RuntimeFlagsService,
     ) -> None:
         self._redis = client
         self._keys = keys
         self._queue = queue
         self._audit = audit
         self._clock = clock
+        self._flags = flags
 
     # -- scanning -----------------------------------------------------------
 
@@ -165,7 +176,8 @@ class Records:
             yield [str(i) for i in batch]
             start += len(batch)
 
-    def _deliveries(self, flt: DeliveryFilter) -> Iterator[dict[str, Any]]:
+    def matching_deliveries(self, flt: DeliveryFilter) -> Iterator[dict[str, Any]]:
+        """Deliveries the filter matches, newest first."""
         if flt.status in QUEUED_STATES:
             yield from self._queued(flt)
             return
@@ -193,7 +205,7 @@ class Records:
         queues = (
             (k.queue_dead,)
             if flt.status == "dead"
-            else (k.queue_scheduled, k.queue_scheduled_high, k.queue_leased)
+            else (k.queue_scheduled, k.queue_scheduled_high, k.queue_held, k.queue_leased)
         )
         pipe = self._redis.pipeline(transaction=False)
         for queue in queues:
@@ -206,7 +218,8 @@ class Records:
         found.sort(key=lambda r: (r["created_at"] or 0.0, r["id"]), reverse=True)
         yield from found
 
-    def _emails(self, flt: EmailFilter) -> Iterator[dict[str, Any]]:
+    def matching_emails(self, flt: EmailFilter) -> Iterator[dict[str, Any]]:
+        """Stored emails (their meta) the filter matches, newest first."""
         for ids in self._ids(self._keys.emails_index, flt.since, flt.until):
             pipe = self._redis.pipeline(transaction=False)
             for email_id in ids:
@@ -231,7 +244,7 @@ class Records:
     # -- emails -------------------------------------------------------------
 
     def list_emails(self, flt: EmailFilter, offset: int, limit: int) -> dict[str, Any]:
-        return self._page((_email_row(m) for m in self._emails(flt)), offset, limit)
+        return self._page((_email_row(m) for m in self.matching_emails(flt)), offset, limit)
 
     def email(self, email_id: str, include_body: bool) -> dict[str, Any]:
         stored = self._queue.load_email(email_id)
@@ -239,7 +252,7 @@ class Records:
             raise NotFound("no stored email with this id (it may have expired)")
         doc = dict(stored.meta)
         ids = [d["id"] for d in doc.get("deliveries", [])]
-        doc["deliveries"] = [self._current(i) for i in ids]
+        doc["deliveries"] = [self._waiting_reason(self._current(i)) for i in ids]
         if include_body:
             doc["body"] = stored.body
             doc["plain_body"] = stored.plain_body or None
@@ -252,7 +265,29 @@ class Records:
     # -- deliveries ---------------------------------------------------------
 
     def list_deliveries(self, flt: DeliveryFilter, offset: int, limit: int) -> dict[str, Any]:
-        return self._page(self._deliveries(flt), offset, limit)
+        page = self._page(self.matching_deliveries(flt), offset, limit)
+        paused = self._paused()
+        page["items"] = [self._waiting_reason(rec, paused) for rec in page["items"]]
+        return page
+
+    def _paused(self) -> bool:
+        return not self._flags.get().webhook_sending_enabled
+
+    def _waiting_reason(self, rec: dict[str, Any], paused: bool | None = None) -> dict[str, Any]:
+        """Add `waiting_reason`: why a waiting delivery has not left, as one code. A held one
+        says its hold reason; a due one says `paused` while sending is switched off."""
+        reason = None
+        state = rec.get("state")
+        due = (rec.get("deliver_at") or 0) <= self._clock()
+        if state == HELD:
+            reason = rec.get("hold_reason")
+        elif state in (SCHEDULED, RETRYING) and due and self._is_paused(paused):
+            reason = PAUSED
+        rec["waiting_reason"] = reason
+        return rec
+
+    def _is_paused(self, known: bool | None) -> bool:
+        return self._paused() if known is None else known
 
     def delivery(self, delivery_id: str, include_payload: bool = False) -> dict[str, Any]:
         values = self._redis.hmget(self._keys.delivery(delivery_id), DELIVERY_FIELDS)
@@ -261,6 +296,7 @@ class Records:
             raise NotFound("no delivery with this id (it may have expired)")
         raw_decision = self._redis.hget(self._keys.delivery(delivery_id), "decision")
         rec["decision"] = json.loads(raw_decision) if raw_decision else {}
+        self._waiting_reason(rec)
         rec["attempts_log"] = self._queue.attempts(delivery_id)
         if include_payload:
             rec["payload"] = self._payload(rec)
@@ -288,8 +324,9 @@ class Records:
         return outcome
 
     def replay_matching(self, flt: DeliveryFilter, actor: str, dry_run: bool) -> dict[str, Any]:
-        """Replay every dead or delivered delivery the filter matches (or count them)."""
-        candidates = [r["id"] for r in self._deliveries(flt) if r["state"] in ("dead", "delivered")]
+        """Replay every finished delivery the filter matches (or count them)."""
+        finished = ("dead", "delivered", "cancelled")
+        candidates = [r["id"] for r in self.matching_deliveries(flt) if r["state"] in finished]
         if dry_run:
             return {"matched": len(candidates), "queued": 0}
         outcomes = [self._queue.replay(delivery_id) for delivery_id in candidates]

@@ -27,7 +27,7 @@ class Outcome:
         return cls(
             ctx.status,
             ctx.reason,
-            tuple(t.id for t, _ in ctx.plans),
+            tuple(route.target_id for route, _ in ctx.plans),
             ctx.routing.matched_rules if ctx.routing else (),
         )
 

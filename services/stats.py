@@ -1,4 +1,5 @@
-"""Figures for the dashboard: hourly counts over 7 days, per target, queue state, last ingress."""
+"""Figures for the dashboard: the status banner, hourly counts over 7 days, per target,
+what waits and why, last ingress."""
 
 from __future__ import annotations
 
@@ -10,12 +11,26 @@ import redis
 
 from config.keys import Keys
 from config.store import ConfigStore
-from services.delivery_queue import DeliveryQueue, hour_bucket
+from services.delivery_queue import HELD, RETRYING, SCHEDULED, DeliveryQueue, hour_bucket
+from services.records import PAUSED
+from services.runtime_flags import RuntimeFlagsService
+from services.status import Facts, Waiting, banner, target_health
+from services.webhook_targets import WebhookTarget, WebhookTargetsService
 
 HOURS = 7 * 24
-SERIES = ("ingress", "accepted", "ignored", "duplicate", "delivered", "retrying", "dead")
+SERIES = (
+    "ingress",
+    "accepted",
+    "ignored",
+    "parked",
+    "duplicate",
+    "delivered",
+    "retrying",
+    "dead",
+)
 OUTCOMES = ("delivered", "retrying", "dead")
-STATE_SAMPLE = 10_000  # queued deliveries inspected to split scheduled/held/retrying
+STATE_SAMPLE = 10_000  # queued deliveries inspected to split them by state and reason
+_WAITING_FIELDS = ("target_id", "state", "hold_reason", "deliver_at")
 
 
 class Stats:
@@ -26,12 +41,18 @@ class Stats:
         queue: DeliveryQueue,
         store: ConfigStore,
         clock: Callable[[], float],
+        targets: WebhookTargetsService,
+        flags: RuntimeFlagsService,
+        durability: Callable[[], str | None] = lambda: None,
     ) -> None:
         self._redis = client
         self._keys = keys
         self._queue = queue
         self._store = store
         self._clock = clock
+        self._targets = targets
+        self._flags = flags
+        self._durability = durability
 
     def overview(self) -> dict[str, Any]:
         now = self._clock()
@@ -40,23 +61,41 @@ class Stats:
             {"hour": bucket, **{name: int(raw.get(name, 0)) for name in SERIES}}
             for bucket, raw in raw_hours
         ]
-        last_day = hours[-24:]
-        delivered = sum(h["delivered"] for h in last_day)
-        failed = sum(h["retrying"] + h["dead"] for h in last_day)
-        last_ingress = self._redis.get(self._keys.last_ingress)
+        queue = self._queue.depth()
+        waiting, states = self._waiting(now)
+        facts = self._facts(now, queue, waiting, states)
         return {
             "now": now,
+            "status": banner(facts),
             "hours": hours,
             "per_target": per_target(raw_hours),
-            "last_24h": {name: sum(h[name] for h in last_day) for name in SERIES},
-            "success_rate_24h": round(delivered / (delivered + failed), 4)
-            if delivered + failed
-            else None,
-            "queue": self._queue.depth(),
-            "states": self.states(),
-            "last_ingress_at": float(last_ingress) if last_ingress else None,
-            "store": "degraded" if self._store.degraded else "ok",
+            "last_24h": last_day_totals(hours),
+            "success_rate_24h": success_rate(hours[-24:]),
+            "queue": queue,
+            "states": states,
+            "waiting": {t: dict(c) for t, c in waiting.by_target.items()},
+            "targets": {target.id: health for target, health in facts.targets},
+            "last_ingress_at": facts.last_ingress_at,
+            "store": "degraded" if facts.store_degraded else "ok",
+            "durability": facts.durability,
         }
+
+    def _facts(
+        self, now: float, queue: dict[str, Any], waiting: Waiting, states: dict[str, int]
+    ) -> Facts:
+        last_ingress = self._redis.get(self._keys.last_ingress)
+        return Facts(
+            now=now,
+            store_degraded=self._store.degraded,
+            parked=queue["parked_emails"],
+            dead=queue["dead"],
+            waiting=waiting,
+            targets=self.target_healths(now),
+            oldest_due_age=queue["oldest_due_age_seconds"],
+            last_ingress_at=float(last_ingress) if last_ingress else None,
+            retrying=states["retrying"],
+            durability=self._durability(),
+        )
 
     def _raw_hours(self, now: float) -> list[tuple[int, dict[str, str]]]:
         first = hour_bucket(now) - (HOURS - 1) * 3600
@@ -66,23 +105,70 @@ class Stats:
             pipe.hgetall(self._keys.stats_hour(bucket))
         return list(zip(buckets, pipe.execute(), strict=True))
 
-    def states(self) -> dict[str, int]:
-        """Deliveries per state now (queued ones sampled up to STATE_SAMPLE)."""
+    def target_healths(self, now: float) -> list[tuple[WebhookTarget, dict[str, Any]]]:
+        """Every target with its health from its last real attempt."""
+        targets = self._targets.get().targets
+        ids = [t.id for t in targets]
+        last = self._queue.health(ids)
+        circuits = self._queue.circuits(ids)
+        return [(t, target_health(t, last[t.id], circuits[t.id], now)) for t in targets]
+
+    def _queued(self) -> list[dict[str, str]]:
+        """Queued and waitlisted deliveries (sampled up to STATE_SAMPLE), with their reasons."""
+        k = self._keys
         ids: list[str] = []
-        for queue in (self._keys.queue_scheduled, self._keys.queue_scheduled_high):
+        for queue in (k.queue_scheduled, k.queue_scheduled_high, k.queue_held):
             ids += [str(i) for i in self._redis.zrange(queue, 0, STATE_SAMPLE - 1)]
         pipe = self._redis.pipeline(transaction=False)
         for delivery_id in ids:
-            pipe.hget(self._keys.delivery(delivery_id), "state")
-        counts = Counter(str(state) for state in pipe.execute() if state)
+            pipe.hmget(self._keys.delivery(delivery_id), _WAITING_FIELDS)
+        rows = (dict(zip(_WAITING_FIELDS, values, strict=True)) for values in pipe.execute())
+        return [row for row in rows if row["state"]]
+
+    def _waiting(self, now: float) -> tuple[Waiting, dict[str, int]]:
+        """What waits, by target and reason, and the deliveries per state."""
+        paused = not self._flags.get().webhook_sending_enabled
+        by_target: dict[str, Counter[str]] = {}
+        states: Counter[str] = Counter()
+        for row in self._queued():
+            states[row["state"]] += 1
+            why = waiting_reason(row, now, paused)
+            if why:
+                by_target.setdefault(row["target_id"], Counter())[why] += 1
         depth = self._queue.depth()
-        return {
-            "scheduled": counts["scheduled"],
-            "held": counts["held"],
-            "retrying": counts["retrying"],
+        counts = {
+            "scheduled": states[SCHEDULED],
+            "held": states[HELD],
+            "retrying": states[RETRYING],
             "in_flight": depth["in_flight"],
             "dead": depth["dead"],
         }
+        return Waiting(by_target), counts
+
+    def states(self) -> dict[str, int]:
+        """Deliveries per state now (queued ones sampled up to STATE_SAMPLE)."""
+        return self._waiting(self._clock())[1]
+
+
+def last_day_totals(hours: list[dict[str, int]]) -> dict[str, int]:
+    """The last 24 hours' counters, and `emails`: distinct emails (pushes minus duplicates)."""
+    totals = {name: sum(h[name] for h in hours[-24:]) for name in SERIES}
+    totals["emails"] = totals["accepted"] + totals["ignored"] + totals["parked"]
+    return totals
+
+
+def success_rate(hours: list[dict[str, int]]) -> float | None:
+    delivered = sum(h["delivered"] for h in hours)
+    failed = sum(h["retrying"] + h["dead"] for h in hours)
+    return round(delivered / (delivered + failed), 4) if delivered + failed else None
+
+
+def waiting_reason(row: dict[str, str], now: float, paused: bool) -> str | None:
+    """Why a queued delivery has not left: its hold reason, `paused`, or None (due/retry)."""
+    if row["state"] == HELD:
+        return row.get("hold_reason") or None
+    due = float(row.get("deliver_at") or 0) <= now
+    return PAUSED if paused and due else None
 
 
 def per_target(raw_hours: list[tuple[int, dict[str, str]]]) -> dict[str, dict[str, int]]:

@@ -25,10 +25,11 @@ from email_processing.rules import expand_webhook_url
 from preferences import ProcessingPreferences
 from services.audit import MASK
 from services.delivery_queue import DeliveryQueue
-from services.delivery_worker import Deliverer, recordable_headers
+from services.delivery_worker import Deliverer, health_of, recordable_headers
 from services.errors import Conflict, NotFound, ServiceError
 from services.outbound_http import InvalidUrl, address_allowed, check_url
 from services.preferences import PreferencesService
+from services.status import target_health
 from services.webhook_targets import (
     ENV_TARGET_ID,
     TargetList,
@@ -147,8 +148,18 @@ class TargetsAdmin:
 
     def list(self) -> list[dict[str, Any]]:
         targets = self._targets.get().targets
-        circuits = self._queue.circuits(t.id for t in targets)
-        return [{**self.view(t), "circuit": circuits[t.id]} for t in targets]
+        ids = [t.id for t in targets]
+        circuits = self._queue.circuits(ids)
+        last = self._queue.health(ids)
+        now = self._clock()
+        return [
+            {
+                **self.view(t),
+                "circuit": circuits[t.id],
+                "health": target_health(t, last[t.id], circuits[t.id], now),
+            }
+            for t in targets
+        ]
 
     def get(self, target_id: str) -> WebhookTarget:
         target = self._targets.find(target_id)
@@ -268,6 +279,7 @@ class TargetsAdmin:
             return {"mode": "preview", "request": preview}
         prefs: ProcessingPreferences = self._prefs.get()
         verdict = self._deliverer.send(target, request_body, headers, prefs)
+        self._queue.note_health(target.id, health_of(verdict))
         return {
             "mode": "send",
             "request": preview,

@@ -107,10 +107,15 @@ class WebhookTargetsService(DocumentService[TargetList]):
         return next((t for t in self.get().targets if t.id == target_id), None)
 
     def default_targets(self) -> list[WebhookTarget]:
-        return [t for t in self.get().targets if t.enabled and t.options.default]
+        """The default route's targets, switched on or not (mail for one that is off waits)."""
+        return [t for t in self.get().targets if t.options.default]
+
+    def usable(self) -> dict[str, bool]:
+        """Every target id and whether it is switched on (the delivery claim's view)."""
+        return {t.id: t.enabled for t in self.get().targets}
 
     def disable(self, target_id: str, reason: str) -> None:
-        """Switch a target off (a receiver answered 410 Gone)."""
+        """Switch a target off (a receiver answered 410 Gone); audited as the system's."""
 
         def change(doc: TargetList) -> TargetList:
             targets = [
@@ -121,7 +126,12 @@ class WebhookTargetsService(DocumentService[TargetList]):
             ]
             return TargetList(targets=targets)
 
-        self.update(change, actor="system")
+        current = self.find(target_id)
+        if current is None or not current.enabled:
+            return  # already off (several attempts in flight may hear 410 at once)
+        self.update(change)
+        if self.audit is not None:
+            self.audit.record("system", "disable_target", f"target:{target_id}", detail=reason)
         logger.warning("target %s disabled: %s", target_id, reason)
 
     def _load(self) -> Versioned[TargetList]:

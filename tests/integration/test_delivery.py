@@ -156,22 +156,35 @@ def test_retry_after_is_honoured(app, services, sink, clock):
     assert services.workers.run_once() == "delivered"
 
 
-def test_410_kills_the_delivery_and_disables_the_target(app, services, sink, clock):
+def test_410_holds_the_delivery_and_disables_the_target(app, services, sink, clock):
     sink.script("/hook", 410)
     first = push(app, subject="a")["deliveries"][0]["id"]
-    assert services.workers.run_once() == "dead"
+    assert services.workers.run_once() == "held"
     target = services.targets.find("default")
     assert target.enabled is False and "410" in target.disabled_reason
-    assert record(services, first)["last_error"] == "gone"
-    # Emails accepted meanwhile are ignored (no enabled target), not sent to it.
-    assert push(app, subject="b")["status"] == "ignored"
+    held = record(services, first)
+    assert (held["state"], held["hold_reason"], held["last_error"]) == (
+        "held",
+        "target_disabled",
+        "gone",
+    )
+    # Emails accepted meanwhile wait for the target too, not sent to it.
+    later = push(app, subject="b")
+    assert later["status"] == "accepted"
+    assert later["deliveries"][0]["hold_reason"] == "target_disabled"
+    assert services.workers.run_once() is None
 
 
-def test_delivery_to_a_target_disabled_after_acceptance_is_dead_not_sent(app, services, sink):
+def test_delivery_to_a_target_disabled_after_acceptance_waits_unsent(app, services, sink):
     delivery_id = push(app)["deliveries"][0]["id"]
     services.targets.disable("default", "operator")
-    assert services.workers.run_once() == "dead"
-    assert record(services, delivery_id)["last_error"] == "target_disabled"
+    assert services.workers.run_once() is None
+    rec = record(services, delivery_id)
+    assert (rec["state"], rec["hold_reason"], rec["total_attempts"]) == (
+        "held",
+        "target_disabled",
+        "0",
+    )
     assert sink.requests == []
 
 
@@ -246,7 +259,7 @@ def test_static_headers_are_sent_and_masked_in_records(make_app, sink, clock):
     assert recorded["webhook-id"].startswith("msg_")
 
 
-def test_every_enabled_default_target_gets_its_own_signed_delivery(make_app, sink, clock):
+def test_every_default_target_gets_its_own_signed_delivery(make_app, sink, clock):
     app = make_app(clock=clock)
     services = app.extensions["relais"]
     other_secret = "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="
@@ -263,9 +276,12 @@ def test_every_enabled_default_target_gets_its_own_signed_delivery(make_app, sin
             options=TargetOptions(default=False),
         ),
     )
-    assert [d["target"] for d in push(app)["deliveries"]] == ["a", "b"]
+    deliveries = push(app)["deliveries"]
+    assert [d["target"] for d in deliveries] == ["a", "b", "c"]
+    assert deliveries[2]["hold_reason"] == "target_disabled"  # waits for C to be switched on
     services.workers.run_once()
     services.workers.run_once()
+    assert services.workers.run_once() is None
     by_path = {r.path: r for r in sink.wait_for(2)}
     Webhook(TEST_WHSEC).verify(by_path["/a"].body, by_path["/a"].headers)
     Webhook(other_secret).verify(by_path["/b"].body, by_path["/b"].headers)

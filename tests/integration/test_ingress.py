@@ -167,12 +167,14 @@ def test_dedup_can_be_switched_off(app, client):
     assert first["deliveries"][0]["id"] != second["deliveries"][0]["id"]
 
 
-def test_no_enabled_target_means_ignored(make_app):
+def test_no_target_at_all_parks_the_email(make_app):
     client = make_app().test_client()  # no WEBHOOK_URL, no stored target
     resp = client.post(URL, json=old_payload(), headers=auth())
     assert resp.status_code == 200
-    assert resp.get_json()["status"] == "ignored"
-    assert resp.get_json()["reason"] == "no_enabled_target"
+    body = resp.get_json()
+    # Deployed Apps Scripts know accepted, duplicate and ignored: a parked email is accepted.
+    assert (body["status"], body["parked"], body["reason"]) == ("accepted", True, "no_target")
+    assert body["deliveries"] == []
     assert client.post(URL, json=old_payload(), headers=auth()).get_json()["status"] == "duplicate"
 
 

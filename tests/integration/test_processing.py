@@ -305,7 +305,7 @@ def test_rules_are_versioned(services):
         services.rules.save(RuleSet(), expected_version=first.version)
 
 
-def test_rules_referring_to_a_disabled_target_skip_it_with_a_note(app, services, sink):
+def test_a_rule_naming_a_disabled_target_holds_its_delivery_with_a_note(app, services, sink):
     add_targets(services, sink, "off")
     services.targets.disable("off", "operator")
     set_rules(
@@ -319,8 +319,12 @@ def test_rules_referring_to_a_disabled_target_skip_it_with_a_note(app, services,
         ],
     )
     body = push(app, fixture("plain_wetransfer"))
-    assert [d["target"] for d in body["deliveries"]] == ["default"]
-    assert body["notes"] == ["target off skipped: disabled"]
+    assert [(d["target"], d["state"]) for d in body["deliveries"]] == [
+        ("off", "held"),
+        ("default", "scheduled"),
+    ]
+    assert body["deliveries"][0]["hold_reason"] == "target_disabled"
+    assert body["notes"] == ["target off: target_disabled; its delivery waits for it"]
 
 
 # -- preferences: each one changes what happens ----------------------------------------------
@@ -404,8 +408,10 @@ def test_dry_run_with_a_draft_writes_nothing(app, services, redis_client):
     )
     result = services.lab.test(app_email(fixture("recadrage_time_only")), draft)
     assert result["decision"]["matched_rules"] == ["r"]
-    assert result["status"] == "ignored" and result["reason"] == "no_enabled_target"
+    # `compta` does not exist: the email would wait for it, and nothing is written.
+    assert result["status"] == "accepted" and result["targets"] == ["compta"]
     assert redis_client.keys("relais:email:*") == []
+    assert redis_client.keys("relais:delivery:*") == []
 
 
 def test_replay_last_lists_decisions_a_draft_would_change(app, services, sink):

@@ -8,6 +8,7 @@ import pytest
 
 from services.outbound_http import (
     BlockedAddress,
+    DnsError,
     InvalidUrl,
     OutboundConnectionError,
     OutboundHttp,
@@ -83,14 +84,15 @@ def test_one_bad_address_among_good_ones_is_skipped(sink):
     assert sink.wait_for(1)[0].headers["host"] == f"hooks.example.com:{sink.port}"
 
 
-def test_unresolvable_host_is_blocked():
+def test_a_failed_lookup_is_a_dns_error_not_a_blocked_address():
     def resolver(host, port):
         import socket
 
-        raise socket.gaierror("no such host")
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
 
-    with pytest.raises(BlockedAddress):
+    with pytest.raises(DnsError) as failure:
         post(OutboundHttp(allow_private=True, resolver=resolver), "http://nowhere.invalid/")
+    assert failure.value.kind == "dns_error"
 
 
 def test_refused_connection_is_a_connection_error():
