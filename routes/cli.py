@@ -8,7 +8,9 @@ import re
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from types import FrameType
 
@@ -23,7 +25,7 @@ from services.config_io import LEGACY_NAMES
 from services.container import worker_config
 from services.delivery_worker import WorkerPool
 from services.errors import ServiceError
-from services.records import DeliveryFilter
+from services.records import DeliveryFilter, EmailFilter
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +67,9 @@ def worker(threads: int | None) -> None:
 
 @bp.cli.command("replay")
 @click.argument("delivery_ids", nargs=-1)
-@click.option("--status", type=click.Choice(["dead", "delivered"]), help="Replay by filter.")
+@click.option(
+    "--status", type=click.Choice(["dead", "delivered", "cancelled"]), help="Replay by filter."
+)
 @click.option("--target", help="Only deliveries to this target.")
 @click.option("--since", help="Created after: ISO date/time, or a duration like 2h, 3d.")
 @click.option("--dry-run", is_flag=True, help="Only count what would be replayed.")
@@ -76,11 +80,12 @@ def replay(
     since: str | None,
     dry_run: bool,
 ) -> None:
-    """Re-queue dead or delivered deliveries (same webhook-id): by id, or by filter."""
+    """Re-queue finished deliveries (same webhook-id), audited: by id, or by filter."""
     services = get_services()
     if delivery_ids:
-        for delivery_id in delivery_ids:
-            click.echo(f"{delivery_id}: {services.queue.replay(delivery_id)}")
+        replay_one = services.records.replay
+        outcomes = {i: _outcome(partial(replay_one, i, "cli")) for i in delivery_ids}
+        _report_each(outcomes, "queued")
         return
     if not status:
         raise click.UsageError("give delivery ids, or --status dead|delivered")
@@ -88,6 +93,93 @@ def replay(
     flt = DeliveryFilter(status=status, target=target, since=when)
     result = services.records.replay_matching(flt, "cli", dry_run)
     click.echo(json.dumps(result))
+
+
+@bp.cli.command("release")
+@click.argument("delivery_ids", nargs=-1)
+@click.option(
+    "--status",
+    type=click.Choice(["held", "scheduled", "retrying"]),
+    help="Release by filter: every waiting delivery in this state.",
+)
+@click.option("--target", help="Only deliveries to this target.")
+@click.option("--since", help="Created after: ISO date/time, or a duration like 2h, 3d.")
+@click.option("--dry-run", is_flag=True, help="Only count what would be released.")
+def release(
+    delivery_ids: tuple[str, ...],
+    status: str | None,
+    target: str | None,
+    since: str | None,
+    dry_run: bool,
+) -> None:
+    """Send waiting deliveries now, whatever the window or the day off (audited)."""
+    services = get_services()
+    if delivery_ids:
+        release_one = services.waiting.release_now
+        outcomes = {i: _outcome(partial(release_one, i, "cli")) for i in delivery_ids}
+        _report_each(outcomes, "released")
+        return
+    if not status:
+        raise click.UsageError("give delivery ids, or --status held|scheduled|retrying")
+    when = parse_since(since, services.clock()) if since else None
+    flt = DeliveryFilter(status=status, target=target, since=when)
+    click.echo(json.dumps(services.waiting.release_matching(flt, "cli", dry_run)))
+
+
+@bp.cli.command("reroute")
+@click.argument("email_ids", nargs=-1)
+@click.option(
+    "--status",
+    type=click.Choice(["parked", "ignored", "accepted"]),
+    help="Re-route by filter: every stored email with this status.",
+)
+@click.option("--reason", help="Only emails with this reason (no_target, no_links, ...).")
+@click.option("--since", help="Received after: ISO date/time, or a duration like 2h, 3d.")
+@click.option("--dry-run", is_flag=True, help="Only say what the current rules would do.")
+def reroute(
+    email_ids: tuple[str, ...],
+    status: str | None,
+    reason: str | None,
+    since: str | None,
+    dry_run: bool,
+) -> None:
+    """Run the current rules again on stored emails and send what they now route (audited)."""
+    services = get_services()
+    if email_ids:
+        rows = [_reroute_one(services, email_id, dry_run) for email_id in email_ids]
+        click.echo(json.dumps({"emails": rows}, ensure_ascii=False))
+        if any("error" in row for row in rows):
+            sys.exit(1)
+        return
+    if not status and not reason:
+        raise click.UsageError("give email ids, or --status and/or --reason")
+    when = parse_since(since, services.clock()) if since else None
+    flt = EmailFilter(status=status, reason=reason, since=when)
+    result = services.waiting.reroute_matching(flt, "cli", dry_run)
+    click.echo(json.dumps(result, ensure_ascii=False))
+
+
+def _reroute_one(services: Services, email_id: str, dry_run: bool) -> dict[str, object]:
+    try:
+        return services.waiting.reroute(email_id, "cli", dry_run)
+    except ServiceError as exc:
+        return {"email_id": email_id, "error": exc.code, "message": exc.message}
+
+
+def _outcome(action: Callable[[], str]) -> str:
+    """An action's outcome, or the code of the error it raised."""
+    try:
+        return action()
+    except ServiceError as exc:
+        return exc.code
+
+
+def _report_each(outcomes: dict[str, str], success: str) -> None:
+    """One line per id; exit 1 when any of them did not succeed."""
+    for item, outcome in outcomes.items():
+        click.echo(f"{item}: {outcome}")
+    if any(outcome != success for outcome in outcomes.values()):
+        sys.exit(1)
 
 
 def parse_since(value: str, now: float) -> float:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import pytest
 
 from routes.cli import parse_since
+from services.time_windows import WindowSpec
+from services.webhook_targets import TargetList, WebhookTarget
 from tests.conftest import TEST_WHSEC, auth, old_payload
 
 
@@ -66,3 +69,60 @@ def test_import_legacy_from_a_folder(app, tmp_path):
     assert services.preferences.get().exclude_keywords == ["pub"]
     assert services.flags.get().gmail_ingress_enabled is False
     assert invoke(app, "import-legacy", str(tmp_path / "empty-nope")).exit_code != 0
+
+
+def test_replay_by_id_is_audited_and_an_unknown_id_fails(app, sink):
+    sink.script("/hook", 500, 200)
+    body = app.test_client().post("/api/ingress/gmail", json=old_payload(), headers=auth())
+    delivery_id = body.get_json()["deliveries"][0]["id"]
+    services = app.extensions["relais"]
+    assert services.workers.run_once() == "dead"
+    done = invoke(app, "replay", delivery_id)
+    assert (done.exit_code, done.output.strip()) == (0, f"{delivery_id}: queued")
+    audit = services.audit.entries()
+    assert audit[0]["actor"] == "cli" and audit[0]["resource"] == f"delivery:{delivery_id}"
+    unknown = invoke(app, "replay", "dlv_nope")
+    assert (unknown.exit_code, unknown.output.strip()) == (1, "dlv_nope: not_found")
+
+
+def test_release_sends_held_mail_now_and_says_why_it_cannot(app, sink):
+    services = app.extensions["relais"]
+    windows = services.windows
+    start = datetime.fromtimestamp(services.clock(), windows.get().zone) + timedelta(hours=2)
+    windows.save(
+        windows.get().model_copy(
+            update={"window": WindowSpec(start=start.strftime("%H:%M"), end=None)}
+        )
+    )
+    client = app.test_client()
+    body = client.post("/api/ingress/gmail", json=old_payload(subject="Facture"), headers=auth())
+    delivery_id = body.get_json()["deliveries"][0]["id"]
+    assert services.queue.get(delivery_id)["hold_reason"] == "window"
+    counted = invoke(app, "release", "--status", "held", "--dry-run")
+    assert json.loads(counted.output) == {"matched": 1, "released": 0, "skipped": {}}
+    done = invoke(app, "release", delivery_id)
+    assert (done.exit_code, done.output.strip()) == (0, f"{delivery_id}: released")
+    assert services.workers.run_once() == "delivered"
+    again = invoke(app, "release", delivery_id)
+    assert (again.exit_code, again.output.strip()) == (1, f"{delivery_id}: not_waiting")
+    assert invoke(app, "release").exit_code != 0  # neither ids nor a filter
+
+
+def test_reroute_parked_mail_once_a_target_exists(make_app, sink, clock):
+    bare = make_app(clock=clock)
+    client = bare.test_client()
+    email_id = client.post("/api/ingress/gmail", json=old_payload(), headers=auth()).get_json()[
+        "email_id"
+    ]
+    preview = invoke(bare, "reroute", "--status", "parked", "--dry-run")
+    assert json.loads(preview.output)["emails"][0]["status"] == "parked"
+    missing = invoke(bare, "reroute", "nope")
+    assert (
+        missing.exit_code == 1 and json.loads(missing.output)["emails"][0]["error"] == "not_found"
+    )
+    services = bare.extensions["relais"]
+    target = WebhookTarget(id="make", name="Make", url=sink.url("/m"), secret=TEST_WHSEC)
+    services.targets.update(lambda doc: TargetList(targets=[target]))  # reconciles by itself
+    assert services.workers.run_once() == "delivered"
+    again = invoke(bare, "reroute", email_id)
+    assert json.loads(again.output)["emails"][0]["kept"][0]["state"] == "delivered"
