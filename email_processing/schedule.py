@@ -15,7 +15,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from email_processing.detectors.base import DetectorMatch
-from email_processing.windows import WEEKDAYS, Window, format_hhmm, is_open, next_send_time
+from email_processing.windows import WEEKDAYS, Window, is_open, next_send_time
 
 Action = Literal["send", "hold", "drop"]
 DEFAULT_CASE = "default"
@@ -84,7 +84,7 @@ def outside_window_action(
 
 
 def _end_hint(window: Window) -> str | None:
-    return format_hhmm(window.end) if window.end is not None else None
+    return window.end_hint()
 
 
 def _held(
@@ -117,7 +117,7 @@ def _outside(
     if action == "hold":
         reason = f"outside the window: held until it opens ({source})"
         return _held(now, tz, window, absence, reason)
-    start = format_hhmm(window.start) if window.start is not None else None
+    start = window.start_hint()
     reason = f"outside the window: sent anyway ({source})"
     return ScheduleDecision("send", now, reason, start, _end_hint(window))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,7 @@ def parse_hhmm(text: str) -> time:
 
 
 def format_hhmm(value: time) -> str:
-    """`HHhMM`, the form of the payload hints."""
+    """`HHhMM`, the old router's own form."""
     return f"{value.hour:02d}h{value.minute:02d}"
 
 
@@ -51,14 +51,32 @@ class Window:
 
     start: time | None = None
     end: time | None = None
+    # As the operator wrote them (`23:30` or `23h30`): the payload's hints repeat them.
+    start_text: str | None = field(default=None, compare=False)
+    end_text: str | None = field(default=None, compare=False)
 
     @classmethod
     def from_strings(cls, start: str | None, end: str | None) -> Window:
         """From the settings' strings; empty or missing means not set."""
+        start_text = start.strip() if start and start.strip() else None
+        end_text = end.strip() if end and end.strip() else None
         return cls(
-            parse_hhmm(start) if start and start.strip() else None,
-            parse_hhmm(end) if end and end.strip() else None,
+            parse_hhmm(start_text) if start_text else None,
+            parse_hhmm(end_text) if end_text else None,
+            start_text,
+            end_text,
         )
+
+    def start_hint(self) -> str | None:
+        """The start as the operator wrote it (`HHhMM` when built from times)."""
+        if self.start is None:
+            return None
+        return self.start_text or format_hhmm(self.start)
+
+    def end_hint(self) -> str | None:
+        if self.end is None:
+            return None
+        return self.end_text or format_hhmm(self.end)
 
     @property
     def configured(self) -> bool:

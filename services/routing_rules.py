@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from config.store import ConfigStore
 from email_processing.rules import CompiledRules, RuleSet, compile_rules
+from email_processing.rules.models import migrate_ruleset
 from services.documents import DocumentService
 
 DOCUMENT = "routing_rules"
@@ -19,6 +21,10 @@ class RoutingRulesService(DocumentService[RuleSet]):
         super().__init__(store, DOCUMENT, RuleSet, RuleSet, clock)
         self._compiled_lock = threading.Lock()
         self._compiled: tuple[int, CompiledRules] | None = None
+
+    def _parse(self, data: Any) -> RuleSet:
+        """Rules saved in an older format keep their meaning (`migrate_ruleset`)."""
+        return super()._parse(migrate_ruleset(data))
 
     def compiled(self) -> CompiledRules:
         """The current rules, compiled once per version (1,000 rules take ~50 ms)."""

@@ -99,7 +99,7 @@ class EmailInput:
             return tuple(dict.fromkeys(link.provider for link in self.links))
         if name == "detector":
             return (self.detector.detector if self.detector else "",)
-        value: str = getattr(self.email, name)
+        value: str = getattr(self.email, _EMAIL_ATTRIBUTE.get(name, name))
         return (value,)
 
     def texts(self, key: ViewKey) -> tuple[bytes, ...]:
@@ -110,6 +110,9 @@ class EmailInput:
         shape = fold if key[1] else collapse
         return tuple(shape(value).encode() for value in self.raw_values(key[0]))
 
+
+# Rule fields named otherwise on the normalised email.
+_EMAIL_ATTRIBUTE = {"sender": "sender_email", "sender_header": "sender"}
 
 # Views the normalised email already holds (the big ones: never recomputed).
 _PRECOMPUTED: dict[ViewKey, Callable[[NormalizedEmail], str]] = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import re2
 from pydantic import (
@@ -16,7 +16,20 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-TEXT_FIELDS = ("sender", "sender_domain", "subject", "body", "to", "cc", "detector")
+# `sender` is the parsed, lower-cased address (as the old router compared it);
+# `sender_header` the raw From header (`Planning Média <planning@…>`).
+TEXT_FIELDS = (
+    "sender",
+    "sender_header",
+    "sender_domain",
+    "subject",
+    "body",
+    "to",
+    "cc",
+    "detector",
+)
+RULES_FORMAT: Literal[2] = 2
+"""Format 1 (before format was recorded): `sender` meant the raw From header."""
 MULTI_FIELDS = ("label", "link_provider")  # match when any value matches
 BOOLEAN_FIELDS = ("has_links", "has_attachments")
 FIELDS = TEXT_FIELDS + MULTI_FIELDS + BOOLEAN_FIELDS
@@ -172,10 +185,36 @@ class DefaultRoute(BaseModel):
     targets: list[Identifier] = Field(default_factory=list, max_length=MAX_TARGETS)
 
 
+def migrate_ruleset(data: Any) -> Any:
+    """A stored or exported rule set brought to the current format, keeping its meaning.
+
+    Format 1 compared `sender` with the raw From header: those conditions become
+    `sender_header` conditions, which still do exactly that.
+    """
+    if not isinstance(data, dict) or "format" in data:
+        return data
+    rules = data.get("rules")
+    migrated = [_sender_as_header(rule) for rule in rules] if isinstance(rules, list) else rules
+    return {**data, "rules": migrated, "format": RULES_FORMAT}
+
+
+def _sender_as_header(rule: Any) -> Any:
+    if not isinstance(rule, dict) or not isinstance(rule.get("conditions"), list):
+        return rule
+    conditions = [
+        {**c, "field": "sender_header"} if isinstance(c, dict) and c.get("field") == "sender" else c
+        for c in rule["conditions"]
+    ]
+    return {**rule, "conditions": conditions}
+
+
 class RuleSet(BaseModel):
     """The ordered rules and the default route: the `routing_rules` document."""
 
     model_config = _ADMIN
+
+    format: Literal[2] = RULES_FORMAT
+    """The document's format (see `migrate_ruleset`)."""
 
     rules: list[Rule] = Field(default_factory=list, max_length=MAX_RULES)
     default_route: DefaultRoute = Field(default_factory=DefaultRoute)

@@ -11,7 +11,7 @@
  * @typedef {{status: string, reason: string|null, targets: string[], rules: string[]}} Outcome
  */
 
-export const TEXT_FIELDS = ['sender', 'sender_domain', 'subject', 'body', 'to', 'cc', 'detector'];
+export const TEXT_FIELDS = ['sender', 'sender_header', 'sender_domain', 'subject', 'body', 'to', 'cc', 'detector'];
 export const MULTI_FIELDS = ['label', 'link_provider'];
 export const BOOLEAN_FIELDS = ['has_links', 'has_attachments'];
 /** Every field a condition can test; `header` stands for `header:<Name>`. */

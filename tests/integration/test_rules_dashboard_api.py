@@ -66,3 +66,30 @@ def test_include_unchanged_must_be_a_boolean(admin):
         json={"replay_last": 5, "rules": WETRANSFER_RULE, "include_unchanged": "lots"},
     )
     assert resp.status_code == 422
+
+
+def test_rules_stored_in_the_first_format_keep_matching_the_raw_header(make_app, redis_client):
+    """Before `sender` meant the parsed address, it meant the From header: such a saved rule
+    becomes a `sender_header` rule and routes exactly as before."""
+    old = {
+        "rules": [
+            {
+                "id": "planning",
+                "conditions": [
+                    {"field": "sender", "operator": "starts_with", "value": "planning media"}
+                ],
+                "actions": {"targets": ["make"]},
+            }
+        ]
+    }
+    redis_client.hset(
+        "relais:config:routing_rules",
+        mapping={"version": 3, "updated_at": 0, "data": json.dumps(old)},
+    )
+    app = make_app()
+    document = AdminClient(app).get("/api/routing_rules").get_json()["document"]
+    assert document["format"] == 2
+    assert document["rules"][0]["conditions"][0]["field"] == "sender_header"
+    payload = json.loads((FIXTURES / "recadrage_time_only.json").read_text())["payload"]
+    body = app.test_client().post(INGRESS, json=payload, headers=auth()).get_json()
+    assert body["decision"]["matched_rules"] == ["planning"]

@@ -111,9 +111,15 @@ TEXT_CASES = [
     (_c("body", "regex", r"\b\d{1,2}h\d{2}\b"), True),
     (_c("body", "equals", "Bonjour, voici le lot à faire pour 14h30.", True), True),
     # sender, sender_domain, to, cc
-    (_c("sender", "contains", "planning@media-solution.example"), True),
-    (_c("sender", "starts_with", "planning media"), True),
-    (_c("sender", "contains", "Planning@Media", True), True),
+    # `sender` is the parsed, lower-cased address, as the old router compared it.
+    (_c("sender", "equals", "planning@media-solution.example"), True),
+    (_c("sender", "equals", "planning@media-solution.example", True), True),
+    (_c("sender", "starts_with", "planning media"), False),
+    (_c("sender", "contains", "Planning@Media", True), False),
+    # `sender_header` is the raw From header.
+    (_c("sender_header", "contains", "planning@media-solution.example"), True),
+    (_c("sender_header", "starts_with", "planning media"), True),
+    (_c("sender_header", "contains", "Planning@Media", True), True),
     (_c("sender_domain", "equals", "MEDIA-SOLUTION.example"), True),
     (_c("sender_domain", "equals", "MEDIA-SOLUTION.example", True), False),
     (_c("sender_domain", "ends_with", ".example"), True),
@@ -517,3 +523,24 @@ def test_a_set_that_answers_nothing_falls_back_to_searching_one_by_one(
         _rule("d", [_c("body", "contains", "absent")]),
     ]
     assert _decide(rules).matched_rules == ("a", "b", "c")
+
+
+def test_rules_saved_before_the_format_keep_their_meaning() -> None:
+    from email_processing.rules.models import migrate_ruleset
+
+    stored = {
+        "rules": [
+            {
+                "id": "old",
+                "conditions": [
+                    {"field": "sender", "operator": "starts_with", "value": "planning media"},
+                    {"field": "subject", "operator": "contains", "value": "Lot"},
+                ],
+                "actions": {"targets": ["make"]},
+            }
+        ]
+    }
+    migrated = RuleSet.model_validate(migrate_ruleset(stored))
+    fields = [c.field for c in migrated.rules[0].conditions]
+    assert (migrated.format, fields) == (2, ["sender_header", "subject"])
+    assert migrate_ruleset(migrated.model_dump()) == migrated.model_dump()  # once only

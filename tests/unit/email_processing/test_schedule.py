@@ -202,3 +202,14 @@ def test_default_mapping_reproduces_the_old_rules() -> None:
     }
     assert outside_window_action("desabonnement_journee_tarifs", True) == "hold"
     assert outside_window_action("unknown_detector", False) == "hold"
+
+
+@pytest.mark.parametrize(
+    ("start", "end"), [("08:00", "23:30"), ("08h00", "23h30"), ("8h", "23:30"), ("09h30", "18:00")]
+)
+def test_the_hints_repeat_the_window_as_the_operator_wrote_it(start: str, end: str) -> None:
+    window = Window.from_strings(start, end)
+    inside = _plan(DESABO, datetime(2026, 11, 20, 12, 0, tzinfo=PARIS), window=window)
+    assert inside.hints() == {"webhooks_time_start": "maintenant", "webhooks_time_end": end}
+    before = _plan(DESABO, datetime(2026, 11, 20, 7, 0, tzinfo=PARIS), window=window)
+    assert before.hints() == {"webhooks_time_start": start, "webhooks_time_end": end}
