@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from config import legacy_env
 from config.local_secrets import complete_secrets
 from config.log import init_logging
 from config.redis_conn import connect
@@ -31,6 +32,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     seams = {name: overrides.pop(name) for name in _SEAMS if name in overrides}
     settings = load_settings(overrides)
     init_logging(settings)
+    legacy_env.report()
     check_data_dir(settings.data_dir)
     settings = complete_secrets(settings)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -47,6 +48,7 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    webhook_secret_previous: SecretStr | None = None
     allow_private_targets: bool | None = None
     flask_secret_key: SecretStr | None = None
     dashboard_user: str = Field("admin", min_length=1, max_length=128)
@@ -64,6 +66,12 @@ class Settings(BaseSettings):
     dedup_ttl_days: int = Field(30, ge=1, le=3650)
     retention_days: int = Field(14, ge=1, le=3650)
     allow_custom_webhook_without_links: bool = False
+    # Defaults of what the dashboard stores, as the old router's environment gave them.
+    webhook_sending_enabled: bool = True
+    disable_email_id_dedup: bool = False
+    webhooks_time_start: str | None = None
+    webhooks_time_end: str | None = None
+    gmail_sender_allowlist: Annotated[list[str], NoDecode] = Field(default_factory=list)
     timezone: str = "Europe/Paris"
     match_body_max_chars: int = Field(1024 * 1024, ge=1024, le=64 * MIB)
 
@@ -109,6 +117,18 @@ class Settings(BaseSettings):
         check_r2(self)
         return self
 
+    @field_validator("gmail_sender_allowlist", mode="before")
+    @classmethod
+    def _split_allowlist(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip().lower() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("webhooks_time_start", "webhooks_time_end", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("retry_schedule", mode="before")
     @classmethod
     def _split_schedule(cls, value: Any) -> Any:
@@ -133,7 +153,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an absolute http(s) URL")
         return value
 
-    @field_validator("webhook_secret")
+    @field_validator("webhook_secret", "webhook_secret_previous")
     @classmethod
     def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
@@ -194,9 +214,13 @@ def check_whsec(secret: str) -> None:
 
 
 def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
-    """Read the environment once; `overrides` (tests) win over it."""
+    """Read the environment once; `overrides` (tests) win over it. The old router's
+    variables fill in for their Relais names when those are unset (config/legacy_env.py)."""
+    from config.legacy_env import aliased
+
+    values = {**aliased(os.environ), **(overrides or {})}
     try:
-        return Settings(**(overrides or {}))
+        return Settings(**values)
     except ValidationError as exc:
         raise SettingsError(describe_errors(exc)) from None
 

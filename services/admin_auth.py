@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import redis
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from werkzeug.security import check_password_hash
 
 from config.keys import Keys
 from services.errors import ServiceError
@@ -61,9 +62,14 @@ def sha256(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+WERKZEUG_METHODS = ("pbkdf2:", "scrypt:")
+"""The old router's password hashes (werkzeug's), kept as they are and checked by werkzeug."""
+
+
 def password_hash(password: str, hasher: PasswordHasher) -> str:
-    """An argon2id hash: the value itself when the operator already gives one."""
-    if password.startswith("$argon2id$"):
+    """An argon2id hash: the value itself when the operator already gives one (argon2id, or
+    the old router's werkzeug hash)."""
+    if password.startswith(("$argon2id$", *WERKZEUG_METHODS)):
         return password
     return hasher.hash(password)
 
@@ -106,6 +112,8 @@ class AdminAuth:
         return hmac.compare_digest(user.encode("utf-8", "surrogatepass"), self._user.encode())
 
     def _password_matches(self, password: str) -> bool:
+        if self._hash.startswith(WERKZEUG_METHODS):
+            return check_password_hash(self._hash, password)
         try:
             return bool(self._hasher.verify(self._hash, password))
         except (VerificationError, InvalidHashError):

@@ -106,7 +106,7 @@ def build_services(
 ) -> Services:
     keys = Keys(settings.redis_key_prefix)
     store = ConfigStore(client, keys, settings.data_dir / "config", clock)
-    flags = RuntimeFlagsService(store, clock)
+    flags = RuntimeFlagsService(store, settings, clock)
     targets = WebhookTargetsService(store, settings, clock)
     preferences = PreferencesService(store, settings, clock)
     rules = RoutingRulesService(store, clock)
@@ -135,6 +135,7 @@ def build_services(
         clock,
         settings.match_body_max_chars,
         metrics,
+        settings.gmail_sender_allowlist,
     )
     r2 = build_r2_service(settings, client, keys, clock, http, resolver)
     deliverer = Deliverer(queue, targets, preferences, http, clock, config, metrics, offload=r2)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -158,6 +158,7 @@ class IngestService:
         clock: Callable[[], float],
         match_body_max_chars: int,
         metrics: Metrics,
+        sender_allowlist: Iterable[str] = (),
     ) -> None:
         self._flags = flags
         self._targets = targets
@@ -168,8 +169,10 @@ class IngestService:
         self._clock = clock
         self._max_chars = match_body_max_chars
         self._metrics = metrics
+        self._allowlist = frozenset(address.lower() for address in sender_allowlist)
         self.steps: list[Step] = [
             identify,
+            self.check_sender,
             check_size,
             self.analyse,
             check_exclusions,
@@ -230,6 +233,11 @@ class IngestService:
             if ctx.status != ACCEPTED:
                 break
         return ctx
+
+    def check_sender(self, ctx: IngestContext) -> None:
+        """GMAIL_SENDER_ALLOWLIST (the old router's): other senders are ignored, with why."""
+        if self._allowlist and sender_email(ctx.email.sender) not in self._allowlist:
+            ctx.ignore("sender_not_allowed")
 
     def analyse(self, ctx: IngestContext) -> None:
         """Normalise, find links, run the detectors that are switched on."""

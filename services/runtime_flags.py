@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict
 
+from config.settings import Settings
 from config.store import ConfigStore
 from services.documents import DocumentService
 
@@ -25,6 +26,18 @@ class RuntimeFlags(BaseModel):
     """On: every push is accepted, even one already seen (receivers still dedup on webhook-id)."""
 
 
+def default_flags(settings: Settings) -> Callable[[], RuntimeFlags]:
+    """Before any flag is saved: WEBHOOK_SENDING_ENABLED and DISABLE_EMAIL_ID_DEDUP decide."""
+
+    def build() -> RuntimeFlags:
+        return RuntimeFlags(
+            webhook_sending_enabled=settings.webhook_sending_enabled,
+            disable_email_id_dedup=settings.disable_email_id_dedup,
+        )
+
+    return build
+
+
 class RuntimeFlagsService(DocumentService[RuntimeFlags]):
-    def __init__(self, store: ConfigStore, clock: Callable[[], float]) -> None:
-        super().__init__(store, DOCUMENT, RuntimeFlags, RuntimeFlags, clock)
+    def __init__(self, store: ConfigStore, settings: Settings, clock: Callable[[], float]) -> None:
+        super().__init__(store, DOCUMENT, RuntimeFlags, default_flags(settings), clock)

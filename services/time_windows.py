@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from config.settings import Settings, check_timezone
+from config.settings import Settings, SettingsError, check_timezone
 from config.store import ConfigStore
 from email_processing.schedule import DEFAULT_OUTSIDE_WINDOW
 from email_processing.windows import WEEKDAYS, Window, next_send_time, parse_hhmm, parse_weekdays
@@ -76,11 +76,21 @@ class TimeWindows(BaseModel):
         return spec.window() if spec is not None else None
 
 
+def default_schedule(settings: Settings) -> Callable[[], TimeWindows]:
+    """Before a schedule is saved: TIMEZONE, and WEBHOOKS_TIME_START/END when set."""
+    try:
+        window = WindowSpec(start=settings.webhooks_time_start, end=settings.webhooks_time_end)
+    except ValueError as exc:
+        raise SettingsError(
+            "invalid settings: WEBHOOKS_TIME_START/WEBHOOKS_TIME_END: "
+            "expected times like 09h30 or 18:00"
+        ) from exc
+    return lambda: TimeWindows(timezone=settings.timezone, window=window)
+
+
 class TimeWindowsService(DocumentService[TimeWindows]):
     def __init__(self, store: ConfigStore, settings: Settings, clock: Callable[[], float]) -> None:
-        super().__init__(
-            store, DOCUMENT, TimeWindows, lambda: TimeWindows(timezone=settings.timezone), clock
-        )
+        super().__init__(store, DOCUMENT, TimeWindows, default_schedule(settings), clock)
         self._clock = clock
 
     def status(self) -> dict[str, Any]:

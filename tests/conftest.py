@@ -17,7 +17,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 
 from app_render import create_app
-from config import embedded_redis
+from config import embedded_redis, legacy_env
 from config.log import JsonFormatter
 from config.settings import Settings
 from tests.support.clock import FakeClock
@@ -185,8 +185,11 @@ def _collect_every_log_line() -> Iterator[None]:
 def pytest_configure(config: pytest.Config) -> None:
     """The shell's Relais settings (a sourced secrets.env, say) do not configure the apps under
     test; REDIS_URL stays, as it chooses the server the suite runs on."""
+    legacy = {alias.old for alias in legacy_env.ALIASES}
     for name in list(os.environ):
-        if name.lower() in Settings.model_fields and name.upper() != "REDIS_URL":
+        if name.upper() == "REDIS_URL":
+            continue
+        if name.lower() in Settings.model_fields or name.upper() in legacy:
             del os.environ[name]
 
 

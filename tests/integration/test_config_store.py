@@ -8,7 +8,7 @@ import pytest
 
 from config.keys import Keys
 from config.redis_conn import connect
-from config.settings import load_settings
+from config.settings import Settings, load_settings
 from config.store import ConfigStore, StoreUnavailable, VersionConflict
 from services.errors import Conflict, Unavailable
 from services.runtime_flags import RuntimeFlags, RuntimeFlagsService
@@ -60,9 +60,10 @@ def test_redis_down_serves_the_mirror_and_refuses_writes(store, tmp_path):
 
 def test_service_cache_and_errors(redis_client, tmp_path):
     clock = FakeClock()
+    settings = Settings()
     store = ConfigStore(redis_client, Keys("relais:"), tmp_path / "config", clock)
-    flags = RuntimeFlagsService(store, clock)
-    other_instance = RuntimeFlagsService(store, clock)
+    flags = RuntimeFlagsService(store, settings, clock)
+    other_instance = RuntimeFlagsService(store, settings, clock)
     assert other_instance.get().gmail_ingress_enabled is True
     saved = flags.save(RuntimeFlags(gmail_ingress_enabled=False))
     assert flags.get().gmail_ingress_enabled is False  # own write: invalidated at once
@@ -72,7 +73,7 @@ def test_service_cache_and_errors(redis_client, tmp_path):
     with pytest.raises(Conflict):
         flags.save(RuntimeFlags(), expected_version=saved.version - 1)
     down = RuntimeFlagsService(
-        ConfigStore(dead_client(), Keys("relais:"), tmp_path / "config", clock), clock
+        ConfigStore(dead_client(), Keys("relais:"), tmp_path / "config", clock), settings, clock
     )
     with pytest.raises(Unavailable) as err:
         down.save(RuntimeFlags())
