@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import redis
 from pydantic import SecretStr
 
+from config.durability import DurabilityMonitor
 from config.keys import DAY, Keys
 from config.settings import Settings
 from config.store import ConfigStore
@@ -42,6 +43,7 @@ class Services:
     redis: redis.Redis
     keys: Keys
     store: ConfigStore
+    durability: DurabilityMonitor
     flags: RuntimeFlagsService
     targets: WebhookTargetsService
     preferences: PreferencesService
@@ -109,6 +111,7 @@ def build_services(
     preferences = PreferencesService(store, settings, clock)
     rules = RoutingRulesService(store, clock)
     windows = TimeWindowsService(store, settings, clock)
+    durability = DurabilityMonitor(client, clock)
     queue = DeliveryQueue(
         client,
         keys,
@@ -150,6 +153,7 @@ def build_services(
         redis=client,
         keys=keys,
         store=store,
+        durability=durability,
         flags=flags,
         targets=targets,
         preferences=preferences,
@@ -169,7 +173,7 @@ def build_services(
         http=http,
         deliverer=deliverer,
         workers=WorkerPool(queue, deliverer, preferences, targets, flags, config, clock, metrics),
-        readiness=Readiness(client, keys, queue, store),
+        readiness=Readiness(client, keys, queue, store, durability),
         metrics=metrics,
         audit=audit,
         admin_auth=AdminAuth(
