@@ -18,6 +18,7 @@ from services.audit import AuditLog
 from services.config_io import ConfigIO
 from services.delivery_queue import DeliveryQueue
 from services.delivery_worker import Deliverer, WorkerConfig, WorkerPool
+from services.fsync_wait import FsyncWait, wait_budget_ms
 from services.ingest import IngestService
 from services.ingress_auth import IngressAuth
 from services.magic_links import MagicLinks
@@ -118,6 +119,7 @@ def build_services(
         clock,
         dedup_ttl=settings.dedup_ttl_days * DAY,
         retention_ttl=settings.retention_days * DAY,
+        fsync=FsyncWait(client, durability, wait_budget_ms(settings.redis_socket_timeout)),
     )
     http = OutboundHttp(
         allow_private=settings.private_targets_allowed,

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import redis
 
+import config.durability
 from config.durability import REFRESH_SECONDS, read_durability
 from tests.conftest import auth, old_payload
 from tests.support.redis_server import RedisServer, valkey_binary
@@ -184,3 +185,74 @@ def test_ready_while_redis_is_down_keeps_the_last_reading(make_app, redis62, clo
     resp = app.test_client().get("/ready")
     assert resp.status_code == 503
     assert resp.get_json()["durability"]["level"] == "fsync_per_write"
+
+
+# -- WAITAOF -----------------------------------------------------------------------------
+
+
+def test_valkey_everysec_acknowledges_after_waitaof_on_the_same_connection(make_app, valkey):
+    app = app_on(make_app, valkey)
+    assert durability(app) | {"version": "-"} == {
+        "level": "fsync_per_write",
+        "server": "valkey",
+        "version": "-",
+        "aof": True,
+        "appendfsync": "everysec",
+        "rdb": False,
+        "waitaof": True,
+    }
+    watcher = client_of(valkey, socket_timeout=10)
+    with watcher.monitor() as monitor:
+        assert push(app).get_json()["status"] == "accepted"
+        seen = []
+        while not seen or not seen[-1]["command"].startswith("WAITAOF"):
+            seen.append(monitor.next_command())
+    waitaof = seen[-1]
+    same_connection = [
+        c["command"].split(" ")[0]
+        for c in seen
+        if c["client_port"] == waitaof["client_port"] and c["client_type"] != "lua"
+    ]
+    assert same_connection[-2:] == ["EVALSHA", "WAITAOF"]
+    assert waitaof["command"].startswith("WAITAOF 1 0 ")
+
+
+def test_an_fsync_not_confirmed_in_time_is_a_503_and_the_retry_a_duplicate(
+    make_app, valkey, caplog
+):
+    """The fault: Valkey stops fsyncing (appendfsync no) after Relais read it as everysec."""
+    app = app_on(make_app, valkey, redis_socket_timeout=0.5)
+    assert durability(app)["waitaof"] is True
+    client_of(valkey).config_set("appendfsync", "no")
+    refused = push(app)
+    assert refused.status_code == 503
+    assert int(refused.headers["Retry-After"]) > 0
+    assert refused.get_json()["error"] == "unavailable"
+    assert any("did not confirm the AOF fsync" in r.getMessage() for r in caplog.records)
+    # Read again after the refusal: `no` leaves fsyncs to the OS, so Relais stops waiting,
+    # and the script's retry finds the email already claimed.
+    assert push(app).get_json()["status"] == "duplicate"
+    assert durability(app)["level"] == "fsync_by_os"
+    assert app.extensions["relais"].queue.depth()["scheduled"] == 1
+
+
+def test_a_server_refusing_waitaof_is_a_503_then_it_is_read_again(make_app, redis62, monkeypatch):
+    """Only the capability detection is faked: Redis 6.2 is taken for one with WAITAOF."""
+    monkeypatch.setattr(config.durability, "uses_waitaof", lambda *_: True)
+    app = app_on(make_app, redis62)
+    assert durability(app)["waitaof"] is True
+    refused = push(app)
+    assert refused.status_code == 503 and "Retry-After" in refused.headers
+    monkeypatch.undo()
+    assert push(app).get_json()["status"] == "duplicate"
+    assert durability(app)["waitaof"] is False
+
+
+def test_a_duplicate_admit_still_writes(make_app, redis62):
+    """Why a `duplicate` after a 503 is safe: WAITAOF covers what its own connection wrote,
+    up to Redis's current offset, so the duplicate's admit must write (its counters)."""
+    app = app_on(make_app, redis62)
+    assert push(app).get_json()["status"] == "accepted"
+    changes = client_of(redis62).info("persistence")["rdb_changes_since_last_save"]
+    assert push(app).get_json()["status"] == "duplicate"
+    assert client_of(redis62).info("persistence")["rdb_changes_since_last_save"] > changes
