@@ -14,7 +14,7 @@ from config.local_secrets import complete_secrets
 from config.log import init_logging
 from config.redis_conn import connect
 from config.settings import Settings, load_settings
-from config.startup_checks import check_data_dir, check_eviction_policy
+from config.startup_checks import check_data_dir, check_eviction_policy, report_durability
 from routes import init_blueprints
 from routes.cli import init_cli
 from routes.errors import init_errors
@@ -71,4 +71,6 @@ def init_services(
 ) -> None:
     client = connect(settings)
     check_eviction_policy(client)
-    app.extensions["relais"] = build_services(settings, client, clock, resolver)
+    services = build_services(settings, client, clock, resolver)
+    report_durability(services.durability.current())
+    app.extensions["relais"] = services

@@ -9,12 +9,15 @@ Measures (issue 9), all with the realistic mix of bench/mix.py (sample emails, 2
 - end-to-end latency (ingress -> signed webhook at the sink) at 200 emails/s;
 - delivery throughput to a fast and to a 200 ms sink per delivery thread count;
 - RSS per process at idle, peak under load and after; cold start to /ready;
-- the rules evaluation cost (1,000 rules, a fifth regexes, on 50 KB bodies).
+- the rules evaluation cost (1,000 rules, a fifth regexes, on 50 KB bodies);
+- what durability costs: saturation and end-to-end on the embedded server with
+  `appendfsync always` (the default: every 200 is on disk) and with `everysec`.
 
 Writes bench/results/<time>.json and <time>.md and prints the Markdown beside the previous
 run's figures.
 
     python -m bench [--quick] [--duration 10] [--rates 100,500,1000] [--redis-url URL]
+                    [--only durability]
 
 Redis: --redis-url, else REDIS_URL, else an embedded server in a temp DATA_DIR.
 """
@@ -26,6 +29,7 @@ import json
 import os
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +49,8 @@ REQUESTS_PER_CONNECTION = 200
 E2E_RATE = 200.0
 DRAIN_TIMEOUT_S = 120.0
 INGRESS = "/api/ingress/gmail"
+APPENDFSYNC = ("always", "everysec")  # the embedded server's setting, strongest first
+LIGHT_RATE = 50.0  # a rate well under saturation: latency there shows the fsync's own cost
 FLOOR = "/ingest"
 
 
@@ -120,20 +126,55 @@ def run_relais(ctx: dict[str, Any], rates: list[float]) -> dict[str, Any]:
     """Cold start, idle RSS, the ingress runs and the 200/s end-to-end run on one Relais."""
     if ctx["redis_url"]:
         redis.Redis.from_url(ctx["redis_url"]).flushdb()
+    return on_relais(ctx, ctx["redis_url"], ctx["tmp"] / "data", run_names(rates), idle=True)
+
+
+def on_relais(
+    ctx: dict[str, Any],
+    redis_url: str | None,
+    data_dir: Path,
+    runs: list[tuple[str, float | None]],
+    idle: bool = False,
+) -> dict[str, Any]:
+    """Start Relais and a sink, make these ingress runs, then the end-to-end one; stop both."""
     sink = Sink().start()
-    server = relais_server(ctx["redis_url"], ctx["tmp"] / "data", sink.hook_url)
+    server = relais_server(redis_url, data_dir, sink.hook_url)
     server.start("/ready")
     ctx.update(server=server, sink=sink)
     report: dict[str, Any] = {"cold_start_s": round(server.ready_after, 2)}
     try:
-        time.sleep(1.0)  # let the workers finish importing before the idle reading
-        report["rss_idle"] = server.rss()
-        report["ingress"] = {name: ingress_run(ctx, name, r) for name, r in run_names(rates)}
+        if idle:
+            time.sleep(1.0)  # let the workers finish importing before the idle reading
+            report["rss_idle"] = server.rss()
+        report["ingress"] = {name: ingress_run(ctx, name, r) for name, r in runs}
         report["end_to_end"] = ingress_run(ctx, "e2e", E2E_RATE)
         report["rss_after"] = server.rss()
+        report["durability"] = ready_durability(server)
     finally:
         server.stop()
         sink.stop()
+    return report
+
+
+def ready_durability(server: Server) -> dict[str, Any] | None:
+    """The durability Relais itself reports in /ready."""
+    with urllib.request.urlopen(server.url("/ready"), timeout=10) as resp:
+        doc: dict[str, Any] = json.loads(resp.read())
+    return doc.get("durability")
+
+
+def run_durability(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Saturation and end-to-end against the embedded server with each appendfsync setting."""
+    report: dict[str, Any] = {}
+    for setting in APPENDFSYNC:
+        data_dir = ctx["tmp"] / f"aof-{setting}"
+        url = embedded_redis.ensure_running(data_dir)
+        try:
+            redis.Redis.from_url(url).config_set("appendfsync", setting)
+            runs = [(f"fixed_{int(LIGHT_RATE)}", LIGHT_RATE), ("saturation", None)]
+            report[setting] = on_relais(ctx, url, data_dir, runs)
+        finally:
+            embedded_redis.stop_owned()
     return report
 
 
@@ -160,6 +201,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per load run")
     parser.add_argument("--rates", default="100,500,1000", help="fixed offered rates, req/s")
     parser.add_argument("--redis-url", default=None)
+    parser.add_argument(
+        "--only", choices=["durability"], help="run one part (the others are skipped)"
+    )
     return parser.parse_args()
 
 
@@ -187,11 +231,14 @@ def main() -> None:
             "duration": duration,
             "stamp": str(int(time.time())),
         }
-        report.update(run_relais(ctx, rates))
-        report["floor"] = run_floor(ctx, rates)
-        plan = delivery_bench.QUICK if args.quick else delivery_bench.FULL
-        report["delivery"] = delivery_bench.measure(plan, redis_url, ctx["tmp"], fixtures)
-    report["rules"] = rules_bench.measure(emails=200)
+        if args.only != "durability":
+            report.update(run_relais(ctx, rates))
+            report["floor"] = run_floor(ctx, rates)
+            plan = delivery_bench.QUICK if args.quick else delivery_bench.FULL
+            report["delivery"] = delivery_bench.measure(plan, redis_url, ctx["tmp"], fixtures)
+        report["appendfsync"] = run_durability(ctx)
+    if args.only != "durability":
+        report["rules"] = rules_bench.measure(emails=200)
     report["total_s"] = round(time.monotonic() - started, 1)
     write_report(report)
 

@@ -195,6 +195,57 @@ def delivery_section(report: dict[str, Any], before: dict[str, Any] | None) -> l
     ]
 
 
+def durability_rows(report: dict[str, Any], before: dict[str, Any] | None) -> list[str]:
+    """One row per appendfsync setting of the embedded server."""
+    lines = []
+    for setting, doc in (report.get("appendfsync") or {}).items():
+        runs = doc.get("ingress") or {}
+        light = next((v for k, v in runs.items() if k.startswith("fixed_")), {})
+        sat = runs.get("saturation") or {}
+        e2e = doc.get("end_to_end") or {}
+        old = dig(before, "appendfsync", setting) or {}
+        lines.append(
+            row(
+                [
+                    setting,
+                    dig(doc, "durability", "level"),
+                    cells(light.get("offered_rate"), latency(light.get("latency_ms"))),
+                    latency(dig(light, "delivery", "end_to_end_ms")),
+                    cells(sat.get("achieved_rate"), dig(sat, "latency_ms", "p99")),
+                    cells(e2e.get("offered_rate"), latency(dig(e2e, "delivery", "end_to_end_ms"))),
+                    cells(dig(e2e, "delivery", "delivered"), dig(e2e, "delivery", "expected")),
+                    cells(
+                        dig(old, "ingress", "saturation", "achieved_rate"),
+                        dig(old, "end_to_end", "delivery", "end_to_end_ms", "p99"),
+                    ),
+                ]
+            )
+        )
+    return lines
+
+
+def durability_section(report: dict[str, Any], before: dict[str, Any] | None) -> list[str]:
+    """What appendfsync always costs against everysec on the embedded server."""
+    header = [
+        "appendfsync",
+        "level in /ready",
+        "light load: offered/s / ingress p50 / p95 / p99 ms",
+        "light load: end-to-end p50 / p95 / p99 ms",
+        "saturation: achieved/s / p99 ms",
+        "end-to-end: offered/s / p50 / p95 / p99 ms",
+        "delivered / expected",
+        "previous: saturation/s / end-to-end p99 ms",
+    ]
+    return [
+        "### Durability: the embedded server's appendfsync, same mix",
+        "",
+        *table(header, durability_rows(report, before)),
+        "",
+        "`always`: Redis writes and fsyncs the AOF before it answers, so a 200 survives a "
+        "crash (the default). `everysec`: the last second or so may be lost.",
+    ]
+
+
 def rss(doc: Any) -> str:
     """master / workers MB."""
     workers = dig(doc, "workers_mb")
@@ -259,10 +310,13 @@ def summary(report: dict[str, Any], before: dict[str, Any] | None) -> str:
         f"Previous run: {dig(before, 'when') or 'none'}.",
         "",
     ]
-    parts = [
-        ingress_section(report, before),
-        e2e_section(report, before),
-        delivery_section(report, before),
-        process_section(report, before),
-    ]
+    parts = [durability_section(report, before)]
+    if "ingress" in report:  # not a `--only durability` run
+        parts = [
+            ingress_section(report, before),
+            e2e_section(report, before),
+            delivery_section(report, before),
+            *parts,
+            process_section(report, before),
+        ]
     return "\n".join(head + [line for part in parts for line in [*part, ""]]).rstrip()

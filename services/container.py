@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import redis
 from pydantic import SecretStr
 
+from config.durability import DurabilityMonitor
 from config.keys import DAY, Keys
 from config.settings import Settings
 from config.store import ConfigStore
@@ -17,6 +18,7 @@ from services.audit import AuditLog
 from services.config_io import ConfigIO
 from services.delivery_queue import DeliveryQueue
 from services.delivery_worker import Deliverer, WorkerConfig, WorkerPool
+from services.fsync_wait import FsyncWait, wait_budget_ms
 from services.ingest import IngestService
 from services.ingress_auth import IngressAuth
 from services.magic_links import MagicLinks
@@ -43,6 +45,7 @@ class Services:
     redis: redis.Redis
     keys: Keys
     store: ConfigStore
+    durability: DurabilityMonitor
     flags: RuntimeFlagsService
     targets: WebhookTargetsService
     preferences: PreferencesService
@@ -111,12 +114,14 @@ def build_services(
     preferences = PreferencesService(store, settings, clock)
     rules = RoutingRulesService(store, clock)
     windows = TimeWindowsService(store, settings, clock)
+    durability = DurabilityMonitor(client, clock)
     queue = DeliveryQueue(
         client,
         keys,
         clock,
         dedup_ttl=settings.dedup_ttl_days * DAY,
         retention_ttl=settings.retention_days * DAY,
+        fsync=FsyncWait(client, durability, wait_budget_ms(settings.redis_socket_timeout)),
     )
     http = OutboundHttp(
         allow_private=settings.private_targets_allowed,
@@ -159,6 +164,7 @@ def build_services(
         redis=client,
         keys=keys,
         store=store,
+        durability=durability,
         flags=flags,
         targets=targets,
         preferences=preferences,
@@ -180,7 +186,7 @@ def build_services(
         workers=WorkerPool(
             queue, deliverer, preferences, targets, flags, config, clock, metrics, waiting
         ),
-        readiness=Readiness(client, keys, queue, store),
+        readiness=Readiness(client, keys, queue, store, durability),
         metrics=metrics,
         audit=audit,
         admin_auth=AdminAuth(
@@ -208,7 +214,16 @@ def build_services(
             clock=clock,
         ),
         records=records,
-        stats=Stats(client, keys, queue, store, clock, targets, flags),
+        stats=Stats(
+            client,
+            keys,
+            queue,
+            store,
+            clock,
+            targets,
+            flags,
+            durability=lambda: durability.current().level,
+        ),
         config_io=ConfigIO(flags, targets, rules, windows, preferences, clock),
         waiting=waiting,
         r2=r2,

@@ -37,6 +37,7 @@ import redis
 
 from config.keys import HEALTH_TTL, STATS_TTL, WAKE_LIST_MAX, Keys
 from services import queue_scripts
+from services.fsync_wait import FsyncWait
 
 logger = logging.getLogger(__name__)
 
@@ -193,8 +194,10 @@ class DeliveryQueue:
         *,
         dedup_ttl: int,
         retention_ttl: int,
+        fsync: FsyncWait,
     ) -> None:
         self._redis = client
+        self._fsync = fsync
         self._keys = keys
         self._clock = clock
         self._dedup_ttl = dedup_ttl
@@ -222,7 +225,10 @@ class DeliveryQueue:
         status: str,
         aliases: Iterable[str] = (),
     ) -> str:
-        """Claim the email and enqueue its deliveries atomically: 'accepted' or 'duplicate'."""
+        """Claim the email and enqueue its deliveries atomically: 'accepted' or 'duplicate'.
+
+        Returns once the write is as durable as the server allows (services/fsync_wait.py).
+        """
         now = self._clock()
         k = self._keys
         planned = list(deliveries)
@@ -253,7 +259,7 @@ class DeliveryQueue:
             k.parked,
             *(k.seen(alias) for alias in aliases if alias != email_id),
         ]
-        return str(self._admit(keys=keys, args=args))
+        return str(self._fsync.run(self._admit, keys, args))
 
     @classmethod
     def _delivery_args(cls, planned: list[NewDelivery], email_id: str, now: float) -> list[Any]:

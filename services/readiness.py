@@ -1,4 +1,5 @@
-"""Readiness: is Redis reachable, how deep is the queue, is the config store degraded."""
+"""Readiness: is Redis reachable, how deep is the queue, is the config store degraded,
+and how durable is a 200 from ingress."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 import redis
 
+from config.durability import DurabilityMonitor
 from config.keys import Keys
 from config.redis_conn import REDIS_DOWN_ERRORS
 from config.store import ConfigStore
@@ -14,12 +16,18 @@ from services.delivery_queue import DeliveryQueue
 
 class Readiness:
     def __init__(
-        self, client: redis.Redis, keys: Keys, queue: DeliveryQueue, store: ConfigStore
+        self,
+        client: redis.Redis,
+        keys: Keys,
+        queue: DeliveryQueue,
+        store: ConfigStore,
+        durability: DurabilityMonitor,
     ) -> None:
         self._redis = client
         self._keys = keys
         self._queue = queue
         self._store = store
+        self._durability = durability
 
     def check(self) -> tuple[bool, dict[str, Any]]:
         """(ready, report). Not ready when Redis cannot be reached."""
@@ -32,5 +40,15 @@ class Readiness:
                 "redis": "unreachable",
                 "error": type(exc).__name__,
                 "config": "served from the last-known-good mirror",
+                "durability": self.durability(),
             }
-        return True, {"status": "ready", "redis": "ok", "queue": queue}
+        return True, {
+            "status": "ready",
+            "redis": "ok",
+            "queue": queue,
+            "durability": self.durability(),
+        }
+
+    def durability(self) -> dict[str, Any]:
+        """What an acknowledged email survives (level, server, AOF settings); cached reading."""
+        return self._durability.current().to_dict()

