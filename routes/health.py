@@ -27,3 +27,9 @@ def ready() -> Any:
         resp.status_code = 503
         resp.headers["Retry-After"] = "10"
     return resp
+
+
+@bp.get("/api/ping")
+def ping() -> Any:
+    """The old router's liveness URL, kept for the monitors pointed at it (like /health)."""
+    return jsonify({"success": True, "status": "ok", "message": "pong", "version": VERSION})

@@ -54,6 +54,9 @@ count(KEYS[7], 'ingress', ARGV[11])
 if ARGV[4] == '1' then
   for i = 9, #KEYS do
     if redis.call('EXISTS', KEYS[i]) == 1 then
+      -- Seen under another id (the old script's formula): remember this id too, so a
+      -- reconcile asking by this id knows the email from now on.
+      redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2])
       count(KEYS[7], 'duplicate', ARGV[11])
       return 'duplicate'
     end

@@ -275,6 +275,23 @@ def test_old_and_new_script_pushes_of_one_email_are_one_email(client):
     assert (old["status"], new["status"]) == ("accepted", "duplicate")
 
 
+def test_an_email_the_old_script_sent_is_known_to_reconcile_once_pushed_again(client):
+    """Sent by the old script (no Gmail id), it is known by the old formula only: the first
+    reconcile asks for it, the push answers duplicate, and no later reconcile asks again."""
+    client.post(URL, json=old_payload(), headers=auth())
+
+    def unknown():
+        resp = client.post(
+            "/api/ingress/reconcile", json={"gmail_message_ids": ["gm-old-1"]}, headers=auth()
+        )
+        return resp.get_json()["unknown"]
+
+    assert unknown() == ["gm-old-1"]
+    again = client.post(URL, json=old_payload(gmail_message_id="gm-old-1"), headers=auth())
+    assert again.get_json()["status"] == "duplicate"
+    assert unknown() == []
+
+
 def test_new_then_old_script_is_a_duplicate_too(client):
     new = client.post(
         URL, json=old_payload(gmail_message_id="gm-switch-2"), headers=auth()

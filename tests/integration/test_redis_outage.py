@@ -45,6 +45,8 @@ def test_redis_down_gives_503_and_nothing_is_lost_once_back(app, server, sink):
     ready = client.get("/ready")
     assert ready.status_code == 503 and ready.get_json()["status"] == "degraded"
     assert client.get("/health").status_code == 200
+    ping = client.get("/api/ping")  # the old router's monitor URL, no session, no Redis
+    assert ping.status_code == 200 and ping.get_json()["success"] is True
 
     server.start()
     # The script keeps the label and posts again: now it is accepted, once.
