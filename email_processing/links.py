@@ -23,12 +23,33 @@ _PROVIDERS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
 )
 
 # A URL runs until whitespace, a quote, an angle bracket or a backslash (never a host trick).
-_CANDIDATE = re.compile(r"""https?://[^\s"'<>\\`]+""", re.IGNORECASE)
+# Candidates are only URLs whose host is, or ends in, a provider's domain: other URLs cost
+# the scan and nothing else, and `provider_of` then checks each candidate exactly. The host
+# is read possessively and its end compared by look-behinds, so nothing backtracks: linear.
+_URL_CHAR = r"""[^\s"'<>\\`]"""
+_HOST_CHAR = r"""[^\s"'<>\\`/?#@:]"""
+_DOMAINS = sorted({domain for _, domains, _ in _PROVIDERS for domain in domains})
+_HOST_ENDS = "|".join(
+    f"(?<=[./]{re.escape(domain)}{dot})" for domain in _DOMAINS for dot in ("", r"\.")
+)
+_CANDIDATE = re.compile(
+    rf"https?://(?:{_HOST_CHAR}*+@)?{_HOST_CHAR}++(?:{_HOST_ENDS})"
+    rf"(?::[0-9]*+)?(?:[/?#]{_URL_CHAR}*+)?",
+    re.IGNORECASE,
+)
+# A candidate inside an earlier URL (a `?next=https://…` parameter) belongs to that URL,
+# not to the email: its run (what lies since the last terminator) holds an earlier scheme.
+_TERMINATORS = " \t\r\n\f\v\"'<>\\`"
+_SCHEME = re.compile("https?://", re.IGNORECASE)
+RUN_LOOKBACK = 2048  # characters looked back for the start of a candidate's run
+MAX_CANDIDATES = 1000  # distinct candidate URLs examined per text (a cap on hostile mail)
 # Only `;`-terminated references: `&copy=2` in a query string stays as written.
 _CHAR_REF = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # Sentence punctuation and closing quotes (typographic ones too: \u201d, \u2019, \u00bb).
 _TRAILING = frozenset(".,;:!?\"'>*\u201d\u2019\u00bb")
 _CLOSERS = {")": "(", "]": "["}
+_TRIMMABLE = "".join(_TRAILING) + "".join(_CLOSERS)
+MAX_TRAILING = 64  # trailing punctuation characters examined one by one
 _PREVIEW_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp")
 _PREVIEW_PREFIXES = ("ms", "logo", "avatar", "profile")
 _DEFAULT_PORTS = (None, 80, 443)
@@ -58,15 +79,24 @@ def unescape_char_refs(text: str) -> str:
 
 
 def _trim(url: str) -> str:
-    """Drop trailing punctuation that belongs to the sentence, not the URL."""
-    while url:
-        last = url[-1]
-        opener = _CLOSERS.get(last)
-        if last in _TRAILING or (opener is not None and url.count(opener) < url.count(last)):
-            url = url[:-1]
-            continue
-        break
-    return url
+    """Drop trailing punctuation that belongs to the sentence, not the URL: a closing bracket
+    goes when the URL has more of them than openers. Linear: the brackets are counted once,
+    and a tail longer than MAX_TRAILING (no real link ends so) is dropped whole."""
+    core = url.rstrip(_TRIMMABLE)
+    if len(url) - len(core) > MAX_TRAILING:
+        return core
+    unmatched = {
+        closer: url.count(closer) - url.count(opener) for closer, opener in _CLOSERS.items()
+    }
+    end = len(url)
+    while end > len(core):
+        last = url[end - 1]
+        if last in _CLOSERS and unmatched[last] <= 0:
+            break
+        if last in _CLOSERS:
+            unmatched[last] -= 1
+        end -= 1
+    return url[:end]
 
 
 def host_in(host: str, domains: tuple[str, ...]) -> bool:
@@ -137,10 +167,30 @@ def _link(url: str) -> Link | None:
     return Link(provider, url)
 
 
+def _embedded(text: str, start: int) -> bool:
+    """Whether the URL starting at `start` continues an earlier URL of the same run."""
+    if start == 0 or text[start - 1] in _TERMINATORS or text[start - 1].isspace():
+        return False
+    low = max(0, start - RUN_LOOKBACK)
+    run_start = max(low, *(text.rfind(char, low, start) + 1 for char in _TERMINATORS))
+    return _SCHEME.search(text, run_start, start) is not None
+
+
 def _candidates(text: str) -> list[str]:
-    """URLs in an unescaped text, in order, trailing punctuation trimmed."""
-    urls = (_trim(found.group()) for found in _CANDIDATE.finditer(text))
-    return [url for url in urls if url]
+    """Provider URLs in an unescaped text, in order, trailing punctuation trimmed; the first
+    MAX_CANDIDATES distinct ones."""
+    lowered = text.lower()
+    if not any(domain in lowered for domain in _DOMAINS):
+        return []
+    found: dict[str, bool] = {}
+    for match in _CANDIDATE.finditer(text):
+        raw = match.group()
+        if raw in found:
+            continue
+        if len(found) == MAX_CANDIDATES:
+            break
+        found[raw] = not _embedded(text, match.start())
+    return [url for url in (_trim(raw) for raw, own in found.items() if own) if url]
 
 
 def extract_links(html: str, plain: str | None = None) -> list[Link]:
