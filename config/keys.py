@@ -157,8 +157,14 @@ class Keys:
         return f"{self.prefix}session_gen:{user}"
 
     def login_failures(self, scope: str, value: str) -> str:
-        """INT failed logins per client IP or account in the current window (TTL = window)."""
+        """INT login attempts per client IP, account or trusted device in the current window
+        (TTL = window); a successful login takes its attempt back."""
         return f"{self.prefix}login_fail:{scope}:{value}"
+
+    def trusted_device(self, token_hash: str) -> str:
+        """A browser that signed in (key = sha256 of its device cookie): its login attempts
+        count against itself only. TTL DEVICE_TTL (services/admin_auth.py)."""
+        return f"{self.prefix}device:{token_hash}"
 
     def magic_link(self, token_hash: str) -> str:
         """HASH of one magic link (key = sha256 of the token), TTL = its lifetime."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import logging
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,9 +13,13 @@ from flask import Response, g, request
 
 from routes.errors import error_response
 from services import get_services
-from services.admin_auth import AdminSession
+from services.admin_auth import DEVICE_TTL, AdminSession, TooManyAttempts
+from services.errors import ServiceError
+
+logger = logging.getLogger(__name__)
 
 SESSION_COOKIE = "relais_session"
+DEVICE_COOKIE = "relais_device"  # a browser that signed in before (services/admin_auth.py)
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -47,12 +52,30 @@ def check_state_change(session: AdminSession | None) -> Response | None:
     if request.method in SAFE_METHODS:
         return None
     if foreign_origin():
-        return error_response(403, "forbidden", "cross-origin request refused")
+        return refuse_origin()
     if session is not None:
         given = request.headers.get(CSRF_HEADER, "").encode("utf-8", "surrogatepass")
         if not hmac.compare_digest(given, session.csrf.encode()):
+            _note("csrf_refused", "CSRF token missing or wrong")
             return error_response(403, "csrf_failed", f"missing or wrong {CSRF_HEADER} header")
     return None
+
+
+def refuse_origin() -> Response:
+    _note("origin_refused", "cross-origin request refused")
+    return error_response(403, "forbidden", "cross-origin request refused")
+
+
+def note_refused_login(exc: ServiceError, client_ip: str) -> None:
+    """A failed or rate-limited login: one log line (no user name, no password) and a count."""
+    event = "login_limited" if isinstance(exc, TooManyAttempts) else "login_failed"
+    get_services().metrics.auth_events.labels(event).inc()
+    logger.warning("%s from %s", event.replace("_", " "), client_ip)
+
+
+def _note(event: str, what: str) -> None:
+    get_services().metrics.auth_events.labels(event).inc()
+    logger.warning("%s: %s %s from %s", what, request.method, request.path, request.remote_addr)
 
 
 def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -82,6 +105,20 @@ def set_session_cookie(resp: Response, sid: str, max_age: int) -> Response:
         secure=settings.secure_cookies,
         samesite="Lax",
         path="/",
+    )
+    return resp
+
+
+def set_device_cookie(resp: Response, token: str) -> Response:
+    """The device cookie: only the login endpoint ever reads it."""
+    resp.set_cookie(
+        DEVICE_COOKIE,
+        token,
+        max_age=DEVICE_TTL,
+        httponly=True,
+        secure=get_services().settings.secure_cookies,
+        samesite="Strict",
+        path="/api/auth/login",
     )
     return resp
 

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from flask import Blueprint, jsonify, make_response, redirect, render_template, request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from routes.admin_access import (
+    DEVICE_COOKIE,
     actor,
     admin_required,
     check_state_change,
     clear_session_cookie,
     current_session,
     foreign_origin,
+    note_refused_login,
+    refuse_origin,
+    set_device_cookie,
     set_session_cookie,
 )
 from routes.errors import error_response
 from routes.validation import json_body
 from services import get_services
 from services.admin_auth import AdminSession
+from services.errors import ServiceError
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("api_auth", __name__)
 
@@ -58,11 +66,20 @@ def _signed_in(sid: str, session: AdminSession, resp: Any) -> Any:
 def login(body: LoginRequest) -> Any:
     """Open a session (cookie) with the admin user name and password."""
     if foreign_origin():
-        return error_response(403, "forbidden", "cross-origin request refused")
-    auth = get_services().admin_auth
-    sid, session = auth.login(body.username, body.password, request.remote_addr or "unknown")
-    get_services().audit.record(session.user, "login", "session", detail="password")
-    return _signed_in(sid, session, jsonify(session_doc(session)))
+        return refuse_origin()
+    services = get_services()
+    ip = request.remote_addr or "unknown"
+    try:
+        result = services.admin_auth.login(
+            body.username, body.password, ip, request.cookies.get(DEVICE_COOKIE)
+        )
+    except ServiceError as exc:
+        note_refused_login(exc, ip)
+        raise
+    services.metrics.auth_events.labels("login_ok").inc()
+    services.audit.record(result.session.user, "login", "session", detail="password")
+    resp = _signed_in(result.sid, result.session, jsonify(session_doc(result.session)))
+    return set_device_cookie(resp, result.device) if result.device else resp
 
 
 @bp.get("/api/auth/session")
@@ -85,11 +102,16 @@ def logout() -> Any:
 @bp.post("/api/auth/logout_all")
 @admin_required
 def logout_all() -> Any:
-    """Close every session of this user, in every instance (old cookies stop working)."""
+    """Close every session of this user, in every instance (old cookies stop working), and
+    revoke every magic link, named ones included: nothing signed in before still works."""
     user = actor()
-    get_services().admin_auth.logout_everywhere(user)
-    get_services().audit.record(user, "logout_everywhere", "session")
-    return clear_session_cookie(jsonify({"success": True}))
+    services = get_services()
+    services.admin_auth.logout_everywhere(user)
+    revoked = services.magic_links.revoke_all()
+    services.audit.record(
+        user, "logout_everywhere", "session", detail=f"{revoked} magic links revoked"
+    )
+    return clear_session_cookie(jsonify({"success": True, "magic_links_revoked": revoked}))
 
 
 @bp.get("/api/magic_links")
@@ -137,10 +159,13 @@ def magic_consume() -> Any:
     if refused is not None:
         return refused
     token = request.form.get("token", "")
-    link = get_services().magic_links.consume(token)
-    if link is None:
-        return render_template("magic_confirm.html", token=None, link=None), 400
     services = get_services()
+    link = services.magic_links.consume(token)
+    if link is None:
+        services.metrics.auth_events.labels("magic_link_refused").inc()
+        logger.warning("magic link refused (unknown, used or expired) from %s", request.remote_addr)
+        return render_template("magic_confirm.html", token=None, link=None), 400
+    services.metrics.auth_events.labels("magic_link_ok").inc()
     sid, session = services.admin_auth.open_session(services.settings.dashboard_user)
     services.audit.record(session.user, "login", "session", detail=f"magic link {link.id}")
     return _signed_in(sid, session, make_response(redirect("/", code=303)))

@@ -20,6 +20,10 @@ CSP = "; ".join(
 )
 
 
+# Answers that may carry a token (API answers, magic-link pages) are never stored by a cache.
+NO_STORE_PREFIXES = ("/api/", "/auth/")
+
+
 def _secure(resp: Response) -> Response:
     headers = resp.headers
     headers.setdefault("Content-Security-Policy", CSP)
@@ -29,7 +33,7 @@ def _secure(resp: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.path.startswith("/api/"):
+    if request.path.startswith(NO_STORE_PREFIXES):
         headers.setdefault("Cache-Control", "no-store")
     return resp
 

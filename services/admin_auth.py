@@ -4,6 +4,13 @@ A session id lives only in the browser's cookie; Redis keeps its SHA-256, the
 user, a CSRF token, its creation and last-use times, and the user's session
 generation when it was created. "Log out everywhere" bumps the generation, so
 every older session stops counting at once, in every instance.
+
+Login attempts are reserved before the password is checked, in one atomic step
+that refuses when a counter is at its limit: parallel guesses never get more
+evaluations than the limit. The password is always checked, whatever the user
+name, so the time of an answer says nothing about the name. A browser that signed
+in before carries a device cookie (OWASP's device cookies): its attempts count
+against that device only, so guesses from elsewhere cannot lock the admin out of it.
 """
 
 from __future__ import annotations
@@ -22,13 +29,21 @@ from werkzeug.security import check_password_hash
 from config.keys import Keys
 from services.errors import ServiceError
 
-# Fixed-window counters: the window starts at the first failure (works on Redis 6.2).
-_COUNT_IN_WINDOW = """
+# Reserve one attempt in every counter, or refuse without counting when one is at its limit.
+# Fixed windows starting at the first attempt (works on Redis 6.2).
+# KEYS: counters; ARGV: window, then one limit per counter. Returns {0} or {index, ttl}.
+_RESERVE_ATTEMPT = """
+for i, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[i + 1]) then
+    return {i, redis.call('TTL', key)}
+  end
+end
 for _, key in ipairs(KEYS) do
   if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ARGV[1]) end
 end
-return 1
+return {0}
 """
+DEVICE_TTL = 90 * 86400  # a browser that signed in is trusted this long after its last login
 
 
 class InvalidCredentials(ServiceError):
@@ -48,6 +63,20 @@ class SessionPolicy:
     limit_per_ip: int
     limit_per_account: int
     limit_window: int
+
+
+@dataclass(frozen=True)
+class Counter:
+    key: str
+    limit: int
+    forget: str  # on success: "reset" the counter, or "undo" this attempt only
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    sid: str
+    session: AdminSession
+    device: str | None  # a new device token for the browser's cookie, when it had none
 
 
 @dataclass(frozen=True)
@@ -91,22 +120,72 @@ class AdminAuth:
         self._hash = password_hash(password, self._hasher)
         self._policy = policy
         self._clock = clock
-        self._count = client.register_script(_COUNT_IN_WINDOW)
+        self._reserve = client.register_script(_RESERVE_ATTEMPT)
 
     # -- login ------------------------------------------------------------
 
-    def login(self, user: str, password: str, client_ip: str) -> tuple[str, AdminSession]:
-        """A new session (cookie value, session) or InvalidCredentials / TooManyAttempts."""
-        counters = [
-            self._keys.login_failures("ip", client_ip),
-            self._keys.login_failures("user", sha256(user.lower())),
-        ]
-        self._refuse_if_limited(counters)
-        if not (self._user_matches(user) and self._password_matches(password)):
-            self._count_failure(counters)
+    def login(
+        self, user: str, password: str, client_ip: str, device: str | None = None
+    ) -> LoginResult:
+        """A new session, or InvalidCredentials / TooManyAttempts. `device` is the browser's
+        device cookie: a device that signed in before has a limit of its own."""
+        trusted = device is not None and self._trusted_device(device)
+        counters = (
+            self._device_counters(device) if device and trusted else self._counters(user, client_ip)
+        )
+        self._reserve_attempt(counters)
+        # Both checks always run: the answer takes as long whatever the user name.
+        user_ok = self._user_matches(user)
+        password_ok = self._password_matches(password)
+        if not (user_ok and password_ok):
             raise InvalidCredentials("wrong user name or password")
-        self._redis.delete(counters[1])
-        return self.open_session(self._user)
+        self._forget(counters)
+        sid, session = self.open_session(self._user)
+        return LoginResult(sid, session, None if trusted else self._new_device())
+
+    def _counters(self, user: str, client_ip: str) -> list[Counter]:
+        return [
+            Counter(self._keys.login_failures("ip", client_ip), self._policy.limit_per_ip, "undo"),
+            Counter(
+                self._keys.login_failures("user", sha256(user.lower())),
+                self._policy.limit_per_account,
+                "reset",
+            ),
+        ]
+
+    def _device_counters(self, device: str) -> list[Counter]:
+        key = self._keys.login_failures("device", sha256(device))
+        return [Counter(key, self._policy.limit_per_account, "reset")]
+
+    def _reserve_attempt(self, counters: list[Counter]) -> None:
+        refused = self._reserve(
+            keys=[c.key for c in counters],
+            args=[self._policy.limit_window, *(c.limit for c in counters)],
+        )
+        if int(refused[0]):
+            raise TooManyAttempts(
+                "too many failed logins; try again later", retry_after=max(1, int(refused[1]))
+            )
+
+    def _forget(self, counters: list[Counter]) -> None:
+        """A successful login was no failure: take its reserved attempt back."""
+        pipe = self._redis.pipeline(transaction=False)
+        for counter in counters:
+            if counter.forget == "reset":
+                pipe.delete(counter.key)
+            else:
+                pipe.decr(counter.key)
+        pipe.execute()
+
+    def _trusted_device(self, device: str) -> bool:
+        if len(device) > 200:
+            return False
+        return bool(self._redis.exists(self._keys.trusted_device(sha256(device))))
+
+    def _new_device(self) -> str:
+        token = secrets.token_urlsafe(32)
+        self._redis.set(self._keys.trusted_device(sha256(token)), self._user, ex=DEVICE_TTL)
+        return token
 
     def _user_matches(self, user: str) -> bool:
         return hmac.compare_digest(user.encode("utf-8", "surrogatepass"), self._user.encode())
@@ -118,25 +197,6 @@ class AdminAuth:
             return bool(self._hasher.verify(self._hash, password))
         except (VerificationError, InvalidHashError):
             return False
-
-    def _refuse_if_limited(self, counters: list[str]) -> None:
-        pipe = self._redis.pipeline(transaction=False)
-        for key in counters:
-            pipe.get(key)
-            pipe.ttl(key)
-        ip_count, ip_ttl, user_count, user_ttl = pipe.execute()
-        limits = (
-            (ip_count, ip_ttl, self._policy.limit_per_ip),
-            (user_count, user_ttl, self._policy.limit_per_account),
-        )
-        for count, ttl, limit in limits:
-            if int(count or 0) >= limit:
-                raise TooManyAttempts(
-                    "too many failed logins; try again later", retry_after=max(1, int(ttl))
-                )
-
-    def _count_failure(self, counters: list[str]) -> None:
-        self._count(keys=counters, args=[self._policy.limit_window])
 
     # -- sessions ---------------------------------------------------------
 

@@ -158,3 +158,13 @@ class MagicLinks:
         pipe.zrem(self._keys.magic_links_index, token_hash)
         pipe.execute()
         return _link(token_hash, raw)
+
+    def revoke_all(self) -> int:
+        """Delete every link ("log out everywhere" leaves no way back in); how many went."""
+        hashes = [str(h) for h in self._redis.zrange(self._keys.magic_links_index, 0, -1)]
+        pipe = self._redis.pipeline(transaction=True)
+        for token_hash in hashes:
+            pipe.delete(self._keys.magic_link(token_hash))
+        pipe.delete(self._keys.magic_links_index)
+        deleted = pipe.execute()
+        return sum(int(n) for n in deleted[:-1])

@@ -43,6 +43,13 @@ class Metrics:
         self.redis_errors = Counter(
             "relais_redis_errors", "Redis operations that failed", ["component"], registry=r
         )
+        self.auth_events = Counter(
+            "relais_auth_events",
+            "Dashboard access events: login_ok, login_failed, login_limited, csrf_refused, "
+            "origin_refused, magic_link_ok, magic_link_refused",
+            ["event"],
+            registry=r,
+        )
 
     def exposition(self, gauges: Callable[[], dict[str, Any]]) -> bytes:
         """The text format: counters of every process, plus gauges read now."""

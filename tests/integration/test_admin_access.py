@@ -244,3 +244,22 @@ def test_error_codes_keep_the_json_shape(app):
     for status, resp in cases.items():
         assert resp.status_code == status
         assert {"error", "message"} <= set(resp.get_json())
+
+
+def test_log_out_everywhere_also_revokes_named_magic_links(app):
+    admin = AdminClient(app)
+    created = admin.post("/api/magic_links", json={"name": "phone", "days": 365}).get_json()
+    token = created["url"].rsplit("/", 1)[1]
+    resp = admin.post("/api/auth/logout_all")
+    assert resp.get_json() == {"success": True, "magic_links_revoked": 1}
+    assert app.test_client().get(f"/auth/magic/{token}").status_code == 404
+    assert AdminClient(app).get("/api/magic_links").get_json()["items"] == []
+
+
+def test_pages_and_answers_that_carry_a_token_are_never_cached(app):
+    admin = AdminClient(app)
+    token = admin.post("/api/magic_links", json={}).get_json()["url"].rsplit("/", 1)[1]
+    page = app.test_client().get(f"/auth/magic/{token}")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    created = admin.post("/api/targets", json={"name": "X", "url": "http://127.0.0.1:9/x"})
+    assert created.headers["Cache-Control"] == "no-store"  # it carries the new secret
