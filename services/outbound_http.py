@@ -13,6 +13,7 @@ checking: the ones that exist wrap requests and are unmaintained.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import time
 from collections.abc import Callable, Mapping
@@ -41,7 +42,14 @@ _ALWAYS_BLOCKED = (
     ipaddress.ip_network("100.64.0.0/10"),  # CGNAT
     ipaddress.ip_network("169.254.0.0/16"),  # link-local, cloud metadata
     ipaddress.ip_network("fd00:ec2::254/128"),  # AWS metadata over IPv6
+    ipaddress.ip_network("64:ff9b:1::/48"),  # local-use NAT64 (RFC 8215)
 )
+# IPv6 ranges that carry an IPv4 address in their last 32 bits: checked as that IPv4.
+_IPV4_IN_LAST_32_BITS = (
+    ipaddress.ip_network("::/96"),  # IPv4-compatible (deprecated)
+    ipaddress.ip_network("64:ff9b::/96"),  # the well-known NAT64 prefix (RFC 6052)
+)
+_NUMERIC_HOST = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}")
 
 
 class OutboundError(Exception):
@@ -87,11 +95,30 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address leads to: mapped, compatible, NAT64, 6to4, Teredo."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if any(ip in net for net in _IPV4_IN_LAST_32_BITS) and not (
+        ip.is_loopback or ip.is_unspecified
+    ):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def address_allowed(ip: IPAddress, allow_private: bool, allow_loopback: bool = False) -> bool:
-    """Whether a connection to `ip` is permitted (`allow_loopback`: loopback only, for tests)."""
-    mapped = getattr(ip, "ipv4_mapped", None)
-    if mapped is not None:
-        ip = mapped
+    """Whether a connection to `ip` is permitted (`allow_loopback`: loopback only, for tests).
+    An IPv6 address that embeds an IPv4 one is judged as that IPv4 address too."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = embedded_ipv4(ip)
+        if inner is not None and not address_allowed(inner, allow_private, allow_loopback):
+            return False
+        if ip.ipv4_mapped is not None:
+            return True  # judged as the IPv4 address it is
     if ip.is_multicast or ip.is_unspecified:
         return False
     if allow_private or (allow_loopback and ip.is_loopback):
@@ -181,6 +208,35 @@ def check_url(url: str, allow_private: bool) -> None:
         raise InvalidUrl("https is required unless private targets are allowed")
     if parts.username or parts.password:
         raise InvalidUrl("credentials in URLs are not allowed; use target headers")
+
+
+def literal_address(host: str) -> IPAddress | None:
+    """The address a host names by itself, in any notation a resolver accepts (`127.1`,
+    `0x7f000001`, `2130706433`, `[::ffff:127.0.0.1]`); None for a name."""
+    bare = host.strip("[]").rstrip(".").lower()
+    try:
+        return ipaddress.ip_address(bare)
+    except ValueError:
+        pass
+    if not _NUMERIC_HOST.fullmatch(bare):
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(bare))
+    except OSError:
+        return None
+
+
+def check_target_url(url: str, allow_private: bool) -> None:
+    """The save-time check of a webhook URL: `check_url`, then the same address policy as at
+    send time for any address written in the URL, and no `localhost` name."""
+    check_url(url, allow_private)
+    host = urlsplit(url).hostname or ""
+    bare = host.rstrip(".").lower()
+    if not allow_private and (bare == "localhost" or bare.endswith(".localhost")):
+        raise BlockedAddress("private targets are not allowed")
+    address = literal_address(host)
+    if address is not None and not address_allowed(address, allow_private):
+        raise BlockedAddress("this address is not allowed")
 
 
 class OutboundHttp:

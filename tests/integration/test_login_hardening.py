@@ -92,8 +92,10 @@ def test_refused_logins_and_csrf_are_logged_and_counted(make_app, caplog):
     assert any(line.startswith("login limited from") for line in lines)
     assert any("CSRF token missing or wrong" in line for line in lines)
     assert not any("wrong-password" in line for line in lines)
-    text = app.test_client().get(
-        "/metrics", headers={"Authorization": "Bearer metrics-token-123"}
-    ).get_data(as_text=True)
+    text = (
+        app.test_client()
+        .get("/metrics", headers={"Authorization": "Bearer metrics-token-123"})
+        .get_data(as_text=True)
+    )
     for event in ("login_failed", "login_limited", "csrf_refused", "login_ok"):
         assert f'relais_auth_events_total{{event="{event}"}}' in text

@@ -11,9 +11,12 @@ from services.outbound_http import (
     DnsError,
     InvalidUrl,
     OutboundConnectionError,
+    OutboundError,
     OutboundHttp,
     address_allowed,
+    check_target_url,
     check_url,
+    literal_address,
 )
 
 
@@ -108,3 +111,53 @@ def test_large_answers_are_cut(sink):
         sink.url("/big"), b"{}", {}, connect_timeout=1, read_timeout=2, max_body=1000
     )
     assert len(resp.body) == 1000
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "64:ff9b::a9fe:a9fe",  # NAT64 of the metadata service
+        "64:ff9b::7f00:1",  # NAT64 of loopback
+        "::a9fe:a9fe",  # IPv4-compatible
+        "2002:a9fe:a9fe::1",  # 6to4 of the metadata service
+        "2002:0a00:0001::1",  # 6to4 of 10.0.0.1
+        "2001:0:4136:e378:8000:63bf:5601:5601",  # Teredo
+        "64:ff9b:1::a9fe:a9fe",  # local-use NAT64
+        "::ffff:169.254.169.254",
+    ],
+)
+def test_ipv6_addresses_that_lead_to_a_private_ipv4_are_refused(address):
+    assert address_allowed(ipaddress.ip_address(address), allow_private=False) is False
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::808:808", "2002:808:808::1", "2606:4700::1111"])
+def test_ipv6_addresses_that_lead_to_a_public_ipv4_are_allowed(address):
+    assert address_allowed(ipaddress.ip_address(address), allow_private=False) is True
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.1/hook",
+        "https://0x7f000001/hook",
+        "https://2130706433/hook",
+        "https://0177.0.0.1/hook",
+        "https://localhost./hook",
+        "https://api.localhost/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://[64:ff9b::a9fe:a9fe]/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "file:///etc/passwd",
+        "gopher://example.com/x",
+    ],
+)
+def test_a_target_url_naming_a_private_address_in_any_notation_is_refused(url):
+    with pytest.raises(OutboundError):
+        check_target_url(url, allow_private=False)
+
+
+def test_a_public_target_url_passes_the_save_check():
+    check_target_url("https://hook.eu2.make.com/abc", allow_private=False)
+    check_target_url("https://8.8.8.8/hook", allow_private=False)
+    assert literal_address("hook.eu2.make.com") is None
+    assert str(literal_address("0x7f.1")) == "127.0.0.1"
