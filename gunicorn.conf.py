@@ -46,7 +46,10 @@ keepalive = 5
 accesslog = None
 errorlog = "-"
 loglevel = _settings.log_level.lower()
-forwarded_allow_ips = "*"
+# Forwarded headers are the app's to read (ProxyFix, TRUSTED_PROXIES hops): gunicorn trusts
+# no peer for them, so a client cannot set the scheme (HSTS, https links) or SCRIPT_NAME.
+forwarded_allow_ips = ""
+secure_scheme_headers: dict[str, str] = {}
 
 
 def on_starting(server):
