@@ -79,6 +79,17 @@ def test_service_cache_and_errors(redis_client, tmp_path):
     assert err.value.retry_after
 
 
+def test_a_write_can_require_another_document_unchanged(store):
+    store.write("webhook_targets", {"targets": ["a"]})
+    rules = store.write("routing_rules", {"rules": []})
+    store.write("webhook_targets", {"targets": []}, 1, requires={"routing_rules": rules.version})
+    store.write("routing_rules", {"rules": ["names a"]}, rules.version)
+    with pytest.raises(VersionConflict) as err:
+        store.write("webhook_targets", {"targets": []}, 2, requires={"routing_rules": 1})
+    assert (err.value.document, err.value.current_version) == ("routing_rules", 2)
+    assert store.read("webhook_targets").version == 2
+
+
 def test_bad_document_names_are_refused(store):
     with pytest.raises(ValueError):
         store.read("../etc/passwd")
