@@ -124,8 +124,8 @@ class WebhookTargetsService(DocumentService[TargetList]):
         self.update(change, actor="system")
         logger.warning("target %s disabled: %s", target_id, reason)
 
-    def _load(self) -> Versioned[TargetList]:
-        loaded = super()._load()
+    def load(self) -> Versioned[TargetList]:
+        loaded = super().load()
         return Versioned(self._with_env_target(loaded.value), loaded.version)
 
     def _with_env_target(self, doc: TargetList) -> TargetList:
