@@ -3,6 +3,10 @@
 Secrets are write-only: shown once when created or rotated, masked afterwards.
 A rotation keeps the previous secret for 24 hours; deliveries meanwhile carry
 both signatures, so receivers can switch without losing a webhook.
+
+Every change is applied to the stored targets document in one compare-and-set
+(services/documents.py), never to this process's copy, so two admins (or two
+processes) changing the same target at once both keep their change.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -121,6 +126,64 @@ def keep_masked_headers(new: TargetOptions, old: TargetOptions) -> TargetOptions
     return new.model_copy(update={"headers": headers})
 
 
+def find(doc: TargetList, target_id: str) -> WebhookTarget:
+    for target in doc.targets:
+        if target.id == target_id:
+            return target
+    raise NotFound(f"no target {target_id!r}")
+
+
+def check_name_free(doc: TargetList, name: str, target_id: str | None = None) -> None:
+    """Names tell targets apart in the dashboard and the rules: one target per name."""
+    wanted = name.strip().casefold()
+    if any(t.name.strip().casefold() == wanted and t.id != target_id for t in doc.targets):
+        raise Conflict(f"a target named {name.strip()!r} already exists")
+
+
+def free_id(base: str, taken: set[str]) -> str:
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def replaced(doc: TargetList, target: WebhookTarget) -> TargetList:
+    return TargetList(targets=[target if t.id == target.id else t for t in doc.targets])
+
+
+def with_new_target(doc: TargetList, target: WebhookTarget, explicit_id: bool) -> TargetList:
+    """The list plus `target`; an id derived from its name gets a suffix when taken."""
+    taken = {t.id for t in doc.targets}
+    if explicit_id and target.id in taken:
+        raise Conflict(f"a target {target.id!r} already exists")
+    check_name_free(doc, target.name)
+    created = target.model_copy(update={"id": free_id(target.id, taken)})
+    return TargetList(targets=[*doc.targets, created])
+
+
+def patched(doc: TargetList, target_id: str, changes: dict[str, Any]) -> TargetList:
+    """The stored target with only the fields the caller sent changed."""
+    current = find(doc, target_id)
+    if "name" in changes:
+        check_name_free(doc, changes["name"], target_id)
+    if isinstance(changes.get("options"), TargetOptions):
+        options = keep_masked_headers(changes["options"], current.options)
+        changes = {**changes, "options": options}
+    return replaced(doc, current.model_copy(update=changes))
+
+
+def rotated(doc: TargetList, target_id: str, secret: str, until: float) -> TargetList:
+    """The stored secret becomes the previous one (it keeps signing until `until`)."""
+    current = find(doc, target_id)
+    update = {"secret": secret, "previous_secret": current.secret, "previous_secret_until": until}
+    return replaced(doc, current.model_copy(update=update))
+
+
+def without(doc: TargetList, target_id: str) -> TargetList:
+    find(doc, target_id)
+    return TargetList(targets=[t for t in doc.targets if t.id != target_id])
+
+
 class TargetsAdmin:
     def __init__(
         self,
@@ -175,36 +238,25 @@ class TargetsAdmin:
         return full
 
     def create(self, body: TargetCreate, actor: str) -> tuple[WebhookTarget, str]:
-        """A new target and its secret (returned once)."""
+        """A new target and its secret (returned once); 409 when its id or name is taken."""
         secret = body.secret or new_secret()
-        url = self.normalize_url(body.url)
-        existing = {t.id for t in self._targets.get().targets}
-        target_id = body.id or self._free_id(slug(body.name), existing)
-        if target_id in existing:
-            raise Conflict(f"a target {target_id!r} already exists")
         try:
             target = WebhookTarget(
-                id=target_id,
+                id=body.id or slug(body.name),
                 name=body.name,
-                url=url,
+                url=self.normalize_url(body.url),
                 secret=secret,
                 enabled=body.enabled,
                 options=body.options,
             )
         except ValueError as exc:
             raise InvalidTarget("secret: must be a whsec_ secret of 24-64 random bytes") from exc
-        self._targets.update(lambda doc: TargetList(targets=[*doc.targets, target]), actor)
-        return target, secret
-
-    @staticmethod
-    def _free_id(base: str, existing: set[str]) -> str:
-        candidate, n = base, 2
-        while candidate in existing:
-            candidate, n = f"{base}-{n}", n + 1
-        return candidate
+        change = partial(with_new_target, target=target, explicit_id=body.id is not None)
+        saved = self._targets.update(change, actor)
+        return saved.value.targets[-1], secret  # the change appends it
 
     def patch(self, target_id: str, body: TargetPatch, actor: str) -> WebhookTarget:
-        current = self.get(target_id)
+        """Change only the fields sent, on the stored target."""
         changes = body.model_dump(exclude_unset=True, exclude_none=True)
         if "url" in changes:
             if self._env_managed and target_id == ENV_TARGET_ID:
@@ -213,42 +265,24 @@ class TargetsAdmin:
         if changes.get("enabled"):
             changes["disabled_reason"] = None
         if body.options is not None:
-            changes["options"] = keep_masked_headers(body.options, current.options)
-        updated = current.model_copy(update=changes)
-        self._replace(target_id, updated, actor)
-        return updated
+            changes["options"] = body.options
+        saved = self._targets.update(partial(patched, target_id=target_id, changes=changes), actor)
+        return find(saved.value, target_id)
 
     def delete(self, target_id: str, actor: str) -> None:
-        self.get(target_id)
         if self._env_managed and target_id == ENV_TARGET_ID:
             raise Conflict("this target comes from WEBHOOK_URL; unset it to remove the target")
-        self._targets.update(
-            lambda doc: TargetList(targets=[t for t in doc.targets if t.id != target_id]), actor
-        )
+        self._targets.update(partial(without, target_id=target_id), actor)
 
     def rotate_secret(self, target_id: str, actor: str) -> tuple[WebhookTarget, str]:
-        """A new secret (returned once); the old one still signs for 24 hours."""
-        current = self.get(target_id)
+        """A new secret (returned once); the stored one still signs for 24 hours."""
         if self._env_managed and target_id == ENV_TARGET_ID:
             raise Conflict("this target's secret comes from WEBHOOK_SECRET; change it there")
         secret = new_secret()
-        updated = current.model_copy(
-            update={
-                "secret": secret,
-                "previous_secret": current.secret,
-                "previous_secret_until": self._clock() + ROTATION_GRACE_SECONDS,
-            }
-        )
-        self._replace(target_id, updated, actor)
-        return updated, secret
-
-    def _replace(self, target_id: str, updated: WebhookTarget, actor: str) -> None:
-        self._targets.update(
-            lambda doc: TargetList(
-                targets=[updated if t.id == target_id else t for t in doc.targets]
-            ),
-            actor,
-        )
+        until = self._clock() + ROTATION_GRACE_SECONDS
+        change = partial(rotated, target_id=target_id, secret=secret, until=until)
+        saved = self._targets.update(change, actor)
+        return find(saved.value, target_id), secret
 
     def test_send(self, target_id: str, body: TestSend) -> dict[str, Any]:
         """Preview the signed request, or send it for real through the guarded path."""

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from standardwebhooks.webhooks import Webhook
 
 from tests.conftest import auth, old_payload
 from tests.support.admin import AdminClient
@@ -83,3 +84,75 @@ def test_another_process_signs_with_a_rotated_secret_within_a_second(pair, sink,
     new = first.post("/api/targets/make/rotate_secret").get_json()["secret"]
     clock.advance(1.0)
     assert second.get("/api/targets/make").get_json()["secret_hint"].endswith(new[-4:])
+
+
+# -- a rotation and an edit at the same time ---------------------------------------------------
+
+
+def test_a_rotation_survives_a_concurrent_edit_from_another_process(
+    pair, sink, clock, redis_client
+):
+    first, second = pair
+    old = create_target(first, sink, options={"default": False})["secret"]
+    second.get("/api/targets/make")  # the second process holds a copy of the targets
+    for n in range(ROUNDS):
+        rotated, patched = at_once(
+            [
+                lambda: first.post("/api/targets/make/rotate_secret"),
+                lambda n=n: second.patch("/api/targets/make", json={"name": f"Make {n}"}),
+            ]
+        )
+        assert rotated.status_code == 200 and patched.status_code == 200
+        new = rotated.get_json()["secret"]
+        stored = stored_target(redis_client, "make")
+        assert (stored["secret"], stored["previous_secret"], stored["name"]) == (
+            new,
+            old,
+            f"Make {n}",
+        ), f"round {n}"
+        # Signed by the other process: the new secret signs, the old one still does.
+        sent = second.post("/api/targets/make/test", json={"mode": "send"})
+        assert sent.get_json()["result"]["ok"] is True
+        request = sink.wait_for(n + 1)[n]
+        Webhook(new).verify(request.body, request.headers)
+        Webhook(old).verify(request.body, request.headers)
+        old = new
+
+
+# -- the same target created twice at once ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body", [{"id": "ops", "name": "Ops"}, {"name": "Ops"}], ids=["same-id", "same-name"]
+)
+def test_creating_the_same_target_at_once_is_201_once_and_409_otherwise(apps, sink, body):
+    clients = [AdminClient(app) for app in apps for _ in range(3)]
+    for client in clients:
+        client.get("/api/targets")  # every process holds a copy of the (empty) list
+    # With an id, each request has a name of its own: only the id is the same.
+    bodies = [
+        {**body, "url": sink.url(), "name": body["name"] + (f" {n}" if "id" in body else "")}
+        for n in range(len(clients))
+    ]
+    answers = at_once(
+        [
+            lambda c=c, b=b: c.post("/api/targets", json=b)
+            for c, b in zip(clients, bodies, strict=True)
+        ]
+    )
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [201] + [409] * (len(clients) - 1), codes
+    for refused in (a for a in answers if a.status_code == 409):
+        assert refused.get_json()["error"] == "conflict" and refused.get_json()["message"]
+    items = clients[0].get("/api/targets").get_json()["items"]
+    assert [t["id"] for t in items] == ["ops"]
+
+
+def test_a_second_target_with_a_taken_name_is_409(pair, sink):
+    first, second = pair
+    create_target(first, sink, name="Ops")
+    again = second.post("/api/targets", json={"name": " ops ", "url": sink.url()})
+    assert again.status_code == 409 and again.get_json()["error"] == "conflict"
+    create_target(first, sink, name="Compta")
+    renamed = second.patch("/api/targets/compta", json={"name": "OPS"})
+    assert renamed.status_code == 409
