@@ -156,3 +156,24 @@ def test_a_second_target_with_a_taken_name_is_409(pair, sink):
     create_target(first, sink, name="Compta")
     renamed = second.patch("/api/targets/compta", json={"name": "OPS"})
     assert renamed.status_code == 409
+
+
+# -- rules and the targets they name -----------------------------------------------------------
+
+
+def rule(rule_id: str, *targets: str, name: str = "") -> dict[str, Any]:
+    return {
+        "id": rule_id,
+        "name": name,
+        "conditions": [{"field": "subject", "operator": "contains", "value": rule_id}],
+        "actions": {"targets": list(targets)},
+    }
+
+
+def test_a_rule_naming_a_target_another_process_deleted_is_422(pair, sink):
+    first, second = pair
+    create_target(first, sink)
+    second.get("/api/targets")  # the second process still holds `make` in its copy
+    assert first.delete("/api/targets/make").status_code == 200
+    resp = second.put("/api/routing_rules", json={"document": {"rules": [rule("r", "make")]}})
+    assert resp.status_code == 422 and "make" in resp.get_json()["message"]
