@@ -26,14 +26,16 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from email_processing.identity import sender_email, webhook_id
 from email_processing.inbound import InboundEmail
 from email_processing.payload import build_payload
-from email_processing.rules import expand_webhook_url
+from email_processing.rules import RuleSet, expand_webhook_url
 from preferences import ProcessingPreferences
 from services.audit import MASK
 from services.delivery_queue import DeliveryQueue
 from services.delivery_worker import Deliverer, recordable_headers
+from services.documents import Requires
 from services.errors import Conflict, NotFound, ServiceError
 from services.outbound_http import InvalidUrl, address_allowed, check_url
 from services.preferences import PreferencesService
+from services.routing_rules import RoutingRulesService, target_uses, without_target
 from services.webhook_targets import (
     ENV_TARGET_ID,
     TargetList,
@@ -46,11 +48,18 @@ ROTATION_GRACE_SECONDS = 24 * 3600
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 TargetIdIn = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+Uses = list[dict[str, str]]  # what names a target: see services.routing_rules.target_uses
 
 
 class InvalidTarget(ServiceError):
     http_status = 422
     code = "validation_error"
+
+
+class TargetInUse(Conflict):
+    """Rules or the default route still name the target; `used_by` says which."""
+
+    code = "target_in_use"
 
 
 class TargetCreate(BaseModel):
@@ -184,10 +193,27 @@ def without(doc: TargetList, target_id: str) -> TargetList:
     return TargetList(targets=[t for t in doc.targets if t.id != target_id])
 
 
+def check_unused(target_id: str, _targets: TargetList, rules: RuleSet) -> None:
+    uses = target_uses(rules, target_id)
+    if uses:
+        raise TargetInUse(
+            f"target {target_id!r} is still named by {_describe(uses)}; remove it from them "
+            "first, or delete with detach=true",
+            used_by=uses,
+        )
+
+
+def _describe(uses: Uses) -> str:
+    return ", ".join(
+        f"rule {use['id']!r}" if use["kind"] == "rule" else "the default route" for use in uses
+    )
+
+
 class TargetsAdmin:
     def __init__(
         self,
         targets: WebhookTargetsService,
+        rules: RoutingRulesService,
         deliverer: Deliverer,
         preferences: PreferencesService,
         queue: DeliveryQueue,
@@ -196,6 +222,7 @@ class TargetsAdmin:
         clock: Callable[[], float],
     ) -> None:
         self._targets = targets
+        self._rules = rules
         self._deliverer = deliverer
         self._prefs = preferences
         self._queue = queue
@@ -269,10 +296,32 @@ class TargetsAdmin:
         saved = self._targets.update(partial(patched, target_id=target_id, changes=changes), actor)
         return find(saved.value, target_id)
 
-    def delete(self, target_id: str, actor: str) -> None:
+    def delete(self, target_id: str, actor: str, detach: bool = False) -> Uses:
+        """Delete a target no rule names (409 otherwise), or with `detach`, after removing
+        it from the rules and the default route first. The uses removed are returned."""
         if self._env_managed and target_id == ENV_TARGET_ID:
             raise Conflict("this target comes from WEBHOOK_URL; unset it to remove the target")
-        self._targets.update(partial(without, target_id=target_id), actor)
+        find(self._targets.load().value, target_id)
+        detached = self._detach(target_id, actor) if detach else []
+        self._targets.update(
+            partial(without, target_id=target_id),
+            actor,
+            requires=Requires(self._rules, partial(check_unused, target_id)),
+        )
+        return detached
+
+    def _detach(self, target_id: str, actor: str) -> Uses:
+        """Remove the target from the rules (audited); what named it, as changed."""
+        if not target_uses(self._rules.load().value, target_id):
+            return []
+        applied: Uses = []
+
+        def change(rules: RuleSet) -> RuleSet:
+            applied[:] = target_uses(rules, target_id)
+            return without_target(rules, target_id)
+
+        self._rules.update(change, actor)
+        return applied
 
     def rotate_secret(self, target_id: str, actor: str) -> tuple[WebhookTarget, str]:
         """A new secret (returned once); the stored one still signs for 24 hours."""

@@ -1,4 +1,5 @@
-"""Config changes across processes: seen soon, and admin writes are atomic.
+"""Config changes across processes: seen soon, and admin writes are atomic; a target that
+rules name is not deleted behind their back.
 
 "Two processes" here are two apps on the same Redis, each with its own service container
 (its own document caches), sharing one fake clock.
@@ -177,3 +178,67 @@ def test_a_rule_naming_a_target_another_process_deleted_is_422(pair, sink):
     assert first.delete("/api/targets/make").status_code == 200
     resp = second.put("/api/routing_rules", json={"document": {"rules": [rule("r", "make")]}})
     assert resp.status_code == 422 and "make" in resp.get_json()["message"]
+
+
+# -- deleting a target that rules name ---------------------------------------------------------
+
+
+@pytest.fixture
+def routed(pair, sink):
+    """`make` named by two rules and the default route; `other` by one rule."""
+    admin = pair[0]
+    create_target(admin, sink)
+    create_target(admin, sink, name="Other")
+    rules = {
+        "rules": [
+            rule("only-make", "make", name="Invoices"),
+            rule("both", "make", "other"),
+            rule("only-other", "other"),
+        ],
+        "default_route": {"action": "default_targets", "targets": ["make"]},
+    }
+    assert admin.put("/api/routing_rules", json={"document": rules}).status_code == 200
+    return admin
+
+
+def test_deleting_a_target_that_rules_name_is_409_listing_them(routed):
+    resp = routed.delete("/api/targets/make")
+    assert resp.status_code == 409
+    body = resp.get_json()
+    assert body["error"] == "target_in_use" and "make" in body["message"]
+    assert body["used_by"] == [
+        {"kind": "rule", "id": "only-make", "name": "Invoices"},
+        {"kind": "rule", "id": "both", "name": ""},
+        {"kind": "default_route"},
+    ]
+    assert routed.get("/api/targets/make").status_code == 200
+    assert routed.delete("/api/targets/nope").status_code == 404
+
+
+def test_deleting_with_detach_removes_it_from_the_rules_then_deletes(routed):
+    before = routed.get("/api/routing_rules").get_json()
+    resp = routed.delete("/api/targets/make", query_string={"detach": "true"})
+    assert resp.status_code == 200
+    assert [use.get("id", use["kind"]) for use in resp.get_json()["detached"]] == [
+        "only-make",
+        "both",
+        "default_route",
+    ]
+    assert routed.get("/api/targets/make").status_code == 404
+    after = routed.get("/api/routing_rules").get_json()
+    assert after["version"] == before["version"] + 1
+    only_make, both, only_other = after["document"]["rules"]
+    # A rule left without a target is switched off, kept for the admin to point elsewhere.
+    assert only_make["enabled"] is False and only_make["actions"]["targets"] == []
+    assert both["enabled"] is True and both["actions"]["targets"] == ["other"]
+    assert only_other["actions"]["targets"] == ["other"]
+    assert after["document"]["default_route"]["targets"] == []
+    audit = routed.get("/api/audit").get_json()["items"]
+    deleted, detached = audit[0], audit[1]
+    assert deleted["actor"] == detached["actor"] == "admin"
+    assert deleted["resource"].startswith("webhook_targets@")
+    (targets_change,) = deleted["changes"]
+    assert [t["id"] for t in targets_change["new"]] == ["other"]
+    assert detached["resource"] == f"routing_rules@{after['version']}"
+    assert {"path": "rules.0.enabled", "old": True, "new": False} in detached["changes"]
+    assert {"path": "default_route.targets", "old": ["make"], "new": []} in detached["changes"]
