@@ -242,3 +242,29 @@ def test_deleting_with_detach_removes_it_from_the_rules_then_deletes(routed):
     assert detached["resource"] == f"routing_rules@{after['version']}"
     assert {"path": "rules.0.enabled", "old": True, "new": False} in detached["changes"]
     assert {"path": "default_route.targets", "old": ["make"], "new": []} in detached["changes"]
+
+
+# -- config import builds on the stored documents ---------------------------------------------
+
+
+def test_an_import_keeps_the_secret_another_process_just_rotated(pair, sink, redis_client):
+    first, second = pair
+    create_target(first, sink)
+    exported = second.get("/api/config/export").get_json()  # without secrets
+    new = first.post("/api/targets/make/rotate_secret").get_json()["secret"]
+    report = second.post("/api/config/import", json=exported).get_json()
+    assert report["generated_secrets"] == {}
+    assert stored_target(redis_client, "make")["secret"] == new
+
+
+def test_a_legacy_import_keeps_what_another_process_just_changed(pair):
+    first, second = pair
+    second.get("/api/preferences")  # the second process holds a copy of the preferences
+    prefs = first.get("/api/preferences").get_json()
+    prefs["document"]["exclude_keywords"] = ["newsletter"]
+    assert first.put("/api/preferences", json=prefs).status_code == 200
+    legacy = {"processing_prefs": {"webhook_timeout_sec": 12}}
+    assert second.post("/api/config/import", json=legacy).status_code == 200
+    stored = first.get("/api/preferences").get_json()["document"]
+    assert stored["exclude_keywords"] == ["newsletter"]
+    assert stored["webhook_timeout_sec"] == 12
