@@ -40,9 +40,7 @@ CORPUS: dict[str, Builder] = {
     "thousands_of_links": lambda size: "".join(
         f'<a href="https://www.dropbox.com/s/{n}/f.pdf">{n}</a> ' for n in range(size // 50)
     )[:size],
-    "thousands_of_foreign_links": lambda size: _repeat(
-        "https://example.com/a dropbox.com ", size
-    ),
+    "thousands_of_foreign_links": lambda size: _repeat("https://example.com/a dropbox.com ", size),
     "link_inside_link": lambda size: _repeat("https://a/?next=https://www.dropbox.com/s/x", size),
     "deep_nesting": lambda size: "<div>" * (size // 10) + "texte" + "</div>" * (size // 10),
     "huge_attribute": lambda size: '<a title="' + "x" * (size - 40) + '" href="#">a</a>',

@@ -3,7 +3,9 @@
 Reads go to Redis; when it is unreachable they serve the last-known-good
 mirror and the store reports itself degraded. Writes need Redis (503
 otherwise), so two instances never diverge. Every document carries a version;
-a write that names a stale version is refused (409), never applied.
+a write that names a stale version is refused (409), never applied. A write may
+also require other documents to be still at the versions its writer checked it
+against (a rule names targets that must exist).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,15 +29,23 @@ logger = logging.getLogger(__name__)
 
 DOC_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
-# KEYS[1] = document hash; ARGV = data JSON, expected version ('' = any), now
+# KEYS[1] = document hash, KEYS[2..] = documents that must still be at a version;
+# ARGV = data JSON, expected version ('' = any), now, then the version of each KEYS[2..].
+# Returns {1, new version, 1}, or {0, current version, index of the key that moved}.
 _CAS_WRITE = """
 local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
 if ARGV[2] ~= '' and tonumber(ARGV[2]) ~= current then
-  return {0, current}
+  return {0, current, 1}
+end
+for i = 2, #KEYS do
+  local other = tonumber(redis.call('HGET', KEYS[i], 'version') or '0')
+  if other ~= tonumber(ARGV[i + 2]) then
+    return {0, other, i}
+  end
 end
 local version = current + 1
 redis.call('HSET', KEYS[1], 'version', version, 'data', ARGV[1], 'updated_at', ARGV[3])
-return {1, version}
+return {1, version, 1}
 """
 
 
@@ -44,11 +54,12 @@ class StoreUnavailable(Exception):
 
 
 class VersionConflict(Exception):
-    """The document changed since the version the writer read."""
+    """A document changed since the version the writer read: the one written, or one it required."""
 
-    def __init__(self, current_version: int) -> None:
-        super().__init__(f"document is at version {current_version}")
+    def __init__(self, current_version: int, document: str = "") -> None:
+        super().__init__(f"document {document} is at version {current_version}")
         self.current_version = current_version
+        self.document = document
 
 
 @dataclass(frozen=True)
@@ -100,20 +111,44 @@ class ConfigStore:
         self._mirror(name, doc)
         return doc
 
-    def write(self, name: str, data: Any, expected_version: int | None = None) -> StoredDoc:
-        """Store a new version; raise VersionConflict or StoreUnavailable."""
+    def version(self, name: str) -> int | None:
+        """The stored version (0: never written), one cheap read; None while Redis is down."""
         _check_name(name)
+        try:
+            raw = self._redis.hget(self._keys.config(name), "version")
+        except REDIS_DOWN_ERRORS:
+            self._mark_degraded()
+            return None
+        self._degraded_since = None
+        return int(raw or 0)
+
+    def write(
+        self,
+        name: str,
+        data: Any,
+        expected_version: int | None = None,
+        requires: Mapping[str, int] | None = None,
+    ) -> StoredDoc:
+        """Store a new version; raise VersionConflict or StoreUnavailable.
+
+        `requires` maps other documents to the version each must still be at.
+        """
+        names = [name, *(requires or {})]
+        for each in names:
+            _check_name(each)
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         now = self._clock()
         expected = "" if expected_version is None else str(expected_version)
+        keys = [self._keys.config(each) for each in names]
+        args: list[str | float] = [payload, expected, now, *(requires or {}).values()]
         try:
-            ok, version = self._cas(keys=[self._keys.config(name)], args=[payload, expected, now])
+            ok, version, moved = self._cas(keys=keys, args=args)
         except REDIS_DOWN_ERRORS as exc:
             self._mark_degraded()
             raise StoreUnavailable("config store is read-only while Redis is unreachable") from exc
         self._degraded_since = None
         if not ok:
-            raise VersionConflict(int(version))
+            raise VersionConflict(int(version), names[int(moved) - 1])
         doc = StoredDoc(int(version), now, data)
         self._mirror(name, doc)
         return doc

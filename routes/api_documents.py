@@ -3,6 +3,8 @@
 Each is read as `{"version", "document"}` and written with the version it was
 read at: a stale version gets 409 (someone else saved meanwhile), never a
 silent overwrite. Invalid documents get 422 naming where, never echoing values.
+A document that depends on another (rules name targets) is checked against it
+within the same compare-and-set.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, create_model
 from routes.admin_access import actor, admin_required
 from routes.validation import json_body
 from services import Services, get_services
-from services.documents import DocumentService, Versioned
+from services.documents import DocumentService, Requires, Versioned
 from services.errors import ServiceError
 
 
@@ -25,7 +27,7 @@ class InvalidDocument(ServiceError):
     code = "validation_error"
 
 
-Check = Callable[[Services, Any], None]
+Requirement = Callable[[Services], Requires[Any, Any]]
 
 
 def versioned_doc(versioned: Versioned[Any]) -> dict[str, Any]:
@@ -47,7 +49,7 @@ def document_blueprint(
     path: str,
     service: Callable[[Services], DocumentService[Any]],
     model: type[BaseModel],
-    check: Check | None = None,
+    requires: Requirement | None = None,
     extra: Callable[[Services], dict[str, Any]] | None = None,
 ) -> Blueprint:
     """GET and PUT for one versioned document under /api/<path>."""
@@ -68,9 +70,12 @@ def document_blueprint(
     @json_body(body_model)
     def write(body: Any) -> Any:
         services = get_services()
-        if check is not None:
-            check(services, body.document)
-        saved = service(services).save(body.document, body.version, actor=actor())
+        saved = service(services).save(
+            body.document,
+            body.version,
+            actor=actor(),
+            requires=requires(services) if requires is not None else None,
+        )
         return jsonify(versioned_doc(saved))
 
     read.__doc__ = f"The {name.replace('_', ' ')} document and its version."

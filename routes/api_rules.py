@@ -13,13 +13,15 @@ from routes.admin_access import admin_required
 from routes.api_documents import InvalidDocument, document_blueprint
 from routes.validation import json_body
 from services import Services, get_services
+from services.documents import Requires
 from services.errors import NotFound
 from services.rules_lab import MAX_REPLAY, stored_to_inbound
+from services.webhook_targets import TargetList
 
 
-def check_targets(services: Services, rules: RuleSet) -> None:
+def check_targets(rules: RuleSet, targets: TargetList) -> None:
     """Every target a rule names must exist (422 names the rule)."""
-    known = {t.id for t in services.targets.get().targets}
+    known = {t.id for t in targets.targets}
     for index, rule in enumerate(rules.rules):
         missing = [t for t in rule.actions.targets if t not in known]
         if missing:
@@ -32,7 +34,11 @@ def check_targets(services: Services, rules: RuleSet) -> None:
 
 
 bp = document_blueprint(
-    "routing_rules", "routing_rules", lambda s: s.rules, RuleSet, check=check_targets
+    "routing_rules",
+    "routing_rules",
+    lambda s: s.rules,
+    RuleSet,
+    requires=lambda s: Requires(s.targets, check_targets),
 )
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify
+from pydantic import BaseModel, ConfigDict
 
 from routes.admin_access import actor, admin_required
-from routes.validation import json_body
+from routes.validation import json_body, query_args
 from services import get_services
 from services.targets_admin import TargetCreate, TargetPatch, TestSend
 
@@ -50,12 +51,27 @@ def patch_target(target_id: str, body: TargetPatch) -> Any:
     return jsonify(admin.view(admin.patch(target_id, body, actor())))
 
 
+class DeleteQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    detach: bool = False
+    """Also remove the target from the rules and the default route that name it."""
+
+
 @bp.delete("/<target_id>")
 @admin_required
-def delete_target(target_id: str) -> Any:
-    """Delete a target (its queued deliveries become dead letters, replayable)."""
-    get_services().targets_admin.delete(target_id, actor())
-    return jsonify({"success": True})
+@query_args(DeleteQuery)
+def delete_target(target_id: str, query: DeleteQuery) -> Any:
+    """Delete a target; its queued deliveries are held, never dropped.
+
+    While rules or the default route name the target: 409 `target_in_use`, whose
+    `used_by` lists them (`{"kind": "rule", "id", "name"}`, `{"kind": "default_route"}`).
+    With `detach=true` the target is first removed from them (audited): a rule left
+    with no target is switched off and kept; a default route left with none sends to
+    the targets marked default. `detached` lists what was changed.
+    """
+    detached = get_services().targets_admin.delete(target_id, actor(), detach=query.detach)
+    return jsonify({"success": True, "detached": detached})
 
 
 @bp.post("/<target_id>/rotate_secret")

@@ -45,7 +45,7 @@ def handle_http(exc: HTTPException) -> Response:
 
 def handle_service(exc: ServiceError) -> Response:
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
-    return error_response(exc.http_status, exc.code, exc.message, headers=headers)
+    return error_response(exc.http_status, exc.code, exc.message, headers=headers, **exc.fields)
 
 
 def handle_redis_down(exc: Exception) -> Response:

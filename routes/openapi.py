@@ -7,6 +7,7 @@ that into operations, with every pydantic model under components/schemas.
 
 from __future__ import annotations
 
+import inspect
 import re
 from typing import Any
 
@@ -28,6 +29,19 @@ ERROR_SCHEMA = {
         "message": {"type": "string"},
         "details": {"type": "array", "items": {"type": "object"}},
         "error_id": {"type": "string"},
+        "used_by": {
+            "description": "409 target_in_use: the rules and the default route naming the target",
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {
+                    "kind": {"enum": ["rule", "default_route"]},
+                    "id": {"type": "string"},
+                    "name": {"type": "string"},
+                },
+            },
+        },
     },
 }
 SECURITY_SCHEMES = {
@@ -56,10 +70,10 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
 
 
 def _operation(endpoint: str, view: Any, method: str, path_params: list[str]) -> dict[str, Any]:
-    doc = (view.__doc__ or "").strip().splitlines()
+    summary, _, description = inspect.cleandoc(view.__doc__ or "").partition("\n")
     operation: dict[str, Any] = {
         "operationId": f"{endpoint}.{method}",
-        "summary": doc[0] if doc else endpoint,
+        "summary": summary or endpoint,
         "tags": [endpoint.split(".")[0].removeprefix("api_")],
         "parameters": [
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
@@ -74,6 +88,8 @@ def _operation(endpoint: str, view: Any, method: str, path_params: list[str]) ->
         },
         "security": _security(getattr(view, "relais_auth", None), method),
     }
+    if description.strip():
+        operation["description"] = description.strip()
     query = getattr(view, "relais_query_model", None)
     if query is not None:
         operation["parameters"] += _query_parameters(query)

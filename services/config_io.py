@@ -3,30 +3,37 @@
 Export gives one JSON document; secrets (target secrets, static header values)
 are left out unless asked. Import validates everything first, then writes each
 document as a new version, and reports what was mapped and what was not.
+
+Each imported document is built from the stored one (secrets kept, targets reused
+by URL, fields the import does not set left as they are) inside that document's
+compare-and-set, so a change another admin saved meanwhile is built upon, not lost.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from email_processing.rules import expand_webhook_url, import_legacy_rules
+from email_processing.rules import RuleSet, expand_webhook_url, import_legacy_rules
 from preferences import ProcessingPreferences
 from services.audit import MASK
 from services.documents import DocumentService
 from services.errors import ServiceError
 from services.preferences import PreferencesService
 from services.routing_rules import RoutingRulesService
-from services.runtime_flags import RuntimeFlags, RuntimeFlagsService
+from services.runtime_flags import RuntimeFlagsService
 from services.targets_admin import new_secret, slug
 from services.time_windows import TimeWindows, TimeWindowsService
 from services.webhook_targets import TargetList, WebhookTarget, WebhookTargetsService
 
 M = TypeVar("M", bound=BaseModel)
+Build = Callable[[Any, "ImportReport"], BaseModel | None]
+"""One document's import: from the stored document to the one to write (None: nothing to
+write), with notes for the report. Called again, on the newer version, after a conflict."""
 FORMAT = "relais-config"
 LEGACY_NAMES = ("webhook_config", "routing_rules", "processing_prefs", "runtime_flags")
 
@@ -43,6 +50,11 @@ class ImportReport:
     generated_secrets: dict[str, str] = field(default_factory=dict)
     written: list[str] = field(default_factory=list)
     dry_run: bool = False
+
+    def add(self, notes: ImportReport) -> None:
+        self.mapped += notes.mapped
+        self.not_mapped += notes.not_mapped
+        self.generated_secrets.update(notes.generated_secrets)
 
     def to_dict(self) -> dict[str, Any]:
         """A dry run names what would be written; its secrets are not the ones an import makes."""
@@ -77,11 +89,7 @@ class ConfigIO:
         preferences: PreferencesService,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._flags = flags
         self._targets = targets
-        self._rules = rules
-        self._windows = windows
-        self._prefs = preferences
         self._clock = clock
         self._docs: dict[str, DocumentService[Any]] = {
             "runtime_flags": flags,
@@ -125,23 +133,47 @@ class ConfigIO:
         report = ImportReport(dry_run=dry_run)
         unknown = sorted(set(documents) - set(self._docs))
         report.not_mapped += [f"unknown document {name!r} ignored" for name in unknown]
-        parsed: dict[str, BaseModel] = {}
+        builds: list[tuple[str, Build]] = []
         for name, svc in self._docs.items():
-            if name not in documents:
-                continue
-            data = documents[name]
-            if name == "webhook_targets":
-                data = self._restore_secrets(data, report)
-            parsed[name] = _validate(svc, name, data)
-        for name, model in parsed.items():
-            if not dry_run:
-                self._docs[name].save(model, actor=actor)
-            report.written.append(name)
+            if name == "webhook_targets" and name in documents:
+                builds.append((name, self._targets_build(documents[name])))
+            elif name in documents:
+                model = _validate(svc, name, documents[name])
+                builds.append((name, _replacing(model)))
+        return self._run(builds, report, actor)
+
+    def _targets_build(self, data: dict[str, Any]) -> Build:
+        def build(stored: TargetList, notes: ImportReport) -> BaseModel:
+            restored = self._restore_secrets(data, stored, notes)
+            return _validate(self._targets, "webhook_targets", restored)
+
+        return build
+
+    def _run(
+        self, builds: list[tuple[str, Build]], report: ImportReport, actor: str
+    ) -> dict[str, Any]:
+        """Build every document from the stored ones (validating all), then write each one,
+        built again from the version its compare-and-set stores upon."""
+        notes = {name: ImportReport() for name, _ in builds}
+        written = [
+            name
+            for name, build in builds
+            if build(self._docs[name].load().value, notes[name]) is not None
+        ]
+        for name, build in builds:
+            if name in written and not report.dry_run:
+                self._docs[name].update(_applied(build, notes, name), actor)
+        for name, _ in builds:
+            report.add(notes[name])
+        report.written += written
         return report.to_dict()
 
-    def _restore_secrets(self, data: dict[str, Any], report: ImportReport) -> dict[str, Any]:
-        """Targets exported without secrets keep the current ones, or get new ones."""
-        current = {t.id: t for t in self._targets.get().targets}
+    @staticmethod
+    def _restore_secrets(
+        data: dict[str, Any], stored: TargetList, report: ImportReport
+    ) -> dict[str, Any]:
+        """Targets exported without secrets keep the stored ones, or get new ones."""
+        current = {t.id: t for t in stored.targets}
         targets = []
         for raw in data.get("targets", []):
             target = dict(raw)
@@ -150,7 +182,7 @@ class ConfigIO:
                 target["secret"] = existing.secret if existing else new_secret()
                 if not existing:
                     report.generated_secrets[str(target.get("id"))] = target["secret"]
-            target["options"] = self._restore_headers(target, existing, report)
+            target["options"] = ConfigIO._restore_headers(target, existing, report)
             targets.append(target)
         return {"targets": targets}
 
@@ -179,62 +211,80 @@ class ConfigIO:
         self, doc: dict[str, Any], actor: str, dry_run: bool = False
     ) -> dict[str, Any]:
         report = ImportReport(dry_run=dry_run)
-        for name, model in self._legacy_models(doc, report):
-            if model is None:
-                continue
-            if not dry_run:
-                self._docs[name].save(model, actor=actor)
-            report.written.append(name)
-        return report.to_dict()
-
-    def _legacy_models(
-        self, doc: dict[str, Any], report: ImportReport
-    ) -> list[tuple[str, BaseModel | None]]:
-        """Every document mapped and validated before anything is written."""
-        webhook = doc.get("webhook_config") or {}
-        flags = doc.get("runtime_flags") or {}
-        targets = _TargetMapper(self._targets.get(), report)
-        targets.add_default(webhook)
-        rules = None
-        if "routing_rules" in doc:
-            rules, notes = import_legacy_rules(doc["routing_rules"] or {}, targets.id_for_url)
-            report.mapped.append(f"routing_rules: {len(rules.rules)} rules")
-            report.not_mapped += notes
-        if "webhook_ssl_verify" in webhook:
+        if "webhook_ssl_verify" in (doc.get("webhook_config") or {}):
             report.not_mapped.append("webhook_ssl_verify: TLS certificates are always verified")
+        return self._run(_LegacyImport(doc, self._docs).builds(), report, actor)
+
+
+def _replacing(model: BaseModel) -> Build:
+    """A build that writes `model` whatever is stored."""
+
+    def build(_stored: Any, _notes: ImportReport) -> BaseModel:
+        return model
+
+    return build
+
+
+def _applied(build: Build, notes: dict[str, ImportReport], name: str) -> Callable[[Any], Any]:
+    """`build` as a change function; the notes kept are those of the version stored."""
+
+    def change(stored: Any) -> Any:
+        notes[name] = ImportReport()
+        built = build(stored, notes[name])
+        return stored if built is None else built
+
+    return change
+
+
+class _LegacyImport:
+    """The old router's documents mapped onto the stored ones, one build per document."""
+
+    def __init__(self, doc: dict[str, Any], docs: Mapping[str, DocumentService[Any]]) -> None:
+        self._doc = doc
+        self._docs = docs
+        self._webhook: dict[str, Any] = doc.get("webhook_config") or {}
+        self._flags: dict[str, Any] = doc.get("runtime_flags") or {}
+        self._rules: RuleSet | None = None
+
+    def builds(self) -> list[tuple[str, Build]]:
+        """Targets first: the rules name the targets that build creates or reuses."""
         return [
-            ("webhook_targets", targets.result()),
-            ("routing_rules", rules),
-            ("runtime_flags", self._legacy_flags(flags, webhook, report)),
-            (
-                "processing_prefs",
-                self._legacy_prefs(doc.get("processing_prefs") or {}, flags, report),
-            ),
-            ("time_windows", self._legacy_windows(webhook, report)),
+            ("webhook_targets", self._targets),
+            ("routing_rules", lambda _stored, _notes: self._rules),
+            ("runtime_flags", self._runtime_flags),
+            ("processing_prefs", self._prefs),
+            ("time_windows", self._windows),
         ]
 
-    def _legacy_flags(
-        self, flags: dict[str, Any], webhook: dict[str, Any], report: ImportReport
-    ) -> RuntimeFlags | None:
+    def _targets(self, stored: TargetList, notes: ImportReport) -> TargetList:
+        targets = _TargetMapper(stored, notes)
+        targets.add_default(self._webhook)
+        if "routing_rules" in self._doc:
+            rules, lines = import_legacy_rules(self._doc["routing_rules"] or {}, targets.id_for_url)
+            notes.mapped.append(f"routing_rules: {len(rules.rules)} rules")
+            notes.not_mapped += lines
+            self._rules = rules
+        return targets.result()
+
+    def _runtime_flags(self, stored: BaseModel, notes: ImportReport) -> BaseModel | None:
+        flags, webhook = self._flags, self._webhook
         if not flags and "webhook_sending_enabled" not in webhook:
             return None
         names = ("gmail_ingress_enabled", "disable_email_id_dedup")
         changes: dict[str, bool] = {k: bool(flags[k]) for k in names if k in flags}
         if "webhook_sending_enabled" in webhook:
             changes["webhook_sending_enabled"] = bool(webhook["webhook_sending_enabled"])
-        report.mapped += [f"runtime flag {k}" for k in changes]
-        return self._flags.get().model_copy(update=changes)
+        notes.mapped += [f"runtime flag {k}" for k in changes]
+        return stored.model_copy(update=changes)
 
-    def _legacy_prefs(
-        self, prefs: dict[str, Any], flags: dict[str, Any], report: ImportReport
-    ) -> ProcessingPreferences | None:
-        if not prefs and "allow_custom_webhook_without_links" not in flags:
+    def _prefs(self, stored: ProcessingPreferences, notes: ImportReport) -> BaseModel | None:
+        prefs: dict[str, Any] = self._doc.get("processing_prefs") or {}
+        if not prefs and "allow_custom_webhook_without_links" not in self._flags:
             return None
-        data = self._prefs.get().model_dump()
-        mapping = _legacy_pref_values(prefs, report)
-        if "allow_custom_webhook_without_links" in flags:
-            mapping["require_links"] = not bool(flags["allow_custom_webhook_without_links"])
-            report.mapped.append("allow_custom_webhook_without_links -> require_links")
+        mapping = _legacy_pref_values(prefs, notes)
+        if "allow_custom_webhook_without_links" in self._flags:
+            mapping["require_links"] = not bool(self._flags["allow_custom_webhook_without_links"])
+            notes.mapped.append("allow_custom_webhook_without_links -> require_links")
         known = {
             "exclude_keywords",
             "retry_count",
@@ -242,12 +292,14 @@ class ConfigIO:
             "webhook_timeout_sec",
             "rate_limit_per_hour",
         }
-        report.not_mapped += [
+        notes.not_mapped += [
             f"processing_prefs.{k} has no equivalent" for k in sorted(set(prefs) - known)
         ]
-        return _validate(self._prefs, "processing_prefs", {**data, **mapping})
+        data = {**stored.model_dump(), **mapping}
+        return _validate(self._docs["processing_prefs"], "processing_prefs", data)
 
-    def _legacy_windows(self, webhook: dict[str, Any], report: ImportReport) -> TimeWindows | None:
+    def _windows(self, stored: TimeWindows, notes: ImportReport) -> BaseModel | None:
+        webhook = self._webhook
         keys = (
             "webhook_time_start",
             "webhook_time_end",
@@ -256,16 +308,16 @@ class ConfigIO:
         )
         if not any(k in webhook for k in keys):
             return None
-        data = self._windows.get().model_dump()
+        data = stored.model_dump()
         data["window"] = {
             "start": webhook.get("webhook_time_start") or None,
             "end": webhook.get("webhook_time_end") or None,
         }
-        report.mapped.append("webhook_time_start/end -> sending window")
+        notes.mapped.append("webhook_time_start/end -> sending window")
         if webhook.get("absence_pause_enabled"):
             data["absence_days"] = [str(d).lower() for d in webhook.get("absence_pause_days") or []]
-            report.mapped.append("absence_pause_days -> absence days")
-        return _validate(self._windows, "time_windows", data)
+            notes.mapped.append("absence_pause_days -> absence days")
+        return _validate(self._docs["time_windows"], "time_windows", data)
 
 
 def _legacy_pref_values(prefs: dict[str, Any], report: ImportReport) -> dict[str, Any]:

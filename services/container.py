@@ -206,6 +206,7 @@ def build_services(
         magic_links=MagicLinks(client, keys, settings.magic_link_ttl_minutes * 60, clock),
         targets_admin=TargetsAdmin(
             targets,
+            rules,
             deliverer,
             preferences,
             queue,

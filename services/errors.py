@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ServiceError(Exception):
-    """A failure the caller can act on: an HTTP status, a stable code and a safe message."""
+    """A failure the caller can act on: an HTTP status, a stable code and a safe message.
+
+    Keyword `fields` are machine-readable members added to the error body beside
+    `error` and `message` (e.g. `used_by` of a target that rules still name).
+    """
 
     http_status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+    def __init__(self, message: str, *, retry_after: int | None = None, **fields: Any) -> None:
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
+        self.fields = fields
 
 
 class NotFound(ServiceError):

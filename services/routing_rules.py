@@ -1,4 +1,4 @@
-"""The routing rules document, compiled once per version."""
+"""The routing rules document, compiled once per version; which rules name a target."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from config.store import ConfigStore
-from email_processing.rules import CompiledRules, RuleSet, compile_rules
+from email_processing.rules import CompiledRules, Rule, RuleSet, compile_rules
 from email_processing.rules.models import migrate_ruleset
 from services.documents import DocumentService
 
 DOCUMENT = "routing_rules"
+DEFAULT_ROUTE = "default_route"
 
 
 class RoutingRulesService(DocumentService[RuleSet]):
@@ -37,3 +38,44 @@ class RoutingRulesService(DocumentService[RuleSet]):
         with self._compiled_lock:
             self._compiled = (current.version, compiled)
         return compiled
+
+
+def target_uses(rules: RuleSet, target_id: str) -> list[dict[str, str]]:
+    """What names the target: each rule ({kind, id, name}), then the default route ({kind})."""
+    uses = [
+        {"kind": "rule", "id": rule.id, "name": rule.name}
+        for rule in rules.rules
+        if target_id in rule.actions.targets
+    ]
+    if target_id in rules.default_route.targets:
+        uses.append({"kind": DEFAULT_ROUTE})
+    return uses
+
+
+def without_target(rules: RuleSet, target_id: str) -> RuleSet:
+    """The rules with the target removed from every rule and from the default route.
+
+    A rule left with no target is switched off and kept (its conditions are the admin's
+    work) until it is pointed elsewhere. A default route left with no target sends to the
+    targets marked default, which is what an empty list means there.
+    """
+    route = rules.default_route
+    targets = [t for t in route.targets if t != target_id]
+    return rules.model_copy(
+        update={
+            "rules": [_rule_without(rule, target_id) for rule in rules.rules],
+            "default_route": route.model_copy(update={"targets": targets}),
+        }
+    )
+
+
+def _rule_without(rule: Rule, target_id: str) -> Rule:
+    if target_id not in rule.actions.targets:
+        return rule
+    targets = [t for t in rule.actions.targets if t != target_id]
+    return rule.model_copy(
+        update={
+            "actions": rule.actions.model_copy(update={"targets": targets}),
+            "enabled": rule.enabled and bool(targets),
+        }
+    )

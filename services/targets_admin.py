@@ -3,32 +3,37 @@
 Secrets are write-only: shown once when created or rotated, masked afterwards.
 A rotation keeps the previous secret for 24 hours; deliveries meanwhile carry
 both signatures, so receivers can switch without losing a webhook.
+
+Every change is applied to the stored targets document in one compare-and-set
+(services/documents.py), never to this process's copy, so two admins (or two
+processes) changing the same target at once both keep their change.
 """
 
 from __future__ import annotations
 
 import base64
-import ipaddress
 import re
 import secrets
 import unicodedata
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from email_processing.identity import sender_email, webhook_id
 from email_processing.inbound import InboundEmail
 from email_processing.payload import build_payload
-from email_processing.rules import expand_webhook_url
+from email_processing.rules import RuleSet, expand_webhook_url
 from preferences import ProcessingPreferences
 from services.audit import MASK
 from services.delivery_queue import DeliveryQueue
 from services.delivery_worker import Deliverer, health_of, recordable_headers
+from services.documents import Requires
 from services.errors import Conflict, NotFound, ServiceError
-from services.outbound_http import InvalidUrl, address_allowed, check_url
+from services.outbound_http import OutboundError, check_target_url
 from services.preferences import PreferencesService
+from services.routing_rules import RoutingRulesService, target_uses, without_target
 from services.status import target_health
 from services.webhook_targets import (
     ENV_TARGET_ID,
@@ -42,11 +47,18 @@ ROTATION_GRACE_SECONDS = 24 * 3600
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 TargetIdIn = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+Uses = list[dict[str, str]]  # what names a target: see services.routing_rules.target_uses
 
 
 class InvalidTarget(ServiceError):
     http_status = 422
     code = "validation_error"
+
+
+class TargetInUse(Conflict):
+    """Rules or the default route still name the target; `used_by` says which."""
+
+    code = "target_in_use"
 
 
 class TargetCreate(BaseModel):
@@ -122,10 +134,85 @@ def keep_masked_headers(new: TargetOptions, old: TargetOptions) -> TargetOptions
     return new.model_copy(update={"headers": headers})
 
 
+def find(doc: TargetList, target_id: str) -> WebhookTarget:
+    for target in doc.targets:
+        if target.id == target_id:
+            return target
+    raise NotFound(f"no target {target_id!r}")
+
+
+def check_name_free(doc: TargetList, name: str, target_id: str | None = None) -> None:
+    """Names tell targets apart in the dashboard and the rules: one target per name."""
+    wanted = name.strip().casefold()
+    if any(t.name.strip().casefold() == wanted and t.id != target_id for t in doc.targets):
+        raise Conflict(f"a target named {name.strip()!r} already exists")
+
+
+def free_id(base: str, taken: set[str]) -> str:
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def replaced(doc: TargetList, target: WebhookTarget) -> TargetList:
+    return TargetList(targets=[target if t.id == target.id else t for t in doc.targets])
+
+
+def with_new_target(doc: TargetList, target: WebhookTarget, explicit_id: bool) -> TargetList:
+    """The list plus `target`; an id derived from its name gets a suffix when taken."""
+    taken = {t.id for t in doc.targets}
+    if explicit_id and target.id in taken:
+        raise Conflict(f"a target {target.id!r} already exists")
+    check_name_free(doc, target.name)
+    created = target.model_copy(update={"id": free_id(target.id, taken)})
+    return TargetList(targets=[*doc.targets, created])
+
+
+def patched(doc: TargetList, target_id: str, changes: dict[str, Any]) -> TargetList:
+    """The stored target with only the fields the caller sent changed."""
+    current = find(doc, target_id)
+    if "name" in changes:
+        check_name_free(doc, changes["name"], target_id)
+    if isinstance(changes.get("options"), TargetOptions):
+        options = keep_masked_headers(changes["options"], current.options)
+        changes = {**changes, "options": options}
+    return replaced(doc, current.model_copy(update=changes))
+
+
+def rotated(doc: TargetList, target_id: str, secret: str, until: float) -> TargetList:
+    """The stored secret becomes the previous one (it keeps signing until `until`)."""
+    current = find(doc, target_id)
+    update = {"secret": secret, "previous_secret": current.secret, "previous_secret_until": until}
+    return replaced(doc, current.model_copy(update=update))
+
+
+def without(doc: TargetList, target_id: str) -> TargetList:
+    find(doc, target_id)
+    return TargetList(targets=[t for t in doc.targets if t.id != target_id])
+
+
+def check_unused(target_id: str, _targets: TargetList, rules: RuleSet) -> None:
+    uses = target_uses(rules, target_id)
+    if uses:
+        raise TargetInUse(
+            f"target {target_id!r} is still named by {_describe(uses)}; remove it from them "
+            "first, or delete with detach=true",
+            used_by=uses,
+        )
+
+
+def _describe(uses: Uses) -> str:
+    return ", ".join(
+        f"rule {use['id']!r}" if use["kind"] == "rule" else "the default route" for use in uses
+    )
+
+
 class TargetsAdmin:
     def __init__(
         self,
         targets: WebhookTargetsService,
+        rules: RoutingRulesService,
         deliverer: Deliverer,
         preferences: PreferencesService,
         queue: DeliveryQueue,
@@ -134,6 +221,7 @@ class TargetsAdmin:
         clock: Callable[[], float],
     ) -> None:
         self._targets = targets
+        self._rules = rules
         self._deliverer = deliverer
         self._prefs = preferences
         self._queue = queue
@@ -168,54 +256,36 @@ class TargetsAdmin:
         return target
 
     def normalize_url(self, url: str) -> str:
-        """Make shorthand expanded; absolute http(s); https and a public host unless allowed."""
+        """Make shorthand expanded; absolute http(s); https and a public host unless allowed
+        (an address in any notation, judged as at send time; a name is checked again at
+        connect time, on every delivery)."""
         full = expand_webhook_url(url)
         try:
-            check_url(full, self._allow_private)
-        except InvalidUrl as exc:
+            check_target_url(full, self._allow_private)
+        except OutboundError as exc:
             raise InvalidTarget(f"url: {exc}") from exc
-        host = (urlsplit(full).hostname or "").strip("[]")
-        if not self._allow_private and (host == "localhost" or host.endswith(".localhost")):
-            raise InvalidTarget("url: private targets are not allowed")
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            return full  # a name: checked again at connect time, on every delivery
-        if not address_allowed(address, self._allow_private):
-            raise InvalidTarget("url: this address is not allowed")
         return full
 
     def create(self, body: TargetCreate, actor: str) -> tuple[WebhookTarget, str]:
-        """A new target and its secret (returned once)."""
+        """A new target and its secret (returned once); 409 when its id or name is taken."""
         secret = body.secret or new_secret()
-        url = self.normalize_url(body.url)
-        existing = {t.id for t in self._targets.get().targets}
-        target_id = body.id or self._free_id(slug(body.name), existing)
-        if target_id in existing:
-            raise Conflict(f"a target {target_id!r} already exists")
         try:
             target = WebhookTarget(
-                id=target_id,
+                id=body.id or slug(body.name),
                 name=body.name,
-                url=url,
+                url=self.normalize_url(body.url),
                 secret=secret,
                 enabled=body.enabled,
                 options=body.options,
             )
         except ValueError as exc:
             raise InvalidTarget("secret: must be a whsec_ secret of 24-64 random bytes") from exc
-        self._targets.update(lambda doc: TargetList(targets=[*doc.targets, target]), actor)
-        return target, secret
-
-    @staticmethod
-    def _free_id(base: str, existing: set[str]) -> str:
-        candidate, n = base, 2
-        while candidate in existing:
-            candidate, n = f"{base}-{n}", n + 1
-        return candidate
+        change = partial(with_new_target, target=target, explicit_id=body.id is not None)
+        saved = self._targets.update(change, actor)
+        return saved.value.targets[-1], secret  # the change appends it
 
     def patch(self, target_id: str, body: TargetPatch, actor: str) -> WebhookTarget:
-        current = self.get(target_id)
+        """Change only the fields sent, on the stored target."""
         changes = body.model_dump(exclude_unset=True, exclude_none=True)
         if "url" in changes:
             if self._env_managed and target_id == ENV_TARGET_ID:
@@ -224,42 +294,46 @@ class TargetsAdmin:
         if changes.get("enabled"):
             changes["disabled_reason"] = None
         if body.options is not None:
-            changes["options"] = keep_masked_headers(body.options, current.options)
-        updated = current.model_copy(update=changes)
-        self._replace(target_id, updated, actor)
-        return updated
+            changes["options"] = body.options
+        saved = self._targets.update(partial(patched, target_id=target_id, changes=changes), actor)
+        return find(saved.value, target_id)
 
-    def delete(self, target_id: str, actor: str) -> None:
-        self.get(target_id)
+    def delete(self, target_id: str, actor: str, detach: bool = False) -> Uses:
+        """Delete a target no rule names (409 otherwise), or with `detach`, after removing
+        it from the rules and the default route first. The uses removed are returned."""
         if self._env_managed and target_id == ENV_TARGET_ID:
             raise Conflict("this target comes from WEBHOOK_URL; unset it to remove the target")
+        find(self._targets.load().value, target_id)
+        detached = self._detach(target_id, actor) if detach else []
         self._targets.update(
-            lambda doc: TargetList(targets=[t for t in doc.targets if t.id != target_id]), actor
+            partial(without, target_id=target_id),
+            actor,
+            requires=Requires(self._rules, partial(check_unused, target_id)),
         )
+        return detached
+
+    def _detach(self, target_id: str, actor: str) -> Uses:
+        """Remove the target from the rules (audited); what named it, as changed."""
+        if not target_uses(self._rules.load().value, target_id):
+            return []
+        applied: Uses = []
+
+        def change(rules: RuleSet) -> RuleSet:
+            applied[:] = target_uses(rules, target_id)
+            return without_target(rules, target_id)
+
+        self._rules.update(change, actor)
+        return applied
 
     def rotate_secret(self, target_id: str, actor: str) -> tuple[WebhookTarget, str]:
-        """A new secret (returned once); the old one still signs for 24 hours."""
-        current = self.get(target_id)
+        """A new secret (returned once); the stored one still signs for 24 hours."""
         if self._env_managed and target_id == ENV_TARGET_ID:
             raise Conflict("this target's secret comes from WEBHOOK_SECRET; change it there")
         secret = new_secret()
-        updated = current.model_copy(
-            update={
-                "secret": secret,
-                "previous_secret": current.secret,
-                "previous_secret_until": self._clock() + ROTATION_GRACE_SECONDS,
-            }
-        )
-        self._replace(target_id, updated, actor)
-        return updated, secret
-
-    def _replace(self, target_id: str, updated: WebhookTarget, actor: str) -> None:
-        self._targets.update(
-            lambda doc: TargetList(
-                targets=[updated if t.id == target_id else t for t in doc.targets]
-            ),
-            actor,
-        )
+        until = self._clock() + ROTATION_GRACE_SECONDS
+        change = partial(rotated, target_id=target_id, secret=secret, until=until)
+        saved = self._targets.update(change, actor)
+        return find(saved.value, target_id), secret
 
     def test_send(self, target_id: str, body: TestSend) -> dict[str, Any]:
         """Preview the signed request, or send it for real through the guarded path."""

@@ -182,9 +182,19 @@ class WaitingMail:
 
     def reconcile(self, *, force: bool = False, wait: float = LOCK_WAIT_SECONDS) -> ReconcileReport:
         """Re-plan waiting deliveries and release parked emails if the configuration changed
-        since the last complete pass (or `force`). One process at a time."""
+        since the last complete pass (or `force`). One process at a time. It reads the
+        documents afresh and leaves no copy behind: the next request reads them afresh too."""
+        self._forget_documents()
+        try:
+            return self._reconcile(force, wait)
+        finally:
+            self._forget_documents()
+
+    def _forget_documents(self) -> None:
         for document in (self._targets, self._rules, self._windows, self._prefs):
             document.invalidate()
+
+    def _reconcile(self, force: bool, wait: float) -> ReconcileReport:
         wanted = self.fingerprint()
         seen: dict[str, str] = self._redis.hgetall(self._keys.reconcile_versions)  # type: ignore[assignment]
         if not force and all(seen.get(k) == v for k, v in wanted.items()) and CURSOR not in seen:

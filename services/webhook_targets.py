@@ -134,8 +134,8 @@ class WebhookTargetsService(DocumentService[TargetList]):
             self.audit.record("system", "disable_target", f"target:{target_id}", detail=reason)
         logger.warning("target %s disabled: %s", target_id, reason)
 
-    def _load(self) -> Versioned[TargetList]:
-        loaded = super()._load()
+    def load(self) -> Versioned[TargetList]:
+        loaded = super().load()
         return Versioned(self._with_env_target(loaded.value), loaded.version)
 
     def _with_env_target(self, doc: TargetList) -> TargetList:

@@ -129,7 +129,8 @@ class RuleActions(BaseModel):
 
     model_config = _ADMIN
 
-    targets: list[Identifier] = Field(min_length=1, max_length=MAX_TARGETS)
+    targets: list[Identifier] = Field(max_length=MAX_TARGETS)
+    """At least one while the rule is enabled (a disabled rule may keep none)."""
     stop: bool = True
     priority: Priority = "normal"
     window_policy: WindowPolicy | None = None
@@ -162,6 +163,18 @@ class Rule(BaseModel):
     match: Literal["all", "any"] = "all"
     conditions: list[Condition] = Field(min_length=1, max_length=MAX_CONDITIONS)
     actions: RuleActions
+
+    @model_validator(mode="after")
+    def _enabled_has_targets(self) -> Rule:
+        # A rule whose last target was deleted is switched off and kept for the admin
+        # to point elsewhere: only an enabled rule must send somewhere.
+        if self.enabled and not self.actions.targets:
+            raise PydanticCustomError(
+                "no_targets",
+                "rule {rule_id}: an enabled rule needs at least one target",
+                {"rule_id": repr(self.id)},
+            )
+        return self
 
     @model_validator(mode="after")
     def _regexes_compile(self) -> Rule:

@@ -220,7 +220,8 @@ export function validateRule(rule, otherIds) {
   else if (otherIds.includes(id)) errors.id = 'id_taken';
   if (!rule.conditions.length) errors.rule = ['no_conditions'];
   if (rule.conditions.length > MAX_CONDITIONS) errors.rule = ['too_many_conditions'];
-  if (!rule.actions.targets.length) errors.targets = 'no_targets';
+  // A switched-off rule may keep no target (what deleting its last target leaves).
+  if (rule.enabled !== false && !rule.actions.targets.length) errors.targets = 'no_targets';
   rule.conditions.forEach((condition, index) => {
     const problem = conditionProblem(condition);
     if (problem) {

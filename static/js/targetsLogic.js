@@ -104,3 +104,30 @@ export function patchBody(target, form) {
   if (!sameJson(options, target.options)) body.options = options;
   return body;
 }
+
+/**
+ * @typedef {{kind: 'rule', id: string, name: string}|{kind: 'default_route'}} TargetUse
+ */
+
+/**
+ * What still names a target, from a failed delete: the `used_by` of a 409 `target_in_use`,
+ * or null for any other failure.
+ * @param {unknown} err an ApiError (status, code, body)
+ * @returns {TargetUse[]|null}
+ */
+export function inUseBy(err) {
+  const e = /** @type {any} */ (err);
+  if (!e || e.status !== 409 || e.code !== 'target_in_use') return null;
+  return Array.isArray(e.body?.used_by) ? e.body.used_by : [];
+}
+
+/**
+ * The message key and values naming one use: a rule by its name and id, or the default route.
+ * @param {TargetUse} use
+ * @returns {{key: string, params: Record<string, string>}}
+ */
+export function useMessage(use) {
+  if (use.kind === 'default_route') return { key: 'targets.in_use.default_route', params: {} };
+  if (use.name) return { key: 'targets.in_use.rule_named', params: { id: use.id, name: use.name } };
+  return { key: 'targets.in_use.rule', params: { id: use.id } };
+}

@@ -122,6 +122,79 @@ def test_editing_keeps_a_hidden_header_value(signed_in: Any, live: Live) -> None
     assert live.sink.wait_for(1)[-1].headers["x-key"] == "k1"
 
 
+def test_a_target_nothing_routes_to_is_deleted_after_a_confirmation(
+    signed_in: Any, live: Live
+) -> None:
+    _seed_target(live)
+    page = signed_in
+    panel = open_tab(page, "Targets")
+    panel.get_by_role("button", name="Delete — Ops hook").click()
+    page.get_by_role("dialog").get_by_text(
+        "its queued deliveries are held, never dropped"
+    ).wait_for()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    page.get_by_text("Target deleted.").wait_for()
+    panel.get_by_role("button", name="Delete — Ops hook").wait_for(state="detached")
+    assert live.admin.get("/api/targets/ops-hook").status_code == 404
+
+
+IN_USE_WORDS = {
+    "en": (
+        "Targets",
+        "Delete",
+        "Routing still sends to “Ops hook”:",
+        ["Rule “Ops mail” (ops-only)", "The default route"],
+        "Remove it from them and delete",
+        "Target deleted and removed from the routing that named it.",
+    ),
+    "fr": (
+        "Cibles",
+        "Supprimer",
+        "Le routage envoie encore à « Ops hook » :",
+        ["Règle « Ops mail » (ops-only)", "La route par défaut"],
+        "La retirer du routage et supprimer",
+        "Cible supprimée et retirée du routage qui la nommait.",
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_deleting_a_target_the_routing_names_says_where_and_can_detach_it(
+    signed_in: Any, live: Live, lang: str
+) -> None:
+    _seed_target(live)
+    rules = {
+        "rules": [
+            {
+                "id": "ops-only",
+                "name": "Ops mail",
+                "conditions": [{"field": "subject", "operator": "contains", "value": "ops"}],
+                "actions": {"targets": ["ops-hook"]},
+            }
+        ],
+        "default_route": {"action": "default_targets", "targets": ["ops-hook"]},
+    }
+    assert live.admin.put("/api/routing_rules", json={"document": rules}).status_code == 200
+    tab, delete, title, uses, detach, done = IN_USE_WORDS[lang]
+    page = signed_in
+    page.get_by_label("Language").select_option(lang)
+    page.get_by_role("tab", name=tab).click()
+    panel = page.get_by_role("tabpanel", name=tab)
+    panel.get_by_role("button", name=f"{delete} — Ops hook").click()
+    page.get_by_role("dialog").get_by_role("button", name=delete).click()
+    dialog = page.get_by_role("dialog", name=title)
+    dialog.wait_for()
+    assert dialog.get_by_role("listitem").all_inner_texts() == uses
+    shot(page, f"targets-in-use-{lang}")
+    dialog.get_by_role("button", name=detach).click()
+    page.get_by_text(done).wait_for()
+    assert live.admin.get("/api/targets/ops-hook").status_code == 404
+    document = live.admin.get("/api/routing_rules").get_json()["document"]
+    assert document["rules"][0]["enabled"] is False
+    assert document["default_route"]["targets"] == []
+    panel.get_by_role("button", name=f"{delete} — Ops hook").wait_for(state="detached")
+
+
 def test_the_env_target_is_marked_read_only_where_it_is(signed_in: Any) -> None:
     page = signed_in
     panel = open_tab(page, "Targets")

@@ -10,6 +10,7 @@ from config.keys import Keys
 from config.redis_conn import connect
 from config.settings import Settings, load_settings
 from config.store import ConfigStore, StoreUnavailable, VersionConflict
+from services.documents import DOCUMENT_RECHECK_INTERVAL
 from services.errors import Conflict, Unavailable
 from services.runtime_flags import RuntimeFlags, RuntimeFlagsService
 from tests.support.clock import FakeClock
@@ -67,8 +68,8 @@ def test_service_cache_and_errors(redis_client, tmp_path):
     assert other_instance.get().gmail_ingress_enabled is True
     saved = flags.save(RuntimeFlags(gmail_ingress_enabled=False))
     assert flags.get().gmail_ingress_enabled is False  # own write: invalidated at once
-    assert other_instance.get().gmail_ingress_enabled is True  # cached for the TTL
-    clock.advance(6)
+    assert other_instance.get().gmail_ingress_enabled is True  # its copy, until the recheck
+    clock.advance(DOCUMENT_RECHECK_INTERVAL)
     assert other_instance.get().gmail_ingress_enabled is False
     with pytest.raises(Conflict):
         flags.save(RuntimeFlags(), expected_version=saved.version - 1)
@@ -78,6 +79,35 @@ def test_service_cache_and_errors(redis_client, tmp_path):
     with pytest.raises(Unavailable) as err:
         down.save(RuntimeFlags())
     assert err.value.retry_after
+
+
+def test_a_write_can_require_another_document_unchanged(store):
+    store.write("webhook_targets", {"targets": ["a"]})
+    rules = store.write("routing_rules", {"rules": []})
+    store.write("webhook_targets", {"targets": []}, 1, requires={"routing_rules": rules.version})
+    store.write("routing_rules", {"rules": ["names a"]}, rules.version)
+    with pytest.raises(VersionConflict) as err:
+        store.write("webhook_targets", {"targets": []}, 2, requires={"routing_rules": 1})
+    assert (err.value.document, err.value.current_version) == ("routing_rules", 2)
+    assert store.read("webhook_targets").version == 2
+
+
+def test_an_unchanged_document_is_not_read_again(store, monkeypatch):
+    clock = FakeClock()
+    flags = RuntimeFlagsService(store, Settings(), clock)
+    flags.save(RuntimeFlags(gmail_ingress_enabled=False))
+    flags.get()
+    reads: list[str] = []
+    real_read = store.read
+    monkeypatch.setattr(store, "read", lambda name: reads.append(name) or real_read(name))
+    for _ in range(3):
+        clock.advance(DOCUMENT_RECHECK_INTERVAL)
+        assert flags.get().gmail_ingress_enabled is False
+    assert reads == []  # only the version was checked
+    store.write("runtime_flags", {"gmail_ingress_enabled": True})
+    clock.advance(DOCUMENT_RECHECK_INTERVAL)
+    assert flags.get().gmail_ingress_enabled is True
+    assert reads == ["runtime_flags"]
 
 
 def test_bad_document_names_are_refused(store):

@@ -42,6 +42,14 @@ def test_document_is_openapi_3_1_and_covers_every_route(api_app, openapi_doc):
     assert "TargetCreate" in openapi_doc["components"]["schemas"]
 
 
+def test_deleting_a_target_documents_detach_and_the_in_use_answer(openapi_doc):
+    operation = openapi_doc["paths"]["/api/targets/{target_id}"]["delete"]
+    assert "detach" in [param["name"] for param in operation["parameters"]]
+    assert "held, never dropped" in operation["summary"]
+    assert "target_in_use" in operation["description"]
+    assert "used_by" in openapi_doc["components"]["schemas"]["Error"]["properties"]
+
+
 def test_every_secured_operation_refuses_anonymous_callers(api_app, openapi_doc):
     client = api_app.test_client()
     checked = 0

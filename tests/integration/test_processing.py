@@ -131,7 +131,7 @@ def test_outside_the_window_plain_mail_is_held_until_it_opens(app, services, sin
     clock.set(datetime(2026, 11, 20, 9, 0, tzinfo=PARIS).timestamp())
     assert services.workers.run_once() == "delivered"
     payload = sink.wait_for(1)[0].json()
-    assert (payload["webhooks_time_start"], payload["webhooks_time_end"]) == ("maintenant", "18h00")
+    assert (payload["webhooks_time_start"], payload["webhooks_time_end"]) == ("maintenant", "18:00")
 
 
 def test_recadrage_outside_the_window_is_skipped(app, services):

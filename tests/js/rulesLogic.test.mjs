@@ -88,6 +88,7 @@ test('a rule is checked as a whole', () => {
   const errors = validateRule({ ...rule, id: 'rule-1', actions: { targets: [] } }, ['rule-1']);
   assert.equal(errors?.id, 'id_taken');
   assert.equal(errors?.targets, 'no_targets');
+  assert.equal(validateRule({ ...rule, enabled: false, actions: { targets: [] } }, ['rule-1']), null);
   rule.conditions.push({ field: 'body', operator: 'regex', value: 'a(' });
   assert.deepEqual(validateRule(rule, [])?.conditions, { 1: 'regex_syntax' });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { circuitState, formErrors, formFromTarget, optionsOf, patchBody } from '../../static/js/targetsLogic.js';
+import { circuitState, formErrors, formFromTarget, inUseBy, optionsOf, patchBody, useMessage } from '../../static/js/targetsLogic.js';
 
 const target = {
   id: 'ops',
@@ -45,4 +45,21 @@ test('form errors: required fields, timeout range, header names and new headers 
     ],
   };
   assert.deepEqual(formErrors(form), { name: 'required', url: 'required', timeout: 'range', 'header.0': 'value', 'header.1': 'reserved' });
+});
+
+test('a delete refused because rules name the target says which; other failures do not', () => {
+  const used_by = [{ kind: 'rule', id: 'r1', name: 'Invoices' }, { kind: 'default_route' }];
+  assert.deepEqual(inUseBy({ status: 409, code: 'target_in_use', body: { used_by } }), used_by);
+  assert.equal(inUseBy({ status: 409, code: 'conflict', body: {} }), null);
+  assert.equal(inUseBy({ status: 500, code: 'internal_error', body: {} }), null);
+  assert.equal(inUseBy(new Error('network')), null);
+});
+
+test('each use is named: a rule by its name when it has one, else by its id', () => {
+  assert.deepEqual(useMessage({ kind: 'rule', id: 'r1', name: 'Invoices' }), {
+    key: 'targets.in_use.rule_named',
+    params: { id: 'r1', name: 'Invoices' },
+  });
+  assert.deepEqual(useMessage({ kind: 'rule', id: 'r2', name: '' }), { key: 'targets.in_use.rule', params: { id: 'r2' } });
+  assert.equal(useMessage({ kind: 'default_route' }).key, 'targets.in_use.default_route');
 });

@@ -1,11 +1,11 @@
 // Targets: the webhook receivers. List with state, create (secret shown once), edit,
 // switch on/off, delete, rotate the secret (shown once), test send with the request preview.
 
-import { api } from '../api.js';
+import { api, withQuery } from '../api.js';
 import { field, h, replace, uid } from '../dom.js';
 import { addMessages, getLang, t } from '../i18n.js';
 import { formatDateTime } from '../formatLogic.js';
-import { circuitState, formErrors, formFromTarget, optionsOf, patchBody } from '../targetsLogic.js';
+import { circuitState, formErrors, formFromTarget, inUseBy, optionsOf, patchBody, useMessage } from '../targetsLogic.js';
 import { switchField } from '../configWidgets.js';
 import { canLeave, confirmDialog, isDirty, loadInto, notify, runAction, setDirty, showDialog } from '../ui.js';
 
@@ -72,7 +72,14 @@ addMessages({
     'targets.switched_on': 'Target switched on.',
     'targets.switched_off': 'Target switched off.',
     'targets.deleted': 'Target deleted.',
-    'targets.confirm_delete': 'Delete the target “{name}”? Its queued deliveries become dead letters (replayable elsewhere).',
+    'targets.confirm_delete': 'Delete the target “{name}”? Its queued deliveries are held, never dropped.',
+    'targets.in_use': 'Routing still sends to “{name}”:',
+    'targets.in_use.rule_named': 'Rule “{name}” ({id})',
+    'targets.in_use.rule': 'Rule {id}',
+    'targets.in_use.default_route': 'The default route',
+    'targets.in_use.help': 'Removing it from them switches off a rule left with no other target (the rule is kept, to point elsewhere); a default route left with none sends to the targets marked “default”.',
+    'targets.detach_delete': 'Remove it from them and delete',
+    'targets.deleted_detached': 'Target deleted and removed from the routing that named it.',
     'targets.confirm_disable': 'Switch off “{name}”? Nothing will be delivered to it until it is switched on again.',
     'targets.confirm_rotate': 'Rotate the secret of “{name}”? A new secret is created; the current one keeps signing for 24 hours.',
     'targets.secret_title': 'Signing secret of “{name}”',
@@ -159,7 +166,14 @@ addMessages({
     'targets.switched_on': 'Cible activée.',
     'targets.switched_off': 'Cible désactivée.',
     'targets.deleted': 'Cible supprimée.',
-    'targets.confirm_delete': 'Supprimer la cible « {name} » ? Ses livraisons en attente deviennent des lettres mortes (rejouables).',
+    'targets.confirm_delete': 'Supprimer la cible « {name} » ? Ses livraisons en attente sont retenues, jamais perdues.',
+    'targets.in_use': 'Le routage envoie encore à « {name} » :',
+    'targets.in_use.rule_named': 'Règle « {name} » ({id})',
+    'targets.in_use.rule': 'Règle {id}',
+    'targets.in_use.default_route': 'La route par défaut',
+    'targets.in_use.help': 'La retirer désactive une règle qui n’a plus d’autre cible (la règle est gardée, à rediriger) ; une route par défaut qui n’en a plus envoie aux cibles marquées « par défaut ».',
+    'targets.detach_delete': 'La retirer du routage et supprimer',
+    'targets.deleted_detached': 'Cible supprimée et retirée du routage qui la nommait.',
     'targets.confirm_disable': 'Désactiver « {name} » ? Rien ne lui sera livré jusqu’à sa réactivation.',
     'targets.confirm_rotate': 'Renouveler le secret de « {name} » ? Un nouveau secret est créé ; l’actuel continue de signer pendant 24 heures.',
     'targets.secret_title': 'Secret de signature de « {name} »',
@@ -560,17 +574,49 @@ export function TargetsTab(el, _ctx) {
     await showSecret(result.target, result.secret);
   }
 
-  /** @param {any} target @param {HTMLElement} b */
+  /**
+   * Delete; when rules or the default route still name the target (409), say which and
+   * offer to remove it from them first.
+   * @param {any} target @param {HTMLElement} b
+   */
   async function remove(target, b) {
     if (!(await confirmDialog(t('targets.confirm_delete', { name: target.name }), { danger: true, confirmLabel: t('targets.delete') }))) return;
-    const done = await runAction(b, () => api.del(`/api/targets/${encodeURIComponent(target.id)}`), { success: t('targets.deleted') });
-    if (done) {
-      if (selected === target.id) {
-        setDirty('targets', false);
-        selected = null;
-      }
-      await load();
+    const path = `/api/targets/${encodeURIComponent(target.id)}`;
+    /** @type {import('../targetsLogic.js').TargetUse[]|null} */
+    let usedBy = null;
+    const refusedInUse = (/** @type {unknown} */ err) => {
+      usedBy = inUseBy(err);
+      if (!usedBy) throw err;
+      return null;
+    };
+    let done = await runAction(b, () => api.del(path).catch(refusedInUse), { silent: true });
+    if (usedBy) done = await detachAndDelete(target, path, usedBy, b);
+    else if (done) notify(t('targets.deleted'), 'success');
+    if (!done) return;
+    if (selected === target.id) {
+      setDirty('targets', false);
+      selected = null;
     }
+    await load();
+  }
+
+  /**
+   * @param {any} target @param {string} path
+   * @param {import('../targetsLogic.js').TargetUse[]} usedBy @param {HTMLElement} b
+   */
+  async function detachAndDelete(target, path, usedBy, b) {
+    const uses = h(
+      'ul',
+      { class: 'target-uses' },
+      usedBy.map((use) => {
+        const { key, params } = useMessage(use);
+        return h('li', { text: t(key, params) });
+      }),
+    );
+    const content = h('div', {}, uses, h('p', { class: 'help', text: t('targets.in_use.help') }));
+    const confirmed = await confirmDialog(t('targets.in_use', { name: target.name }), { danger: true, confirmLabel: t('targets.detach_delete'), content });
+    if (!confirmed) return undefined;
+    return runAction(b, () => api.del(withQuery(path, { detach: true })), { success: t('targets.deleted_detached') });
   }
 
   function renderDetail() {

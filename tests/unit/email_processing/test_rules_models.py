@@ -204,5 +204,13 @@ def test_rule_shape(rule: dict[str, Any]) -> None:
     assert _errors(_ruleset(rule))
 
 
+def test_only_a_disabled_rule_may_have_no_target() -> None:
+    condition = [{"field": "body", "operator": "contains", "value": "x"}]
+    kept = _rule(condition, enabled=False, actions={"targets": []})
+    assert RuleSet.model_validate(_ruleset(kept)).rules[0].actions.targets == []
+    (error,) = _errors(_ruleset(kept | {"enabled": True}))
+    assert error["type"] == "no_targets" and "'r1'" in error["msg"]
+
+
 def test_default_route_action() -> None:
     assert _errors({"rules": [], "default_route": {"action": "ignore"}})
