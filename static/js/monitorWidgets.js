@@ -5,18 +5,7 @@ import { formatDateTime } from './formatLogic.js';
 import { addMessages, getLang, t } from './i18n.js';
 import { routeHash } from './screens.js';
 
-/**
- * `t()` with a singular: `<key>_one` when `params.count` is 1 and that key exists.
- * @param {string} key
- * @param {Record<string, string|number>} [params]
- */
-export function tc(key, params) {
-  if (params && Number(params.count) === 1) {
-    const one = t(`${key}_one`, params);
-    if (one !== `${key}_one`) return one;
-  }
-  return t(key, params);
-}
+export { tc } from './i18n.js';
 
 addMessages({
   en: {
