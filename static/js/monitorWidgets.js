@@ -15,9 +15,11 @@ addMessages({
     'monitor.state.retrying': 'retrying',
     'monitor.state.delivered': 'delivered',
     'monitor.state.dead': 'dead',
+    'monitor.state.cancelled': 'cancelled',
     'monitor.state.expired': 'expired',
     'monitor.state.accepted': 'accepted',
     'monitor.state.ignored': 'ignored',
+    'monitor.state.parked': 'parked',
     'monitor.none': '—',
   },
   fr: {
@@ -27,9 +29,11 @@ addMessages({
     'monitor.state.retrying': 'nouvel essai',
     'monitor.state.delivered': 'livrée',
     'monitor.state.dead': 'en échec',
+    'monitor.state.cancelled': 'annulée',
     'monitor.state.expired': 'expirée',
     'monitor.state.accepted': 'accepté',
     'monitor.state.ignored': 'ignoré',
+    'monitor.state.parked': 'en souffrance',
     'monitor.none': '—',
   },
 });

@@ -96,6 +96,16 @@ function skipKey(code) {
   return REFUSALS.includes(code) ? `outcome.skip.${code}` : 'outcome.skip.other';
 }
 
+/**
+ * Why a delivery was cancelled, in words (the server's code when it is not a known one).
+ * @param {string|null|undefined} reason
+ * @returns {Phrase|null}
+ */
+export function cancelPhrase(reason) {
+  if (!reason) return null;
+  return reason === 'rerouted' ? { key: 'outcome.cancel.rerouted' } : { key: 'outcome.cancel.other', params: { reason } };
+}
+
 const EMAIL_REASONS = ['no_target', 'no_links', 'too_large', 'default_route_drop', 'outside_window'];
 
 /**

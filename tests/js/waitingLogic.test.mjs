@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
+  cancelPhrase,
   emailReasonPhrase,
   plannedPhrase,
   refusalKey,
@@ -140,4 +141,10 @@ test('a filtered re-route is summed up, new deliveries counted per target', () =
     result({ status_before: 'accepted' }),
   ]);
   assert.deepEqual(totals, { emails: 3, changed: 2, added: 3, cancelled: 1, perTarget: { make: 2, dev: 1 } });
+});
+
+test('a cancelled delivery says it was re-routed', () => {
+  assert.deepEqual(cancelPhrase('rerouted'), { key: 'outcome.cancel.rerouted' });
+  assert.deepEqual(cancelPhrase('by_hand'), { key: 'outcome.cancel.other', params: { reason: 'by_hand' } });
+  assert.equal(cancelPhrase(null), null);
 });
