@@ -117,7 +117,8 @@ export async function runAction(button, action, options = {}) {
 /**
  * A modal confirmation (native <dialog>, keyboard and focus handled by the browser).
  * @param {string} message
- * @param {{confirmLabel?: string, danger?: boolean}} [options]
+ * @param {{confirmLabel?: string, danger?: boolean, content?: Node}} [options] `content`: shown
+ *   under the message (a preview of what confirming does)
  * @returns {Promise<boolean>}
  */
 export function confirmDialog(message, options = {}) {
@@ -136,6 +137,7 @@ export function confirmDialog(message, options = {}) {
           'form',
           { method: 'dialog' },
           h('p', { text: message }),
+          options.content || null,
           h(
             'div',
             { class: 'actions' },

@@ -111,13 +111,15 @@ const EMAIL_REASONS = ['no_target', 'no_links', 'too_large', 'default_route_drop
 /**
  * Why an email was ignored or parked, in words; null for an email accepted as usual.
  * @param {string|null|undefined} reason the stored reason (`no_links`, `excluded_keyword: x`...)
+ * @param {boolean} [short] a few words for a list rather than the whole sentence
  * @returns {Phrase|null}
  */
-export function emailReasonPhrase(reason) {
+export function emailReasonPhrase(reason, short = false) {
   if (!reason) return null;
+  const prefix = short ? 'outcome.email_short' : 'outcome.email';
   const keyword = /^excluded_keyword:\s*(.*)$/.exec(reason);
-  if (keyword) return { key: 'outcome.email.excluded_keyword', params: { keyword: keyword[1] } };
-  if (EMAIL_REASONS.includes(reason)) return { key: `outcome.email.${reason}` };
+  if (keyword) return { key: `${prefix}.excluded_keyword`, params: { keyword: keyword[1] } };
+  if (EMAIL_REASONS.includes(reason)) return { key: `${prefix}.${reason}` };
   return { key: 'outcome.email.other', params: { reason } };
 }
 

@@ -81,6 +81,15 @@ test('an email reason reads in words, the excluded keyword named', () => {
   assert.equal(emailReasonPhrase(null), null);
 });
 
+test('a list says why in a few words', () => {
+  assert.deepEqual(emailReasonPhrase('no_links', true), { key: 'outcome.email_short.no_links' });
+  assert.deepEqual(emailReasonPhrase('excluded_keyword: devis', true), {
+    key: 'outcome.email_short.excluded_keyword',
+    params: { keyword: 'devis' },
+  });
+  assert.deepEqual(emailReasonPhrase('odd', true), { key: 'outcome.email.other', params: { reason: 'odd' } });
+});
+
 test('a planned delivery says when it leaves or why it waits', () => {
   assert.deepEqual(plannedPhrase({ target: 'a', state: 'scheduled', deliver_at: NOW }, NOW), { key: 'outcome.plan.now' });
   assert.deepEqual(plannedPhrase({ target: 'a', state: 'scheduled', deliver_at: NOW + 7200 }, NOW), {
