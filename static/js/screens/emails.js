@@ -199,7 +199,7 @@ function decisionCell(m) {
 function parkedNote() {
   return h(
     'div',
-    { class: 'banner amber emails-parked', role: 'note' },
+    { class: 'banner red emails-parked', role: 'note' },
     h('strong', { text: t('emails.parked.title') }),
     h('p', {}, actionLine({ key: 'emails.parked.help', link: { screen: 'targets', key: 'status.link.targets' } })),
   );
