@@ -47,7 +47,8 @@ addMessages({
     'deliveries.replay_many.go': 'Replay {count}',
     'deliveries.replay_many.none': 'No dead or delivered delivery matches these filters: nothing to replay.',
     'deliveries.replay_many.cancelled': 'Replay cancelled: nothing was sent.',
-    'deliveries.replay_many.done': '{queued} deliveries queued again, {skipped} skipped.',
+    'deliveries.replay_many.done': '{count} deliveries queued again, {skipped} skipped.',
+    'deliveries.replay_many.done_one': '1 delivery queued again, {skipped} skipped.',
     'deliveries.showing': 'Showing {first}–{last}.',
     'deliveries.showing_none': 'No delivery matches these filters.',
     'deliveries.col.created': 'Created',
@@ -123,7 +124,8 @@ addMessages({
     'deliveries.replay_many.go': 'Renvoyer {count}',
     'deliveries.replay_many.none': 'Aucune livraison en échec ou livrée ne correspond à ces filtres : rien à renvoyer.',
     'deliveries.replay_many.cancelled': 'Renvoi annulé : rien n’a été envoyé.',
-    'deliveries.replay_many.done': '{queued} livraisons remises en file, {skipped} ignorées.',
+    'deliveries.replay_many.done': '{count} livraisons remises en file ; laissées de côté : {skipped}.',
+    'deliveries.replay_many.done_one': '{count} livraison remise en file ; laissées de côté : {skipped}.',
     'deliveries.showing': 'Affichage de {first} à {last}.',
     'deliveries.showing_none': 'Aucune livraison ne correspond à ces filtres.',
     'deliveries.col.created': 'Créée',
@@ -471,7 +473,7 @@ export function DeliveriesTab(el, ctx) {
         });
         if (!go) return { text: t('deliveries.replay_many.cancelled') };
         const done = await api.post('/api/deliveries/replay', query);
-        return { text: t('deliveries.replay_many.done', { queued: done.queued, skipped: done.skipped ?? 0 }), done };
+        return { text: tc('deliveries.replay_many.done', { count: done.queued, skipped: done.skipped ?? 0 }), done };
       },
       { success: (r) => r.text },
     );
