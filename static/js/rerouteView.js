@@ -8,7 +8,7 @@ import { addMessages, t, tc } from './i18n.js';
 import { facts, stateBadge, table } from './monitorWidgets.js';
 import { say } from './outcomeWords.js';
 import { confirmDialog, runAction } from './ui.js';
-import { plannedPhrase, rerouteHeadline, rerouteRows, rerouteTotals } from './waitingLogic.js';
+import { rerouteHeadline, rerouteLinePhrase, rerouteRows, rerouteTotals } from './waitingLogic.js';
 
 addMessages({
   en: {
@@ -116,7 +116,7 @@ export function reroutePlan(result, nameOf) {
             h('span', { class: `badge change-${r.change}`, text: t(`reroute.change.${r.change}`) }),
             nameOf(r.target),
             stateBadge(r.state),
-            say(plannedPhrase(r, now)),
+            say(rerouteLinePhrase(r, now)),
           ]),
           { narrow: [2], rowAttrs: (i) => ({ dataset: { change: rows[i].change } }) },
         )

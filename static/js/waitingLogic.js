@@ -140,6 +140,16 @@ export function plannedPhrase(row, now) {
 }
 
 /**
+ * One line of a re-route: a cancelled delivery is no longer sent; the others say where they stand.
+ * @param {Planned & {change: 'new'|'kept'|'cancelled'}} row
+ * @param {number} now seconds
+ * @returns {Phrase}
+ */
+export function rerouteLinePhrase(row, now) {
+  return row.change === 'cancelled' ? { key: 'outcome.plan.cancelled' } : plannedPhrase(row, now);
+}
+
+/**
  * A re-route's lines, in the order a person checks them: new deliveries, kept, cancelled.
  * @param {Reroute} result
  * @returns {Array<Planned & {change: 'new'|'kept'|'cancelled'}>}

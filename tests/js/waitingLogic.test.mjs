@@ -8,6 +8,7 @@ import {
   refusalKey,
   releasable,
   rerouteHeadline,
+  rerouteLinePhrase,
   rerouteRows,
   rerouteTotals,
   skippedPhrases,
@@ -156,4 +157,10 @@ test('a cancelled delivery says it was re-routed', () => {
   assert.deepEqual(cancelPhrase('rerouted'), { key: 'outcome.cancel.rerouted' });
   assert.deepEqual(cancelPhrase('by_hand'), { key: 'outcome.cancel.other', params: { reason: 'by_hand' } });
   assert.equal(cancelPhrase(null), null);
+});
+
+test('a cancelled line says it is no longer sent, whatever it waited for', () => {
+  const row = { target: 'c', state: 'held', hold_reason: 'window', change: 'cancelled' };
+  assert.deepEqual(rerouteLinePhrase(row, NOW), { key: 'outcome.plan.cancelled' });
+  assert.deepEqual(rerouteLinePhrase({ ...row, change: 'kept' }, NOW), { key: 'outcome.wait.window' });
 });

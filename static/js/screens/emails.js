@@ -529,6 +529,7 @@ export function EmailsTab(el, ctx) {
     update,
     /** @param {Record<string, string>} params */
     async show(params) {
+      names.clear(); // targets may have changed on their screen
       filters = cleanFilters(params || {}, EMAIL_FILTERS);
       offset = pageOffset(params && params.offset, LIMIT);
       const wanted = (params && params.id) || null;
