@@ -1,8 +1,9 @@
 // Deliveries and Emails screens: filters <-> hash params <-> API query, replay outcomes. Pure.
 
-export const DELIVERY_STATES = /** @type {const} */ (['scheduled', 'held', 'in_flight', 'retrying', 'delivered', 'dead']);
+export const DELIVERY_STATES = /** @type {const} */ (['scheduled', 'held', 'in_flight', 'retrying', 'delivered', 'dead', 'cancelled']);
 export const DELIVERY_FILTERS = /** @type {const} */ (['status', 'target', 'rule', 'detector', 'from', 'to']);
 export const EMAIL_FILTERS = /** @type {const} */ (['sender', 'subject', 'status']);
+export const EMAIL_STATUSES = /** @type {const} */ (['accepted', 'ignored', 'parked']);
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
@@ -18,10 +19,19 @@ export function cleanFilters(params, names) {
     const value = String(params[name] ?? '').trim();
     if (!value) continue;
     if ((name === 'from' || name === 'to') && !DATE.test(value)) continue;
-    if (name === 'status' && names === DELIVERY_FILTERS && !DELIVERY_STATES.includes(/** @type {any} */ (value))) continue;
+    if (name === 'status' && !statusesOf(names).includes(value)) continue;
     out[name] = value;
   }
   return out;
+}
+
+/**
+ * The statuses a screen's filter takes (its filter names tell which screen).
+ * @param {readonly string[]} names
+ * @returns {readonly string[]}
+ */
+function statusesOf(names) {
+  return names === EMAIL_FILTERS ? EMAIL_STATUSES : DELIVERY_STATES;
 }
 
 /**

@@ -105,3 +105,24 @@ export function truncate(text, max) {
   const value = text || '';
   return value.length > max ? `${value.slice(0, Math.max(0, max - 1))}…` : value;
 }
+
+/**
+ * A moment close to now, in local time, in parts the caller words: `today` at a time,
+ * `tomorrow` at a time, else a `day` (short weekday and date) at a time.
+ * @param {number} ts seconds
+ * @param {number} now seconds
+ * @param {string} lang
+ * @returns {{when: 'today'|'tomorrow'|'day', date: string, time: string}}
+ */
+export function momentParts(ts, now, lang) {
+  const at = new Date(ts * 1000);
+  const time = new Intl.DateTimeFormat(lang, { timeStyle: 'short' }).format(at);
+  const date = new Intl.DateTimeFormat(lang, { weekday: 'short', day: 'numeric', month: 'short' }).format(at);
+  const days = localDay(at) - localDay(new Date(now * 1000));
+  return { when: days === 0 ? 'today' : days === 1 ? 'tomorrow' : 'day', date, time };
+}
+
+/** @param {Date} date @returns {number} the local calendar day, counted from the epoch */
+function localDay(date) {
+  return Math.round(new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime() / 86_400_000);
+}

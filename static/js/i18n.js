@@ -95,6 +95,21 @@ export function t(key, params) {
 }
 
 /**
+ * `t()` in the singular or the plural, as the language counts `params.count`: the key
+ * `<key>_one` for the singular (French says "0 livraison" too), else `<key>` itself.
+ * @param {string} key
+ * @param {Record<string, string|number>} [params]
+ * @returns {string}
+ */
+export function tc(key, params) {
+  const count = Number(params?.count);
+  if (!Number.isFinite(count)) return t(key, params);
+  const one = `${key}_one`;
+  const singular = new Intl.PluralRules(current).select(count) === 'one';
+  return singular && (one in catalog[current] || one in catalog.en) ? t(one, params) : t(key, params);
+}
+
+/**
  * Keys missing in one language (used by the unit tests to keep both complete).
  * @returns {{en: string[], fr: string[]}}
  */

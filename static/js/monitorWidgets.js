@@ -5,18 +5,7 @@ import { formatDateTime } from './formatLogic.js';
 import { addMessages, getLang, t } from './i18n.js';
 import { routeHash } from './screens.js';
 
-/**
- * `t()` with a singular: `<key>_one` when `params.count` is 1 and that key exists.
- * @param {string} key
- * @param {Record<string, string|number>} [params]
- */
-export function tc(key, params) {
-  if (params && Number(params.count) === 1) {
-    const one = t(`${key}_one`, params);
-    if (one !== `${key}_one`) return one;
-  }
-  return t(key, params);
-}
+export { tc } from './i18n.js';
 
 addMessages({
   en: {
@@ -26,9 +15,11 @@ addMessages({
     'monitor.state.retrying': 'retrying',
     'monitor.state.delivered': 'delivered',
     'monitor.state.dead': 'dead',
+    'monitor.state.cancelled': 'cancelled',
     'monitor.state.expired': 'expired',
     'monitor.state.accepted': 'accepted',
     'monitor.state.ignored': 'ignored',
+    'monitor.state.parked': 'parked',
     'monitor.none': '—',
   },
   fr: {
@@ -38,9 +29,11 @@ addMessages({
     'monitor.state.retrying': 'nouvel essai',
     'monitor.state.delivered': 'livrée',
     'monitor.state.dead': 'en échec',
+    'monitor.state.cancelled': 'annulée',
     'monitor.state.expired': 'expirée',
     'monitor.state.accepted': 'accepté',
     'monitor.state.ignored': 'ignoré',
+    'monitor.state.parked': 'en souffrance',
     'monitor.none': '—',
   },
 });

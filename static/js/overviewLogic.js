@@ -1,77 +1,9 @@
-// The Overview's rules: the status banner's colour and reasons, and the chart's geometry. Pure.
+// The Overview's chart: its geometry and the totals per day. Pure. (The status banner's
+// colour and reasons come from the server: statusLogic.js words them.)
 
 /**
  * @typedef {{hour: number, delivered: number, retrying: number, dead: number, [k: string]: number}} Hour
- * @typedef {{
- *   now: number,
- *   hours: Hour[],
- *   last_24h: Record<string, number>,
- *   success_rate_24h: number|null,
- *   queue: {due: number, scheduled: number, in_flight: number, dead: number, oldest_due_age_seconds: number},
- *   states: {scheduled: number, held: number, retrying: number, in_flight: number, dead: number},
- *   last_ingress_at: number|null,
- *   store: string,
- * }} Stats
- * @typedef {{key: string, params?: Record<string, string|number>}} Reason
- * @typedef {{level: 'green'|'amber'|'red', reasons: Reason[]}} Status
  */
-
-/** The thresholds, in one place (documented on the screen's help line). */
-export const THRESHOLDS = {
-  /** Red below this 24 h success rate. */
-  redSuccessRate: 0.9,
-  /** Amber below this 24 h success rate. */
-  amberSuccessRate: 0.99,
-  /** Amber when no email arrived for this long (seconds). */
-  quietIngressSeconds: 24 * 3600,
-  /** Amber when the oldest due delivery has waited this long (seconds). */
-  backlogSeconds: 5 * 60,
-};
-
-/**
- * Green, amber or red, with every reason in words (message keys).
- * Red: the config store is degraded, deliveries died in the last 24 h, or the success rate
- * is under 90 %. Amber: deliveries retrying or held, older dead letters waiting, the
- * success rate under 99 %, a backlog of due deliveries, no email for 24 h (or ever).
- * @param {Stats} stats
- * @returns {Status}
- */
-export function bannerStatus(stats) {
-  /** @type {Reason[]} */
-  const red = [];
-  /** @type {Reason[]} */
-  const amber = [];
-  const states = stats.states || { scheduled: 0, held: 0, retrying: 0, in_flight: 0, dead: 0 };
-  const deadNew = (stats.last_24h && stats.last_24h.dead) || 0;
-  const rate = stats.success_rate_24h;
-  if (stats.store === 'degraded') red.push({ key: 'overview.reason.degraded' });
-  if (deadNew > 0) red.push({ key: 'overview.reason.dead_new', params: { count: deadNew } });
-  if (rate !== null && rate !== undefined && rate < THRESHOLDS.redSuccessRate) {
-    red.push({ key: 'overview.reason.rate_low', params: { rate: pct(rate), limit: pct(THRESHOLDS.redSuccessRate) } });
-  } else if (rate !== null && rate !== undefined && rate < THRESHOLDS.amberSuccessRate) {
-    amber.push({ key: 'overview.reason.rate_low', params: { rate: pct(rate), limit: pct(THRESHOLDS.amberSuccessRate) } });
-  }
-  if (states.retrying > 0) amber.push({ key: 'overview.reason.retrying', params: { count: states.retrying } });
-  if (states.held > 0) amber.push({ key: 'overview.reason.held', params: { count: states.held } });
-  if (deadNew === 0 && states.dead > 0) amber.push({ key: 'overview.reason.dead_old', params: { count: states.dead } });
-  const backlog = (stats.queue && stats.queue.oldest_due_age_seconds) || 0;
-  if (backlog >= THRESHOLDS.backlogSeconds) {
-    amber.push({ key: 'overview.reason.backlog', params: { minutes: Math.floor(backlog / 60) } });
-  }
-  if (stats.last_ingress_at === null || stats.last_ingress_at === undefined) {
-    amber.push({ key: 'overview.reason.no_ingress' });
-  } else if (stats.now - stats.last_ingress_at >= THRESHOLDS.quietIngressSeconds) {
-    amber.push({ key: 'overview.reason.quiet', params: { hours: Math.floor((stats.now - stats.last_ingress_at) / 3600) } });
-  }
-  if (red.length) return { level: 'red', reasons: [...red, ...amber] };
-  if (amber.length) return { level: 'amber', reasons: amber };
-  return { level: 'green', reasons: [{ key: 'overview.reason.all_good' }] };
-}
-
-/** @param {number} ratio */
-function pct(ratio) {
-  return `${Math.round(ratio * 1000) / 10} %`;
-}
 
 export const CHART_SERIES = /** @type {const} */ (['delivered', 'retrying', 'dead']);
 

@@ -1,30 +1,15 @@
-// Pure helpers of the Targets screen: circuit-breaker state in words, the edit form's rows,
-// and the PATCH body holding only what changed.
+// Pure helpers of the Targets screen: the edit form's rows, and the PATCH body holding only
+// what changed. (A target's health in words: statusLogic.js.)
 
 import { headersFromRows, sameJson } from './configLogic.js';
 
 export const MASK = '***';
 
 /**
- * @typedef {{failures: number, open_until: number|null}} Circuit
  * @typedef {{name: string, value: string, stored: boolean}} HeaderRow stored: the API holds a value (masked)
  * @typedef {{name: string, url: string, enabled: boolean, default: boolean, require_success_json: boolean,
  *   timeout: string, headers: HeaderRow[]}} TargetForm
  */
-
-/**
- * The circuit breaker as a badge: paused (open) until a time, failing, or fine.
- * @param {Circuit|undefined} circuit
- * @param {number} nowSec
- * @returns {{tone: 'green'|'amber'|'red', key: 'ok'|'failing'|'open', failures: number, until: number|null}}
- */
-export function circuitState(circuit, nowSec) {
-  const failures = circuit?.failures ?? 0;
-  const until = circuit?.open_until ?? null;
-  if (until !== null && until > nowSec) return { tone: 'red', key: 'open', failures, until };
-  if (failures > 0) return { tone: 'amber', key: 'failing', failures, until: null };
-  return { tone: 'green', key: 'ok', failures, until: null };
-}
 
 /**
  * The edit form's starting values from a target as the API shows it.

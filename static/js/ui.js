@@ -117,8 +117,8 @@ export async function runAction(button, action, options = {}) {
 /**
  * A modal confirmation (native <dialog>, keyboard and focus handled by the browser).
  * @param {string} message
- * @param {{confirmLabel?: string, danger?: boolean, content?: Node}} [options] content: shown
- *   under the message (a list of what the action touches)
+ * @param {{confirmLabel?: string, danger?: boolean, content?: Node}} [options] `content`: shown
+ *   under the message (what the action touches, or a preview of what confirming does)
  * @returns {Promise<boolean>}
  */
 export function confirmDialog(message, options = {}) {

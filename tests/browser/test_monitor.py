@@ -77,7 +77,7 @@ def test_a_delivered_email_shows_in_the_overview_numbers(
     assert chart.locator("rect.s-delivered").count() == 1
     banner = panel.locator(".banner")
     assert banner.get_attribute("data-level") == "green"
-    assert "No dead or retrying deliveries" in banner.inner_text()
+    assert "Nothing waits or fails" in banner.inner_text()
     shot(page, "overview")
 
 
@@ -172,7 +172,7 @@ def test_a_dead_delivery_turns_the_banner_red_and_is_replayed_from_the_ui(
     panel = open_tab(page, "Overview")
     banner = panel.locator(".banner.red")
     banner.wait_for()
-    assert "1 delivery failed for good in the last 24 h" in banner.inner_text()
+    assert "1 dead letter waits to be replayed." in banner.inner_text()
     panel.get_by_role("row", name=re.compile("Refusé 1")).wait_for()
     shot(page, "overview-red")
     panel.get_by_role("link", name="All dead letters").click()

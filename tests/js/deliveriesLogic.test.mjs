@@ -20,6 +20,13 @@ test('hash params keep only known, non-empty, valid filters', () => {
   assert.deepEqual(cleanFilters({ status: 'ignored', sender: 'a' }, EMAIL_FILTERS), { sender: 'a', status: 'ignored' });
 });
 
+test('each screen takes its own statuses: cancelled deliveries, parked emails', () => {
+  assert.deepEqual(cleanFilters({ status: 'cancelled' }, DELIVERY_FILTERS), { status: 'cancelled' });
+  assert.deepEqual(cleanFilters({ status: 'parked' }, EMAIL_FILTERS), { status: 'parked' });
+  assert.deepEqual(cleanFilters({ status: 'parked' }, DELIVERY_FILTERS), {});
+  assert.deepEqual(cleanFilters({ status: 'dead' }, EMAIL_FILTERS), {});
+});
+
 test('a day range covers whole local days', () => {
   const start = dayToSeconds('2026-12-01');
   const end = dayToSeconds('2026-12-01', true);

@@ -6,6 +6,7 @@ import {
   formatDuration,
   formatPercent,
   formatRelative,
+  momentParts,
   truncate,
 } from '../../static/js/formatLogic.js';
 
@@ -34,4 +35,14 @@ test('sizes and truncation', () => {
   assert.equal(formatBytes(2048), '2 KB');
   assert.equal(truncate('abcdef', 4), 'abc…');
   assert.equal(truncate('abc', 4), 'abc');
+});
+
+test('a moment close to now is today, tomorrow or a day, with its local time', () => {
+  const now = new Date(2026, 10, 18, 12, 0).getTime() / 1000;
+  const at = (/** @type {number} */ day, /** @type {number} */ hour) => new Date(2026, 10, day, hour, 0).getTime() / 1000;
+  assert.deepEqual(momentParts(at(18, 14), now, 'en-GB'), { when: 'today', date: 'Wed 18 Nov', time: '14:00' });
+  assert.equal(momentParts(at(19, 0), now, 'en-GB').when, 'tomorrow');
+  assert.deepEqual(momentParts(at(20, 9), now, 'fr'), { when: 'day', date: 'ven. 20 nov.', time: '09:00' });
+  assert.equal(momentParts(at(17, 9), now, 'en').when, 'day');
+  assert.equal(momentParts(at(18, 14), now, 'en').time.replace(/\s/g, ' '), '2:00 PM');
 });

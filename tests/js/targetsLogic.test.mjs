@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { circuitState, formErrors, formFromTarget, inUseBy, optionsOf, patchBody, useMessage } from '../../static/js/targetsLogic.js';
+import { formErrors, formFromTarget, inUseBy, optionsOf, patchBody, useMessage } from '../../static/js/targetsLogic.js';
 
 const target = {
   id: 'ops',
@@ -11,13 +11,6 @@ const target = {
   managed_by_env: false,
   options: { default: true, require_success_json: false, headers: { 'X-Key': '***' }, timeout_sec: null },
 };
-
-test('circuit: paused while open_until is ahead, failing with failures, else fine', () => {
-  assert.equal(circuitState({ failures: 5, open_until: 200 }, 100).key, 'open');
-  assert.equal(circuitState({ failures: 5, open_until: 50 }, 100).key, 'failing');
-  assert.equal(circuitState({ failures: 0, open_until: null }, 100).key, 'ok');
-  assert.equal(circuitState(undefined, 100).tone, 'green');
-});
 
 test('an untouched form patches nothing; stored header values go back as the mask', () => {
   const form = formFromTarget(target);

@@ -1,5 +1,6 @@
 // Deliveries: the filtered list (server pages), one delivery in detail (payload, signature
-// headers, every attempt), replay one or the filtered set, the dead-letter view.
+// headers, every attempt, why it waits), replay one or the filtered set, send waiting ones
+// now (one or the filtered set), the dead-letter view.
 // Filters, page and the open delivery live in the hash: `#/deliveries?status=dead&id=dlv_…`.
 
 import { ApiError, api } from '../api.js';
@@ -17,7 +18,11 @@ import {
 import { formatDuration } from '../formatLogic.js';
 import { addMessages, t } from '../i18n.js';
 import { facts, filterValues, listHash, selectableRow, stateBadge, table, tc, toggleDetail, when } from '../monitorWidgets.js';
+import { say } from '../outcomeWords.js';
+import { releaseFiltered, sendNowButton, waitingFact, waitingLine } from '../releaseActions.js';
 import { routeHash } from '../screens.js';
+import { errorPhrase } from '../statusLogic.js';
+import { cancelPhrase } from '../waitingLogic.js';
 import { confirmDialog, errorText, pager, runAction } from '../ui.js';
 
 addMessages({
@@ -42,7 +47,8 @@ addMessages({
     'deliveries.replay_many.go': 'Replay {count}',
     'deliveries.replay_many.none': 'No dead or delivered delivery matches these filters: nothing to replay.',
     'deliveries.replay_many.cancelled': 'Replay cancelled: nothing was sent.',
-    'deliveries.replay_many.done': '{queued} deliveries queued again, {skipped} skipped.',
+    'deliveries.replay_many.done': '{count} deliveries queued again, {skipped} skipped.',
+    'deliveries.replay_many.done_one': '1 delivery queued again, {skipped} skipped.',
     'deliveries.showing': 'Showing {first}–{last}.',
     'deliveries.showing_none': 'No delivery matches these filters.',
     'deliveries.col.created': 'Created',
@@ -72,7 +78,9 @@ addMessages({
     'deliveries.detail.attempts': 'Attempts (this cycle / total)',
     'deliveries.detail.replays': 'Replays',
     'deliveries.detail.last_error': 'Last error',
-    'deliveries.detail.hold_reason': 'Held because',
+    'deliveries.detail.waiting': 'Why it waits',
+    'deliveries.detail.released_by': 'Sent now by',
+    'deliveries.detail.cancelled': 'Cancelled because',
     'deliveries.detail.signature': 'Signature headers (last attempt)',
     'deliveries.detail.signature_help': 'The signing secret is never shown; headers set on the target are masked (***).',
     'deliveries.detail.no_attempt': 'No attempt yet.',
@@ -116,7 +124,8 @@ addMessages({
     'deliveries.replay_many.go': 'Renvoyer {count}',
     'deliveries.replay_many.none': 'Aucune livraison en échec ou livrée ne correspond à ces filtres : rien à renvoyer.',
     'deliveries.replay_many.cancelled': 'Renvoi annulé : rien n’a été envoyé.',
-    'deliveries.replay_many.done': '{queued} livraisons remises en file, {skipped} ignorées.',
+    'deliveries.replay_many.done': '{count} livraisons remises en file ; laissées de côté : {skipped}.',
+    'deliveries.replay_many.done_one': '{count} livraison remise en file ; laissées de côté : {skipped}.',
     'deliveries.showing': 'Affichage de {first} à {last}.',
     'deliveries.showing_none': 'Aucune livraison ne correspond à ces filtres.',
     'deliveries.col.created': 'Créée',
@@ -146,7 +155,9 @@ addMessages({
     'deliveries.detail.attempts': 'Essais (ce cycle / total)',
     'deliveries.detail.replays': 'Renvois',
     'deliveries.detail.last_error': 'Dernière erreur',
-    'deliveries.detail.hold_reason': 'Retenue car',
+    'deliveries.detail.waiting': 'Pourquoi elle attend',
+    'deliveries.detail.released_by': 'Envoyée maintenant par',
+    'deliveries.detail.cancelled': 'Annulée car',
     'deliveries.detail.signature': 'En-têtes de signature (dernier essai)',
     'deliveries.detail.signature_help': 'Le secret de signature n’est jamais affiché ; les en-têtes définis sur la cible sont masqués (***).',
     'deliveries.detail.no_attempt': 'Aucun essai pour l’instant.',
@@ -209,6 +220,7 @@ export function DeliveriesTab(el, ctx) {
     h('button', { type: 'button', text: t('deliveries.clear'), onclick: () => ctx.navigate('deliveries', {}) }),
   );
   const replayMany = h('button', { type: 'button', text: t('deliveries.replay_many'), onclick: onReplayMany });
+  const releaseMany = h('button', { type: 'button', text: t('release.many'), onclick: onReleaseMany });
   const summary = h('p', { class: 'deliveries-summary', role: 'status', 'aria-live': 'polite' });
   const outcome = h('p', { class: 'deliveries-outcome', role: 'status', 'aria-live': 'polite' });
   const list = h('div', { class: 'card deliveries-list' });
@@ -223,6 +235,7 @@ export function DeliveriesTab(el, ctx) {
       { class: 'row deliveries-actions' },
       h('button', { type: 'button', title: t('deliveries.dead_view_help'), text: t('deliveries.dead_view'), onclick: () => ctx.navigate('deliveries', { status: 'dead' }) }),
       replayMany,
+      releaseMany,
     ),
     outcome,
     summary,
@@ -293,7 +306,7 @@ export function DeliveriesTab(el, ctx) {
             [t('deliveries.col.created'), t('deliveries.col.state'), t('deliveries.col.target'), t('deliveries.col.subject'), t('deliveries.col.detector'), t('deliveries.col.rules'), t('deliveries.col.attempts'), t('deliveries.col.code')],
             items.map((d) => [
               when(d.created_at),
-              stateBadge(d.state),
+              h('span', { class: 'state-cell' }, stateBadge(d.state), waitingLine(d)),
               d.target_id,
               h('a', { href: hashFor({ id: d.id }), 'aria-current': d.id === openId ? 'true' : null, text: d.subject || t('deliveries.no_subject') }),
               d.detector,
@@ -346,25 +359,8 @@ export function DeliveriesTab(el, ctx) {
     replace(
       detail,
       h('div', { class: 'row deliveries-detail-head' }, h('h3', { tabindex: '-1', text: t('deliveries.detail', { id: rec.id }) }), h('span', { class: 'spacer' }), closeButton()),
-      facts([
-        [t('deliveries.detail.state'), stateBadge(rec.state)],
-        [t('deliveries.detail.target'), rec.target_id],
-        [t('deliveries.detail.webhook_id'), h('code', { text: rec.webhook_id || '' })],
-        [t('deliveries.detail.email'), rec.email_id ? h('a', { href: routeHash('emails', { id: rec.email_id }), text: rec.email_id }) : null],
-        [t('deliveries.detail.subject'), rec.subject],
-        [t('deliveries.detail.sender'), rec.sender_email],
-        [t('deliveries.detail.detector'), rec.detector],
-        [t('deliveries.detail.rules'), rec.rules],
-        [t('deliveries.detail.priority'), rec.priority],
-        [t('deliveries.detail.created'), when(rec.created_at)],
-        [t('deliveries.detail.deliver_at'), when(rec.deliver_at)],
-        [t('deliveries.detail.finished'), when(rec.finished_at)],
-        [t('deliveries.detail.attempts'), `${rec.attempts ?? 0} / ${rec.total_attempts ?? 0}`],
-        [t('deliveries.detail.replays'), rec.replays ?? 0],
-        [t('deliveries.detail.last_error'), rec.last_error],
-        [t('deliveries.detail.hold_reason'), rec.hold_reason],
-      ]),
-      h('div', { class: 'actions' }, replay),
+      facts(detailFacts(rec)),
+      h('div', { class: 'actions' }, sendNowButton(rec, (text) => afterRelease(rec.id, text)), replay),
       h('h4', { text: t('deliveries.detail.signature') }),
       last && last.request_headers && Object.keys(last.request_headers).length
         ? facts(Object.entries(last.request_headers).map(([k, v]) => [k, h('code', { class: 'deliveries-header', text: String(v) })]))
@@ -381,13 +377,49 @@ export function DeliveriesTab(el, ctx) {
     );
   }
 
+  /**
+   * The delivery's facts: where it goes, what it carries, where it stands and why.
+   * @param {any} rec
+   * @returns {Array<[string, unknown]>}
+   */
+  function detailFacts(rec) {
+    /** @type {Array<[string, unknown]>} */
+    const pairs = [
+      [t('deliveries.detail.state'), stateBadge(rec.state)],
+      [t('deliveries.detail.waiting'), waitingFact(rec)],
+      [t('deliveries.detail.target'), rec.target_id],
+      [t('deliveries.detail.webhook_id'), h('code', { text: rec.webhook_id || '' })],
+      [t('deliveries.detail.email'), rec.email_id ? h('a', { href: routeHash('emails', { id: rec.email_id }), text: rec.email_id }) : null],
+      [t('deliveries.detail.subject'), rec.subject],
+      [t('deliveries.detail.sender'), rec.sender_email],
+      [t('deliveries.detail.detector'), rec.detector],
+      [t('deliveries.detail.rules'), rec.rules],
+      [t('deliveries.detail.priority'), rec.priority],
+      [t('deliveries.detail.created'), when(rec.created_at)],
+      [t('deliveries.detail.deliver_at'), when(rec.deliver_at)],
+      [t('deliveries.detail.finished'), when(rec.finished_at)],
+      [t('deliveries.detail.attempts'), `${rec.attempts ?? 0} / ${rec.total_attempts ?? 0}`],
+      [t('deliveries.detail.replays'), rec.replays ?? 0],
+      [t('deliveries.detail.last_error'), rec.last_error ? say(errorPhrase(rec.last_error, rec.last_status_code)) : null],
+    ];
+    if (rec.released_by) pairs.push([t('deliveries.detail.released_by'), rec.released_by]);
+    if (rec.cancel_reason) pairs.push([t('deliveries.detail.cancelled'), say(cancelPhrase(rec.cancel_reason))]);
+    return pairs;
+  }
+
+  /** @param {string} id @param {string} text */
+  async function afterRelease(id, text) {
+    outcome.textContent = text;
+    await Promise.all([loadList(), loadDetail(id)]);
+  }
+
   /** @param {any[]} attempts */
   function attemptsView(attempts) {
     return [
       table(
         t('deliveries.detail.attempts_log'),
         [t('deliveries.att.n'), t('deliveries.att.at'), t('deliveries.att.duration'), t('deliveries.att.code'), t('deliveries.att.error'), t('deliveries.att.outcome'), t('deliveries.att.next')],
-        attempts.map((a) => [a.n, when(a.at), a.duration_ms === null || a.duration_ms === undefined ? null : formatDuration(a.duration_ms / 1000), a.status_code, a.error, stateBadge(a.outcome), a.next_at ? when(a.next_at) : null]),
+        attempts.map((a) => [a.n, when(a.at), a.duration_ms === null || a.duration_ms === undefined ? null : formatDuration(a.duration_ms / 1000), a.status_code, a.error ? say(errorPhrase(a.error, a.status_code)) : null, stateBadge(a.outcome), a.next_at ? when(a.next_at) : null]),
         { numeric: [0, 3] },
       ),
       attempts.map((a) =>
@@ -441,7 +473,7 @@ export function DeliveriesTab(el, ctx) {
         });
         if (!go) return { text: t('deliveries.replay_many.cancelled') };
         const done = await api.post('/api/deliveries/replay', query);
-        return { text: t('deliveries.replay_many.done', { queued: done.queued, skipped: done.skipped ?? 0 }), done };
+        return { text: tc('deliveries.replay_many.done', { count: done.queued, skipped: done.skipped ?? 0 }), done };
       },
       { success: (r) => r.text },
     );
@@ -449,6 +481,14 @@ export function DeliveriesTab(el, ctx) {
       outcome.textContent = result.text;
       if (result.done) await loadList();
     }
+  }
+
+  /** @param {Event} event */
+  async function onReleaseMany(event) {
+    const result = await releaseFiltered(/** @type {HTMLElement} */ (event.currentTarget), deliveryQuery(filters));
+    if (!result) return;
+    outcome.textContent = result.text;
+    if (result.released) await loadList();
   }
 
   async function update() {

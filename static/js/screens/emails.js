@@ -1,14 +1,19 @@
 // Emails: recent emails (server pages, filters in the hash), and one email in detail:
-// detector, links (raw, direct, R2 copy), the decision and its trace rule by rule, deliveries.
+// detector, links (raw, direct, R2 copy), the decision and its trace rule by rule, deliveries,
+// why it was ignored or parked; re-route one email or the filtered set with the current rules.
 
 import { api } from '../api.js';
 import { field, h, replace } from '../dom.js';
-import { EMAIL_FILTERS, cleanFilters, pageOffset } from '../deliveriesLogic.js';
+import { EMAIL_FILTERS, EMAIL_STATUSES, cleanFilters, pageOffset } from '../deliveriesLogic.js';
 import { detectorFacts, linkUrls, traceOutcome, traceReason } from '../emailsLogic.js';
 import { addMessages, t } from '../i18n.js';
 import { facts, filterValues, listHash, selectableRow, stateBadge, table, toggleDetail, when } from '../monitorWidgets.js';
+import { actionLine, say } from '../outcomeWords.js';
+import { waitingLine } from '../releaseActions.js';
+import { rerouteFiltered, rerouteSection } from '../rerouteView.js';
 import { routeHash } from '../screens.js';
 import { errorText, pager } from '../ui.js';
+import { emailReasonPhrase } from '../waitingLogic.js';
 
 addMessages({
   en: {
@@ -86,6 +91,12 @@ addMessages({
     'emails.del.state': 'Status',
     'emails.del.attempts': 'Attempts',
     'emails.del.code': 'Last code',
+    'emails.decision.none_ignored': 'none: the email was ignored',
+    'emails.decision.none_parked': 'none yet: the email is parked',
+    'emails.deliveries.none_ignored': 'No delivery: the email was ignored.',
+    'emails.deliveries.none_parked': 'No delivery yet: the email is parked until a target can take it.',
+    'emails.parked.title': 'Parked: no target could take this email.',
+    'emails.parked.help': 'There was no target, or the default route names none. It leaves by itself as soon as a target can take it: create one, or name one in the default route. After changing the rules you can also re-route it now (below).',
   },
   fr: {
     'emails.heading': 'E-mails',
@@ -162,10 +173,38 @@ addMessages({
     'emails.del.state': 'État',
     'emails.del.attempts': 'Essais',
     'emails.del.code': 'Dernier code',
+    'emails.decision.none_ignored': 'aucune : l’e-mail a été ignoré',
+    'emails.decision.none_parked': 'aucune pour l’instant : l’e-mail est en souffrance',
+    'emails.deliveries.none_ignored': 'Aucune livraison : l’e-mail a été ignoré.',
+    'emails.deliveries.none_parked': 'Aucune livraison pour l’instant : l’e-mail est en souffrance jusqu’à ce qu’une cible puisse le recevoir.',
+    'emails.parked.title': 'En souffrance : aucune cible ne pouvait recevoir cet e-mail.',
+    'emails.parked.help': 'Il n’y avait aucune cible, ou la route par défaut n’en nomme aucune. Il part de lui-même dès qu’une cible peut le recevoir : créez-en une, ou nommez-en une dans la route par défaut. Après avoir modifié les règles, vous pouvez aussi le réacheminer maintenant (ci-dessous).',
   },
 });
 
 const LIMIT = 50;
+
+/**
+ * An email's decision in a list: its badge, and why when it was ignored or parked.
+ * @param {any} m
+ */
+function decisionCell(m) {
+  const why = m.status === 'accepted' ? null : emailReasonPhrase(m.reason, true);
+  return h('span', { class: 'state-cell' }, stateBadge(m.status), why ? h('span', { class: 'waiting-reason', text: say(why) }) : null);
+}
+
+/**
+ * What a parked email waits for, and what releases it.
+ */
+function parkedNote() {
+  return h(
+    'div',
+    { class: 'banner red emails-parked', role: 'note' },
+    h('strong', { text: t('emails.parked.title') }),
+    h('p', {}, actionLine({ key: 'emails.parked.help', link: { screen: 'targets', key: 'status.link.targets' } })),
+  );
+}
+
 const OUTCOME_BADGE = { matched: 'green', not_matched: 'in_flight', disabled: 'amber', after_stop: 'amber' };
 
 /**
@@ -187,11 +226,17 @@ export function EmailsTab(el, ctx) {
       'select',
       { name: 'status' },
       h('option', { value: '', text: t('emails.f.any') }),
-      ['accepted', 'ignored'].map((s) => h('option', { value: s, text: t(`monitor.state.${s}`) })),
+      EMAIL_STATUSES.map((s) => h('option', { value: s, text: t(`monitor.state.${s}`) })),
     )
   );
   const controls = { sender, subject, status };
   const summary = h('p', { role: 'status', 'aria-live': 'polite' });
+  const outcome = h('p', { class: 'emails-outcome', role: 'status', 'aria-live': 'polite' });
+  const rerouteMany = h('button', { type: 'button', text: t('reroute.many'), onclick: onRerouteMany });
+  /** @type {Map<string, string>} target id -> name */
+  const names = new Map();
+  /** @type {Map<string, string>} email id -> subject, for the emails listed */
+  const subjects = new Map();
   const list = h('div', { class: 'card emails-list' });
   const detail = h('div', { class: 'card emails-detail', hidden: true });
   const split = h('div', { class: 'emails-split' }, list, detail);
@@ -207,6 +252,8 @@ export function EmailsTab(el, ctx) {
       h('button', { type: 'submit', class: 'primary', text: t('emails.apply') }),
       h('button', { type: 'button', text: t('emails.clear'), onclick: () => ctx.navigate('emails', {}) }),
     ),
+    h('div', { class: 'row emails-actions' }, rerouteMany),
+    outcome,
     summary,
     split,
   );
@@ -238,6 +285,7 @@ export function EmailsTab(el, ctx) {
   /** @param {{items: any[], offset: number, next_offset: number|null}} page */
   function renderList(page) {
     const items = page.items;
+    for (const m of items) subjects.set(m.email_id, m.subject || t('emails.no_subject'));
     summary.textContent = items.length ? t('emails.showing', { first: page.offset + 1, last: page.offset + items.length }) : t('emails.none');
     replace(
       list,
@@ -249,7 +297,7 @@ export function EmailsTab(el, ctx) {
               when(m.ingested_at),
               h('a', { href: hashFor({ id: m.email_id }), text: m.subject || t('emails.no_subject') }),
               m.sender_email || m.sender,
-              stateBadge(m.status),
+              decisionCell(m),
               m.detector,
               m.links,
               (m.matched_rules || []).join(', '),
@@ -276,7 +324,8 @@ export function EmailsTab(el, ctx) {
     showDetail(true);
     detail.setAttribute('aria-busy', 'true');
     try {
-      renderDetail(await api.get(`/api/emails/${encodeURIComponent(id)}`));
+      const [doc] = await Promise.all([api.get(`/api/emails/${encodeURIComponent(id)}`), loadTargets()]);
+      renderDetail(doc);
       if (focus) detail.querySelector('h3')?.focus();
     } catch (err) {
       replace(detail, h('p', { class: 'error', role: 'alert', text: errorText(err) }), closeButton());
@@ -292,26 +341,70 @@ export function EmailsTab(el, ctx) {
   /** @param {any} doc */
   function renderDetail(doc) {
     const analysis = doc.analysis || {};
+    const reroute = rerouteSection(doc.email_id, nameOf, (text) => afterReroute(doc.email_id, text));
+    const waiting = doc.status !== 'accepted';
     replace(
       detail,
       h('div', { class: 'row' }, h('h3', { tabindex: '-1', text: t('emails.detail', { subject: doc.subject || t('emails.no_subject') }) }), h('span', { class: 'spacer' }), closeButton()),
-      facts([
-        [t('emails.detail.id'), h('code', { text: doc.email_id })],
-        [t('emails.detail.sender'), doc.sender],
-        [t('emails.detail.date'), doc.date],
-        [t('emails.detail.received'), when(doc.ingested_at)],
-        [t('emails.detail.status'), stateBadge(doc.status)],
-        [t('emails.detail.reason'), doc.reason],
-        [t('emails.detail.gmail'), doc.gmail_message_id],
-        [t('emails.detail.request'), doc.request_id],
-      ]),
+      doc.status === 'parked' ? parkedNote() : null,
+      facts(emailFacts(doc)),
+      waiting ? reroute : null,
       section('emails.detector', detectorView(analysis.detector)),
       section('emails.links', linksView(analysis.links || [])),
-      section('emails.decision', decisionView(analysis.decision)),
+      section('emails.decision', decisionView(analysis.decision, doc)),
       section('emails.trace', traceView((analysis.decision && analysis.decision.trace) || [])),
       scheduleView(analysis.schedule),
-      section('emails.deliveries', deliveriesView(doc.deliveries || [])),
+      section('emails.deliveries', deliveriesView(doc.deliveries || [], doc)),
+      waiting ? null : reroute,
     );
+  }
+
+  /**
+   * @param {any} doc
+   * @returns {Array<[string, unknown]>}
+   */
+  function emailFacts(doc) {
+    return [
+      [t('emails.detail.id'), h('code', { text: doc.email_id })],
+      [t('emails.detail.sender'), doc.sender],
+      [t('emails.detail.date'), doc.date],
+      [t('emails.detail.received'), when(doc.ingested_at)],
+      [t('emails.detail.status'), stateBadge(doc.status)],
+      [t('emails.detail.reason'), say(emailReasonPhrase(doc.reason))],
+      [t('emails.detail.gmail'), doc.gmail_message_id],
+      [t('emails.detail.request'), doc.request_id],
+    ];
+  }
+
+  /** @param {string} id */
+  function nameOf(id) {
+    const name = names.get(id);
+    return name && name !== id ? `${name} (${id})` : id;
+  }
+
+  async function loadTargets() {
+    if (names.size) return;
+    try {
+      for (const item of (await api.get('/api/targets')).items || []) names.set(item.id, item.name);
+    } catch {
+      // Names are a nicety: ids are shown instead.
+    }
+  }
+
+  /** @param {string} id @param {string} text */
+  async function afterReroute(id, text) {
+    outcome.textContent = text;
+    await Promise.all([loadList(), loadDetail(id, false)]);
+  }
+
+  /** @param {Event} event */
+  async function onRerouteMany(event) {
+    await loadTargets();
+    const button = /** @type {HTMLElement} */ (event.currentTarget);
+    const result = await rerouteFiltered(button, filters, nameOf, (id) => subjects.get(id));
+    if (!result) return;
+    outcome.textContent = result.text;
+    if (result.applied) await update();
   }
 
   /** @param {string} key @param {Node|Node[]} content */
@@ -343,18 +436,29 @@ export function EmailsTab(el, ctx) {
     );
   }
 
-  /** @param {any} decision */
-  function decisionView(decision) {
+  /**
+   * The routing decision; the targets it names only when the email was sent to them.
+   * @param {any} decision
+   * @param {any} doc
+   */
+  function decisionView(decision, doc) {
     if (!decision) return h('p', { text: t('emails.decision.none') });
     const yes = (/** @type {boolean} */ v) => t(v ? 'emails.yes' : 'emails.no');
     return facts([
-      [t('emails.decision.targets'), (decision.targets || []).join(', ')],
+      [t('emails.decision.targets'), decisionTargets(decision, doc)],
       [t('emails.decision.matched'), (decision.matched_rules || []).join(', ')],
       [t('emails.decision.default'), yes(decision.used_default)],
       [t('emails.decision.dropped'), yes(decision.dropped)],
       [t('emails.decision.priority'), decision.priority],
       [t('emails.decision.window'), decision.window_policy],
     ]);
+  }
+
+  /** @param {any} decision @param {any} doc */
+  function decisionTargets(decision, doc) {
+    if (doc.status === 'parked') return t('emails.decision.none_parked');
+    if (doc.status === 'ignored') return t('emails.decision.none_ignored');
+    return (decision.targets || []).map(nameOf).join(', ');
   }
 
   /** @param {any[]} trace */
@@ -392,21 +496,28 @@ export function EmailsTab(el, ctx) {
     );
   }
 
-  /** @param {any[]} deliveries */
-  function deliveriesView(deliveries) {
-    if (!deliveries.length) return h('p', { text: t('emails.deliveries.none') });
+  /** @param {any[]} deliveries @param {any} doc */
+  function deliveriesView(deliveries, doc) {
+    if (!deliveries.length) return h('p', { text: noDelivery(doc) });
     return table(
       t('emails.deliveries'),
       [t('emails.del.id'), t('emails.del.target'), t('emails.del.state'), t('emails.del.attempts'), t('emails.del.code')],
       deliveries.map((d) => [
         h('a', { href: routeHash('deliveries', { id: d.id }), class: 'mono', text: d.id }),
-        d.target_id,
-        stateBadge(d.state),
+        nameOf(d.target_id),
+        h('span', { class: 'state-cell' }, stateBadge(d.state), waitingLine(d)),
         d.total_attempts,
         d.last_status_code,
       ]),
       { numeric: [3, 4] },
     );
+  }
+
+  /** @param {any} doc */
+  function noDelivery(doc) {
+    if (doc.status === 'parked') return t('emails.deliveries.none_parked');
+    if (doc.status === 'ignored') return t('emails.deliveries.none_ignored');
+    return t('emails.deliveries.none');
   }
 
   async function update() {
@@ -418,6 +529,7 @@ export function EmailsTab(el, ctx) {
     update,
     /** @param {Record<string, string>} params */
     async show(params) {
+      names.clear(); // targets may have changed on their screen
       filters = cleanFilters(params || {}, EMAIL_FILTERS);
       offset = pageOffset(params && params.offset, LIMIT);
       const wanted = (params && params.id) || null;
@@ -428,6 +540,7 @@ export function EmailsTab(el, ctx) {
       const jobs = [];
       if (key !== listKey) {
         listKey = key;
+        outcome.textContent = '';
         jobs.push(loadList());
       } else {
         for (const row of list.querySelectorAll('tbody tr')) {

@@ -1,13 +1,16 @@
-// Overview: is mail flowing? Status banner with its reasons, key figures, the week's
-// deliveries per hour (SVG drawn here), latest incidents. Refreshes every 30 s while visible.
+// Overview: is mail flowing? The server's status banner with its reasons in words, key
+// figures, the week's deliveries per hour (SVG drawn here), latest incidents. Refreshes
+// every 30 s while visible.
 
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
 import { formatNumber, formatPercent, formatRelative } from '../formatLogic.js';
 import { addMessages, getLang, t } from '../i18n.js';
-import { svg, stateBadge, table, tc, when } from '../monitorWidgets.js';
-import { CHART_SERIES, THRESHOLDS, bannerStatus, chartGeometry, dailyTotals } from '../overviewLogic.js';
+import { svg, stateBadge, table, when } from '../monitorWidgets.js';
+import { actionLine, say } from '../outcomeWords.js';
+import { CHART_SERIES, chartGeometry, dailyTotals } from '../overviewLogic.js';
 import { routeHash } from '../screens.js';
+import { errorPhrase, reasonPhrase } from '../statusLogic.js';
 import { errorText } from '../ui.js';
 
 addMessages({
@@ -15,22 +18,9 @@ addMessages({
     'overview.heading': 'Status',
     'overview.level.green': 'Mail is flowing',
     'overview.level.amber': 'Needs attention',
-    'overview.level.red': 'Something is wrong',
-    'overview.reason.all_good': 'No dead or retrying deliveries, nothing held, the store is healthy and emails are arriving.',
-    'overview.reason.degraded': 'The configuration store is degraded (Redis unreachable or read-only): changes cannot be saved.',
-    'overview.reason.dead_new': '{count} deliveries failed for good in the last 24 h.',
-    'overview.reason.dead_new_one': '1 delivery failed for good in the last 24 h.',
-    'overview.reason.dead_old_one': '1 dead delivery is waiting in the dead letters.',
-    'overview.reason.retrying_one': '1 delivery is being retried.',
-    'overview.reason.held_one': '1 delivery is held (outside the delivery window or paused).',
-    'overview.reason.dead_old': '{count} dead deliveries are waiting in the dead letters.',
-    'overview.reason.rate_low': 'Success rate over 24 h is {rate} (below {limit}).',
-    'overview.reason.retrying': '{count} deliveries are being retried.',
-    'overview.reason.held': '{count} deliveries are held (outside the delivery window or paused).',
-    'overview.reason.backlog': 'The oldest due delivery has waited {minutes} min.',
-    'overview.reason.quiet': 'No email received for {hours} h.',
-    'overview.reason.no_ingress': 'No email has been received yet.',
-    'overview.rules': 'Red: store degraded, a delivery dead in the last 24 h, or success under {red}. Amber: retrying, held, older dead letters, success under {amber}, a backlog over {backlog} min, or no email for {quiet} h.',
+    'overview.level.red': 'Mail cannot leave',
+    'overview.load_failed': 'The status could not be read',
+    'overview.levels': 'Red: mail cannot leave until you act. Amber: mail waits or a receiver fails, and it will leave by itself. Worked out by the server from what waits now.',
     'overview.updated': 'Updated {time}. Refreshes every 30 s.',
     'overview.refresh': 'Refresh now',
     'overview.metric.ingress': 'Last email received',
@@ -43,7 +33,12 @@ addMessages({
     'overview.metric.retrying': 'Retrying',
     'overview.metric.dead': 'Dead letters',
     'overview.metric.rate': 'Success rate, 24 h',
-    'overview.metric.emails24': 'Emails, 24 h',
+    'overview.metric.waiting_for_target': 'Waiting for a target',
+    'overview.metric.parked': 'Parked emails',
+    'overview.metric.pushes24': 'Pushes, 24 h',
+    'overview.metric.emails24': 'New emails, 24 h',
+    'overview.metric.ignored24': 'Ignored, 24 h',
+    'overview.metric.duplicates24': 'Duplicates, 24 h',
     'overview.never': 'never',
     'overview.chart.title': 'Deliveries per hour, last 7 days',
     'overview.chart.label': 'Deliveries per hour over 7 days, by status: {delivered} delivered, {retrying} retrying, {dead} dead in total. The table below gives the totals per day.',
@@ -67,22 +62,9 @@ addMessages({
     'overview.heading': 'État',
     'overview.level.green': 'Le courrier circule',
     'overview.level.amber': 'À surveiller',
-    'overview.level.red': 'Un problème est survenu',
-    'overview.reason.all_good': 'Aucune livraison en échec ni en nouvel essai, rien de retenu, le stockage va bien et les e-mails arrivent.',
-    'overview.reason.degraded': "Le stockage de la configuration est dégradé (Redis injoignable ou en lecture seule) : les modifications ne peuvent pas être enregistrées.",
-    'overview.reason.dead_new': '{count} livraisons ont définitivement échoué ces dernières 24 h.',
-    'overview.reason.dead_new_one': '1 livraison a définitivement échoué ces dernières 24 h.',
-    'overview.reason.dead_old_one': '1 livraison en échec attend dans les lettres mortes.',
-    'overview.reason.retrying_one': '1 livraison est en nouvel essai.',
-    'overview.reason.held_one': '1 livraison est retenue (hors de la plage de livraison ou en pause).',
-    'overview.reason.dead_old': '{count} livraisons en échec attendent dans les lettres mortes.',
-    'overview.reason.rate_low': 'Le taux de réussite sur 24 h est de {rate} (sous {limit}).',
-    'overview.reason.retrying': '{count} livraisons sont en nouvel essai.',
-    'overview.reason.held': '{count} livraisons sont retenues (hors de la plage de livraison ou en pause).',
-    'overview.reason.backlog': 'La plus ancienne livraison due attend depuis {minutes} min.',
-    'overview.reason.quiet': 'Aucun e-mail reçu depuis {hours} h.',
-    'overview.reason.no_ingress': "Aucun e-mail n'a encore été reçu.",
-    'overview.rules': 'Rouge : stockage dégradé, une livraison en échec ces dernières 24 h, ou réussite sous {red}. Orange : nouveaux essais, livraisons retenues, anciennes lettres mortes, réussite sous {amber}, retard de plus de {backlog} min, ou aucun e-mail depuis {quiet} h.',
+    'overview.level.red': 'Le courrier ne peut pas partir',
+    'overview.load_failed': 'Impossible de lire l’état',
+    'overview.levels': 'Rouge : le courrier ne peut pas partir sans votre intervention. Orange : du courrier attend ou un destinataire échoue, et il partira de lui-même. Établi par le serveur à partir de ce qui attend maintenant.',
     'overview.updated': 'Mis à jour {time}. Actualisation toutes les 30 s.',
     'overview.refresh': 'Actualiser',
     'overview.metric.ingress': 'Dernier e-mail reçu',
@@ -95,7 +77,12 @@ addMessages({
     'overview.metric.retrying': 'Nouvel essai',
     'overview.metric.dead': 'Lettres mortes',
     'overview.metric.rate': 'Taux de réussite, 24 h',
-    'overview.metric.emails24': 'E-mails, 24 h',
+    'overview.metric.waiting_for_target': 'En attente d’une cible',
+    'overview.metric.parked': 'E-mails en souffrance',
+    'overview.metric.pushes24': 'Envois reçus, 24 h',
+    'overview.metric.emails24': 'Nouveaux e-mails, 24 h',
+    'overview.metric.ignored24': 'Ignorés, 24 h',
+    'overview.metric.duplicates24': 'Doublons, 24 h',
     'overview.never': 'jamais',
     'overview.chart.title': 'Livraisons par heure, 7 derniers jours',
     'overview.chart.label': 'Livraisons par heure sur 7 jours, par état : {delivered} livrées, {retrying} en nouvel essai, {dead} en échec au total. Le tableau ci-dessous donne les totaux par jour.',
@@ -120,6 +107,55 @@ addMessages({
 const REFRESH_MS = 30_000;
 
 /**
+ * The server's status: its level as a title, then each reason in words with where to act.
+ * @param {{level: string, reasons: import('../statusLogic.js').Reason[]}} status
+ */
+function statusBanner(status) {
+  return h(
+    'div',
+    { class: `banner ${status.level}`, dataset: { level: status.level } },
+    h('strong', { text: t(`overview.level.${status.level}`) }),
+    h(
+      'ul',
+      { class: 'overview-reasons' },
+      status.reasons.map((r) => h('li', { class: `reason-${r.level}`, dataset: { code: r.code } }, actionLine(reasonPhrase(r)))),
+    ),
+  );
+}
+
+/**
+ * The key figures, each saying what it counts: [name, label, value].
+ * @param {any} stats
+ * @returns {Array<[string, string, string]>}
+ */
+function metricItems(stats) {
+  const lang = getLang();
+  const n = (/** @type {number|undefined} */ v) => formatNumber(v || 0, lang);
+  const day = stats.last_24h;
+  return [
+    ['ingress', t('overview.metric.ingress'), stats.last_ingress_at ? formatRelative(stats.last_ingress_at, stats.now, lang) : t('overview.never')],
+    ['store', t('overview.metric.store'), t(stats.store === 'degraded' ? 'overview.metric.store_degraded' : 'overview.metric.store_ok')],
+    ['queue', t('overview.metric.queue'), `${n(stats.queue.due)} / ${n(stats.queue.scheduled)}`],
+    ['in_flight', t('overview.metric.in_flight'), n(stats.states.in_flight)],
+    ['held', t('overview.metric.held'), n(stats.states.held)],
+    ['waiting_for_target', t('overview.metric.waiting_for_target'), n(stats.queue.waiting_for_target)],
+    ['parked', t('overview.metric.parked'), n(stats.queue.parked_emails)],
+    ['retrying', t('overview.metric.retrying'), n(stats.states.retrying)],
+    ['dead', t('overview.metric.dead'), n(stats.states.dead)],
+    ['rate', t('overview.metric.rate'), stats.success_rate_24h === null ? t('monitor.none') : formatPercent(stats.success_rate_24h, lang)],
+    ['pushes', t('overview.metric.pushes24'), n(day.ingress)],
+    ['emails', t('overview.metric.emails24'), n(day.emails)],
+    ['ignored', t('overview.metric.ignored24'), n(day.ignored)],
+    ['duplicates', t('overview.metric.duplicates24'), n(day.duplicate)],
+  ];
+}
+
+/** @param {string} name @param {string} label @param {string} value */
+function metricCard(name, label, value) {
+  return h('div', { class: 'card metric', dataset: { metric: name } }, h('span', { class: 'value', text: value }), h('span', { class: 'label', text: label }));
+}
+
+/**
  * @param {HTMLElement} el
  * @param {import('../app.js').ScreenContext} ctx
  */
@@ -135,15 +171,7 @@ export function OverviewTab(el, ctx) {
     el,
     h('h2', { text: t('overview.heading') }),
     status,
-    h('p', {
-      class: 'help',
-      text: t('overview.rules', {
-        red: `${THRESHOLDS.redSuccessRate * 100} %`,
-        amber: `${THRESHOLDS.amberSuccessRate * 100} %`,
-        backlog: THRESHOLDS.backlogSeconds / 60,
-        quiet: THRESHOLDS.quietIngressSeconds / 3600,
-      }),
-    }),
+    h('p', { class: 'help', text: t('overview.levels') }),
     metrics,
     h('div', { class: 'row overview-refresh' }, updated, refresh),
     chart,
@@ -172,49 +200,21 @@ export function OverviewTab(el, ctx) {
       updated.textContent = t('overview.updated', { time: when(stats.now) });
       el.dataset.loaded = 'true';
     } catch (err) {
-      replace(status, h('div', { class: 'banner red', role: 'alert' }, h('strong', { text: t('overview.level.red') }), h('span', { text: errorText(err) })));
+      replace(status, h('div', { class: 'banner red', role: 'alert' }, h('strong', { text: t('overview.load_failed') }), h('span', { text: errorText(err) })));
     } finally {
       loading = false;
       el.removeAttribute('aria-busy');
     }
   }
 
-  /** @param {import('../overviewLogic.js').Stats} stats */
+  /** @param {any} stats */
   function renderStatus(stats) {
-    const result = bannerStatus(stats);
-    replace(
-      status,
-      h(
-        'div',
-        { class: `banner ${result.level}`, dataset: { level: result.level } },
-        h('strong', { text: t(`overview.level.${result.level}`) }),
-        h('ul', { class: 'overview-reasons' }, result.reasons.map((r) => h('li', { text: tc(r.key, r.params) }))),
-      ),
-    );
+    replace(status, statusBanner(stats.status));
   }
 
   /** @param {any} stats */
   function renderMetrics(stats) {
-    const lang = getLang();
-    const n = (/** @type {number} */ v) => formatNumber(v, lang);
-    /** @type {Array<[string, string, string?]>} */
-    const items = [
-      [t('overview.metric.ingress'), stats.last_ingress_at ? formatRelative(stats.last_ingress_at, stats.now, lang) : t('overview.never'), 'ingress'],
-      [t('overview.metric.store'), t(stats.store === 'degraded' ? 'overview.metric.store_degraded' : 'overview.metric.store_ok'), 'store'],
-      [t('overview.metric.queue'), `${n(stats.queue.due)} / ${n(stats.queue.scheduled)}`, 'queue'],
-      [t('overview.metric.in_flight'), n(stats.states.in_flight), 'in_flight'],
-      [t('overview.metric.held'), n(stats.states.held), 'held'],
-      [t('overview.metric.retrying'), n(stats.states.retrying), 'retrying'],
-      [t('overview.metric.dead'), n(stats.states.dead), 'dead'],
-      [t('overview.metric.rate'), stats.success_rate_24h === null ? t('monitor.none') : formatPercent(stats.success_rate_24h, lang), 'rate'],
-      [t('overview.metric.emails24'), n(stats.last_24h.ingress || 0), 'emails'],
-    ];
-    replace(
-      metrics,
-      items.map(([label, value, name]) =>
-        h('div', { class: 'card metric', dataset: { metric: name } }, h('span', { class: 'value', text: value }), h('span', { class: 'label', text: label })),
-      ),
-    );
+    replace(metrics, metricItems(stats).map(([name, label, value]) => metricCard(name, label, value)));
   }
 
   /** @param {any} stats */
@@ -281,7 +281,7 @@ export function OverviewTab(el, ctx) {
         ? table(
             t('overview.incidents.title'),
             [t('overview.incidents.when'), t('overview.incidents.state'), t('overview.incidents.target'), t('overview.incidents.subject'), t('overview.incidents.error')],
-            items.map((d) => [when(d.finished_at || d.created_at), stateBadge(d.state), d.target_id, link(d), d.last_error || d.last_status_code]),
+            items.map((d) => [when(d.finished_at || d.created_at), stateBadge(d.state), d.target_id, link(d), say(errorPhrase(d.last_error, d.last_status_code))]),
           )
         : h('p', { text: t('overview.incidents.none') }),
       h(

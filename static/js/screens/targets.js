@@ -5,7 +5,9 @@ import { api, withQuery } from '../api.js';
 import { field, h, replace, uid } from '../dom.js';
 import { addMessages, getLang, t } from '../i18n.js';
 import { formatDateTime } from '../formatLogic.js';
-import { circuitState, formErrors, formFromTarget, inUseBy, optionsOf, patchBody, useMessage } from '../targetsLogic.js';
+import { formErrors, formFromTarget, inUseBy, optionsOf, patchBody, useMessage } from '../targetsLogic.js';
+import { say } from '../outcomeWords.js';
+import { healthBadge, healthHistory } from '../statusLogic.js';
 import { switchField } from '../configWidgets.js';
 import { canLeave, confirmDialog, isDirty, loadInto, notify, runAction, setDirty, showDialog } from '../ui.js';
 
@@ -17,16 +19,12 @@ addMessages({
     'targets.col.name': 'Name',
     'targets.col.url': 'URL',
     'targets.col.state': 'State',
-    'targets.col.circuit': 'Receiver health',
+    'targets.col.health': 'Receiver health',
     'targets.col.actions': 'Actions',
     'targets.enabled': 'On',
     'targets.disabled': 'Off',
-    'targets.disabled_reason': 'Switched off: {reason}',
     'targets.env': 'from the environment',
     'targets.env.help': 'This target comes from WEBHOOK_URL and WEBHOOK_SECRET: its URL and secret are changed there (not here), and it cannot be deleted. Its name, switch and options can be changed.',
-    'targets.circuit.ok': 'Healthy',
-    'targets.circuit.failing': '{failures} recent failure(s)',
-    'targets.circuit.open': 'Paused until {until} after {failures} failures',
     'targets.edit': 'Edit',
     'targets.enable': 'Switch on',
     'targets.disable': 'Switch off',
@@ -111,16 +109,12 @@ addMessages({
     'targets.col.name': 'Nom',
     'targets.col.url': 'URL',
     'targets.col.state': 'État',
-    'targets.col.circuit': 'Santé du destinataire',
+    'targets.col.health': 'Santé du destinataire',
     'targets.col.actions': 'Actions',
     'targets.enabled': 'Activée',
     'targets.disabled': 'Désactivée',
-    'targets.disabled_reason': 'Désactivée : {reason}',
     'targets.env': 'définie par l’environnement',
     'targets.env.help': 'Cette cible vient de WEBHOOK_URL et WEBHOOK_SECRET : son URL et son secret se changent là (pas ici), et elle ne peut pas être supprimée. Son nom, son interrupteur et ses options restent modifiables.',
-    'targets.circuit.ok': 'En bonne santé',
-    'targets.circuit.failing': '{failures} échec(s) récent(s)',
-    'targets.circuit.open': 'En pause jusqu’à {until} après {failures} échecs',
     'targets.edit': 'Modifier',
     'targets.enable': 'Activer',
     'targets.disable': 'Désactiver',
@@ -393,6 +387,19 @@ function targetForm(target, handlers) {
 }
 
 /**
+ * A target's health from its last real attempt, in words: the badge, then the last success.
+ * @param {import('../statusLogic.js').Health|undefined} health
+ */
+function healthCell(health) {
+  const badge = healthBadge(health);
+  const history = healthHistory(health);
+  return [
+    h('span', { class: `badge ${badge.tone}`, dataset: { health: health?.state || 'untested' }, text: say(badge.phrase) }),
+    history ? h('span', { class: 'help block', text: say(history) }) : null,
+  ];
+}
+
+/**
  * Preview or send a test webhook; show the request and the answer.
  * @param {any} target
  */
@@ -489,7 +496,6 @@ export function TargetsTab(el, _ctx) {
       replace(list, h('p', { class: 'card', text: t('targets.empty') }));
       return;
     }
-    const now = Date.now() / 1000;
     replace(
       list,
       h(
@@ -501,18 +507,16 @@ export function TargetsTab(el, _ctx) {
           h(
             'thead',
             {},
-            h('tr', {}, ['name', 'url', 'state', 'circuit', 'actions'].map((c) => h('th', { scope: 'col', text: t(`targets.col.${c}`) }))),
+            h('tr', {}, ['name', 'url', 'state', 'health', 'actions'].map((c) => h('th', { scope: 'col', text: t(`targets.col.${c}`) }))),
           ),
-          h('tbody', {}, items.map((target) => row(target, now))),
+          h('tbody', {}, items.map((target) => row(target))),
         ),
       ),
     );
   }
 
-  /** @param {any} target @param {number} now */
-  function row(target, now) {
-    const circuit = circuitState(target.circuit, now);
-    const circuitText = t(`targets.circuit.${circuit.key}`, { failures: circuit.failures, until: when(circuit.until) });
+  /** @param {any} target */
+  function row(target) {
     return h(
       'tr',
       { 'aria-selected': String(selected === target.id), dataset: { target: target.id } },
@@ -534,9 +538,8 @@ export function TargetsTab(el, _ctx) {
         'td',
         {},
         h('span', { class: `badge ${target.enabled ? 'green' : 'red'}`, text: target.enabled ? t('targets.enabled') : t('targets.disabled') }),
-        target.disabled_reason ? h('span', { class: 'help block', text: t('targets.disabled_reason', { reason: target.disabled_reason }) }) : null,
       ),
-      h('td', {}, h('span', { class: `badge ${circuit.tone}`, text: circuitText })),
+      h('td', { class: 'target-health' }, healthCell(target.health)),
       h('td', {}, rowActions(target)),
     );
   }
