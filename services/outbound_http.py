@@ -123,9 +123,12 @@ def address_allowed(ip: IPAddress, allow_private: bool, allow_loopback: bool = F
         return False
     if allow_private or (allow_loopback and ip.is_loopback):
         return True
-    if any(ip in net for net in _ALWAYS_BLOCKED if net.version == ip.version):
-        return False
-    return ip.is_global
+    return _public(ip)
+
+
+def _public(ip: IPAddress) -> bool:
+    blocked = any(ip in net for net in _ALWAYS_BLOCKED if net.version == ip.version)
+    return ip.is_global and not blocked
 
 
 def _checked_addresses(

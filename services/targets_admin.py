@@ -111,14 +111,14 @@ def slug(name: str) -> str:
 
 def public_view(target: WebhookTarget, now: float) -> dict[str, Any]:
     """A target as the API shows it: secrets masked, static header values masked."""
-    doc = target.model_dump(mode="json", exclude={"secret", "previous_secret"})
+    doc = target.model_dump(
+        mode="json", exclude={"secret", "previous_secret", "env_secret_replaced"}
+    )
     doc["options"]["headers"] = dict.fromkeys(target.options.headers, MASK)
     doc["secret_hint"] = "whsec_…" + target.secret[-4:]
-    doc["rotation_until"] = (
-        target.previous_secret_until
-        if target.previous_secret and (target.previous_secret_until or 0) > now
-        else None
-    )
+    overlapping = len(target.signing_secrets(now)) > 1
+    doc["rotation_until"] = target.previous_secret_until if overlapping else None
+    doc["previous_secret_active"] = overlapping
     doc.pop("previous_secret_until", None)
     return doc
 
@@ -185,6 +185,14 @@ def rotated(doc: TargetList, target_id: str, secret: str, until: float) -> Targe
     current = find(doc, target_id)
     update = {"secret": secret, "previous_secret": current.secret, "previous_secret_until": until}
     return replaced(doc, current.model_copy(update=update))
+
+
+def marked(doc: TargetList, target_id: str, replaces: str | None) -> TargetList:
+    """Record which WEBHOOK_SECRET a rotation of the WEBHOOK_URL target replaced."""
+    if replaces is None:
+        return doc
+    current = find(doc, target_id)
+    return replaced(doc, current.model_copy(update={"env_secret_replaced": replaces}))
 
 
 def without(doc: TargetList, target_id: str) -> TargetList:
@@ -326,13 +334,15 @@ class TargetsAdmin:
         return applied
 
     def rotate_secret(self, target_id: str, actor: str) -> tuple[WebhookTarget, str]:
-        """A new secret (returned once); the stored one still signs for 24 hours."""
-        if self._env_managed and target_id == ENV_TARGET_ID:
-            raise Conflict("this target's secret comes from WEBHOOK_SECRET; change it there")
+        """A new secret (returned once); the stored one still signs for 24 hours. For the
+        WEBHOOK_URL target the new secret is stored over WEBHOOK_SECRET (until that changes)."""
         secret = new_secret()
         until = self._clock() + ROTATION_GRACE_SECONDS
+        replaces = None
+        if self._env_managed and target_id == ENV_TARGET_ID:
+            replaces = self._targets.env_secret_fingerprint()
         change = partial(rotated, target_id=target_id, secret=secret, until=until)
-        saved = self._targets.update(change, actor)
+        saved = self._targets.update(lambda doc: marked(change(doc), target_id, replaces), actor)
         return find(saved.value, target_id), secret
 
     def test_send(self, target_id: str, body: TestSend) -> dict[str, Any]:

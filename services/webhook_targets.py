@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from typing import Annotated
@@ -66,6 +67,9 @@ class WebhookTarget(BaseModel):
     enabled: bool = True
     disabled_reason: str | None = None
     options: TargetOptions = Field(default_factory=TargetOptions)
+    env_secret_replaced: str | None = None
+    """The WEBHOOK_URL target after a rotation by the API: the fingerprint of the
+    WEBHOOK_SECRET its stored secret replaced (that one wins until WEBHOOK_SECRET changes)."""
 
     @field_validator("secret", "previous_secret")
     @classmethod
@@ -75,8 +79,10 @@ class WebhookTarget(BaseModel):
         return value
 
     def signing_secrets(self, now: float) -> list[str]:
-        """The current secret, plus the previous one during a rotation's grace period."""
-        if self.previous_secret and (self.previous_secret_until or 0) > now:
+        """The current secret, plus the previous one during a rotation's grace period (for
+        WEBHOOK_SECRET_PREVIOUS, no end: as long as it is set)."""
+        until = self.previous_secret_until
+        if self.previous_secret and (until is None or until > now):
             return [self.secret, self.previous_secret]
         return [self.secret]
 
@@ -138,19 +144,45 @@ class WebhookTargetsService(DocumentService[TargetList]):
         loaded = super().load()
         return Versioned(self._with_env_target(loaded.value), loaded.version)
 
-    def _with_env_target(self, doc: TargetList) -> TargetList:
-        """WEBHOOK_URL / WEBHOOK_SECRET define the `default` target's URL and secret.
+    def env_secret_fingerprint(self) -> str | None:
+        """The fingerprint of WEBHOOK_SECRET (a rotation by the API records what it replaced)."""
+        secret = self._settings.webhook_secret
+        return fingerprint(secret.get_secret_value()) if secret is not None else None
 
-        The environment wins for those two fields on every read; its name, switch and
-        options stay editable in the stored document.
+    def _with_env_target(self, doc: TargetList) -> TargetList:
+        """WEBHOOK_URL / WEBHOOK_SECRET (and WEBHOOK_SECRET_PREVIOUS) define the `default`
+        target's URL and secrets.
+
+        The environment wins for those fields on every read, except the secrets after a
+        rotation by the API: that secret wins until WEBHOOK_SECRET itself changes. Its
+        name, switch and options stay editable in the stored document.
         """
         url, secret = self._settings.webhook_url, self._settings.webhook_secret
         if not url or secret is None:
             return doc
-        wanted = {"url": url, "secret": secret.get_secret_value(), "previous_secret": None}
         existing = next((t for t in doc.targets if t.id == ENV_TARGET_ID), None)
+        wanted = self._env_fields(url, secret.get_secret_value(), existing)
         if existing is None:
             env_target = WebhookTarget(id=ENV_TARGET_ID, name="Default (WEBHOOK_URL)", **wanted)
             return TargetList(targets=[env_target, *doc.targets])
         updated = existing.model_copy(update=wanted)
         return TargetList(targets=[updated if t.id == ENV_TARGET_ID else t for t in doc.targets])
+
+    def _env_fields(
+        self, url: str, secret: str, existing: WebhookTarget | None
+    ) -> dict[str, str | float | None]:
+        if existing is not None and existing.env_secret_replaced == fingerprint(secret):
+            return {"url": url}  # rotated by the API since: the stored secrets stand
+        previous = self._settings.webhook_secret_previous
+        return {
+            "url": url,
+            "secret": secret,
+            "previous_secret": previous.get_secret_value() if previous else None,
+            "previous_secret_until": None,
+            "env_secret_replaced": None,
+        }
+
+
+def fingerprint(secret: str) -> str:
+    """A short, one-way name for a secret (never the secret itself)."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]

@@ -2,7 +2,10 @@
 
 Each test gets a fresh Relais (flushed Redis database, temp DATA_DIR, delivery
 threads running) served on loopback, a sink as its default webhook target, and a
-new browser context. Any JavaScript error or CSP violation on the page fails the test.
+new browser context. Its Redis is one the suite starts with an append-only file, as
+in production, so the status banner can be green (a Redis that keeps nothing on disk
+is flagged on it, as the machine's test Redis would be). Any JavaScript error or CSP
+violation on the page fails the test.
 Without Chromium or Playwright the tests skip, unless REQUIRE_BROWSER=1 (CI).
 """
 
@@ -18,12 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 import requests
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from tests.conftest import TEST_PASSWORD, TEST_TOKEN, TEST_WHSEC, AppFactory
 from tests.support.admin import AdminClient
+from tests.support.redis_server import RedisServer
 from tests.support.sink import Sink
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
@@ -99,9 +104,22 @@ def serving(app: Flask, sink: Sink) -> Iterator[Live]:
         server.server_close()
 
 
+@pytest.fixture(scope="session")
+def durable_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis with an append-only file (fsync every second) for the live servers."""
+    server = RedisServer(tmp_path_factory.mktemp("durable-redis"), appendfsync="everysec")
+    server.start()
+    yield server.url
+    server.stop()
+
+
 @pytest.fixture
-def live(make_app: AppFactory, sink: Sink) -> Iterator[Live]:
+def live(make_app: AppFactory, sink: Sink, durable_redis: str) -> Iterator[Live]:
+    client = redis.Redis.from_url(durable_redis)
+    client.flushdb()
+    client.close()
     app = make_app(
+        redis_url=durable_redis,
         webhook_url=sink.url(),
         webhook_secret=TEST_WHSEC,
         worker_threads=2,

@@ -93,7 +93,6 @@ def test_env_target_url_and_secret_belong_to_the_environment(make_app, sink):
     target = admin.get("/api/targets/default").get_json()
     assert target["managed_by_env"] is True
     assert admin.patch("/api/targets/default", json={"url": sink.url("/x")}).status_code == 409
-    assert admin.post("/api/targets/default/rotate_secret").status_code == 409
     assert admin.delete("/api/targets/default").status_code == 409
     assert admin.patch("/api/targets/default", json={"name": "Main"}).status_code == 200
 
