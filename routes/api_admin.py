@@ -31,6 +31,8 @@ class ImportQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     dry_run: bool = False
+    recent: int = Field(50, ge=0, le=1000)
+    """Old router's rules: compare them with the current ones on this many recent emails."""
 
 
 class ImportBody(BaseModel):
@@ -72,7 +74,11 @@ def export_config(query: ExportQuery) -> Any:
 def import_config(query: ImportQuery, body: ImportBody) -> Any:
     """Import a Relais export or the old router's documents; report what was mapped.
 
-    `dry_run=true` maps and validates everything and reports, but writes nothing.
+    `dry_run=true` maps and validates everything and reports, but writes nothing. For the
+    old router's rules, the report's `rules_effect` says what they would route differently
+    on the last `recent` stored emails.
     """
-    report = get_services().config_io.import_any(body.model_dump(), actor(), query.dry_run)
+    report = get_services().config_io.import_any(
+        body.model_dump(), actor(), query.dry_run, query.recent
+    )
     return jsonify(report)

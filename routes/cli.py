@@ -252,18 +252,46 @@ def target_problems(services: Services) -> list[str]:
 
 
 @bp.cli.command("import-legacy")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def import_legacy(directory: Path) -> None:
-    """Import the old router's JSON documents from a folder (webhook_config.json, ...)."""
-    doc = {}
-    for name in LEGACY_NAMES:
-        path = directory / f"{name}.json"
-        if path.exists():
-            doc[name] = json.loads(path.read_text(encoding="utf-8"))
-    if not doc:
-        raise click.UsageError(f"no {', '.join(n + '.json' for n in LEGACY_NAMES)} in {directory}")
-    report = get_services().config_io.import_legacy(doc, "cli")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Map, validate and report; write nothing.")
+@click.option(
+    "--recent",
+    type=click.IntRange(0, 1000),
+    default=50,
+    show_default=True,
+    help="Compare the imported rules with today's on this many recent emails.",
+)
+def import_legacy(source: Path, dry_run: bool, recent: int) -> None:
+    """Import the old router's configuration: a folder of its documents (webhook_config.json,
+    routing_rules.json, ...) or its dashboard's export file. Prints the mapping report."""
+    doc = _legacy_documents(source)
+    report = get_services().config_io.import_legacy(
+        dict(doc), "cli", dry_run=dry_run, recent=recent
+    )
     click.echo(json.dumps(report, indent=1, ensure_ascii=False))
+
+
+def _legacy_documents(source: Path) -> dict[str, object]:
+    if source.is_file():
+        whole = _read_json(source)
+        if not isinstance(whole, dict):
+            raise click.UsageError(f"{source} does not hold a JSON object")
+        return whole
+    doc: dict[str, object] = {}
+    for name in LEGACY_NAMES:
+        path = source / f"{name}.json"
+        if path.exists():
+            doc[name] = _read_json(path)
+    if not doc:
+        raise click.UsageError(f"no {', '.join(n + '.json' for n in LEGACY_NAMES)} in {source}")
+    return doc
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise click.UsageError(f"{path}: not a readable JSON file ({type(exc).__name__})") from None
 
 
 @bp.cli.command("r2-cleanup")

@@ -151,6 +151,7 @@ def build_services(
     ]
     audit = AuditLog(client, keys, clock)
     records = Records(client, keys, queue, audit, clock, flags)
+    lab = RulesLab(ingest, queue)
     waiting = WaitingMail(
         client, keys, queue, ingest, targets, rules, windows, preferences, records, audit, clock
     )
@@ -172,7 +173,7 @@ def build_services(
         windows=windows,
         queue=queue,
         ingest=ingest,
-        lab=RulesLab(ingest, queue),
+        lab=lab,
         ingress_auth=IngressAuth(
             tokens,
             settings.ingress_hmac_secret.get_secret_value()
@@ -225,7 +226,7 @@ def build_services(
             flags,
             durability=lambda: durability.current().level,
         ),
-        config_io=ConfigIO(flags, targets, rules, windows, preferences, clock),
+        config_io=ConfigIO(flags, targets, rules, windows, preferences, clock, lab),
         waiting=waiting,
         r2=r2,
     )

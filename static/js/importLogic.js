@@ -7,9 +7,16 @@ export const RELAIS_FORMAT = 'relais-config';
 /**
  * @typedef {{name: string, text: string}} PickedFile
  * @typedef {{kind: 'relais'|'legacy'|null, body: Record<string, unknown>|null, documents: string[], problems: Array<{file: string, problem: 'not_json'|'not_object'|'unknown_file'|'duplicate'|'mixed'}>}} ImportPlan
- * @typedef {{dry_run?: boolean, written: string[], mapped: string[], not_mapped: string[], generated_secrets: Record<string, string>}} ImportReport
- * @typedef {{outcome: 'written'|'mapped'|'not_mapped'|'secret', text: string, secret?: string}} ReportRow
+ * @typedef {{field: string, note: string, text: string, value?: string, becomes?: string}} ReportItem
+ * @typedef {{status: string, targets: string[], rules: string[]}} Outcome
+ * @typedef {{email_id: string, subject: string, before: Outcome, after: Outcome}} RuleChange
+ * @typedef {{evaluated: number, changed: number, changes: RuleChange[]}} RulesEffect
+ * @typedef {{dry_run?: boolean, written: string[], mapped: Array<ReportItem|string>, not_mapped: Array<ReportItem|string>, generated_secrets: Record<string, string>, rules_effect?: RulesEffect}} ImportReport
+ * @typedef {{outcome: 'written'|'mapped'|'not_mapped'|'secret', text: string, secret?: string, item?: ReportItem}} ReportRow
  */
+
+/** Keys of the old dashboard's export file besides the documents themselves. */
+export const EXPORT_EXTRAS = /** @type {const} */ (['exported_at', 'time_window', 'ui_preferences']);
 
 /**
  * The legacy document a file name stands for: `webhook_config.json`, `routing_rules (1).json`,
@@ -74,7 +81,7 @@ export function planImport(files) {
     }
     const named = legacyNameOf(file.name);
     /** @type {Array<[string, unknown]>} */
-    const docs = named ? [[named, data]] : LEGACY_NAMES.filter((n) => n in data).map((n) => [n, data[n]]);
+    const docs = named ? [[named, data]] : [...LEGACY_NAMES, ...EXPORT_EXTRAS].filter((n) => n in data).map((n) => [n, data[n]]);
     if (!docs.length) problems.push({ file: file.name, problem: 'unknown_file' });
     for (const [name, doc] of docs) {
       if (name in legacy) problems.push({ file: file.name, problem: 'duplicate' });
@@ -89,7 +96,8 @@ export function planImport(files) {
     const documents = isObject(relais.documents) ? Object.keys(relais.documents) : [];
     return { kind: 'relais', body: relais, documents, problems };
   }
-  if (legacyNames.length) return { kind: 'legacy', body: legacy, documents: legacyNames, problems };
+  const documents = legacyNames.filter((n) => n !== 'exported_at' && n !== 'ui_preferences');
+  if (documents.length) return { kind: 'legacy', body: legacy, documents, problems };
   return { kind: null, body: null, documents: [], problems };
 }
 
@@ -102,12 +110,34 @@ export function reportRows(report) {
   /** @type {ReportRow[]} */
   const rows = [];
   for (const text of report.written || []) rows.push({ outcome: 'written', text });
-  for (const text of report.mapped || []) rows.push({ outcome: 'mapped', text });
-  for (const text of report.not_mapped || []) rows.push({ outcome: 'not_mapped', text });
+  for (const item of report.mapped || []) rows.push(itemRow('mapped', item));
+  for (const item of report.not_mapped || []) rows.push(itemRow('not_mapped', item));
   for (const [id, secret] of Object.entries(report.generated_secrets || {})) {
     rows.push({ outcome: 'secret', text: id, secret: report.dry_run ? undefined : secret });
   }
   return rows;
+}
+
+/**
+ * @param {'mapped'|'not_mapped'} outcome
+ * @param {ReportItem|string} item
+ * @returns {ReportRow}
+ */
+function itemRow(outcome, item) {
+  if (typeof item === 'string') return { outcome, text: item };
+  return { outcome, text: item.text, item };
+}
+
+/**
+ * What an item says of its field: `field = value → becomes`, without the note.
+ * @param {ReportItem} item
+ * @returns {string}
+ */
+export function itemHead(item) {
+  let head = item.field;
+  if (item.value !== undefined) head += ` = ${item.value}`;
+  if (item.becomes !== undefined) head += ` → ${item.becomes}`;
+  return head;
 }
 
 /**

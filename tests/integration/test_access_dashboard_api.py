@@ -31,7 +31,7 @@ def test_a_legacy_dry_run_reports_without_writing(admin):
     report = resp.get_json()
     assert report["dry_run"] is True
     assert {"webhook_targets", "processing_prefs", "time_windows"} <= set(report["written"])
-    assert any("mystery" in line for line in report["not_mapped"])
+    assert any(item["field"] == "processing_prefs.mystery" for item in report["not_mapped"])
     assert list(report["generated_secrets"].values()) == ["***"]
     assert admin.get("/api/targets").get_json()["items"] == []
     assert admin.get("/api/preferences").get_json()["version"] == before["prefs"]

@@ -437,8 +437,11 @@ def test_legacy_import_maps_and_reports(admin):
         "time_windows",
         "runtime_flags",
     }
-    assert any("mystery" in line for line in report["not_mapped"])
-    assert any("webhook_ssl_verify" in line for line in report["not_mapped"])
+    skipped = {item["field"]: item for item in report["not_mapped"]}
+    assert skipped["processing_prefs.mystery"]["note"] == "unknown_field"
+    assert skipped["webhook_config.webhook_ssl_verify"]["note"] == "always_verified"
+    # The old router never enforced its rate limit: not applied, and said so.
+    assert skipped["processing_prefs.rate_limit_per_hour"]["note"] == "never_enforced"
     targets = {t["url"]: t for t in admin.get("/api/targets").get_json()["items"]}
     assert targets["https://hook.eu2.make.com/tok123456789"]["options"]["default"] is True
     rules = admin.get("/api/routing_rules").get_json()["document"]["rules"]
@@ -446,7 +449,7 @@ def test_legacy_import_maps_and_reports(admin):
     assert rules[0]["actions"]["priority"] == "high"
     prefs = admin.get("/api/preferences").get_json()["document"]
     assert prefs["retry_schedule"] == [0, 60, 60, 60] and prefs["require_links"] is False
-    assert prefs["rate_limit"]["per_hour"] == 100
+    assert prefs["rate_limit"] == {"per_minute": None, "per_hour": None}
     windows = admin.get("/api/time_windows").get_json()["document"]
     assert windows["window"] == {"start": "09h00", "end": "18h00"} and windows["absence_days"] == [
         "sunday"

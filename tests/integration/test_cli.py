@@ -126,3 +126,27 @@ def test_reroute_parked_mail_once_a_target_exists(make_app, sink, clock):
     assert services.workers.run_once() == "delivered"
     again = invoke(bare, "reroute", email_id)
     assert json.loads(again.output)["emails"][0]["kept"][0]["state"] == "delivered"
+
+
+def test_import_legacy_takes_the_old_dashboards_export_file_and_dry_runs(app, tmp_path):
+    exported = {
+        "exported_at": "2026-11-30T10:00:00Z",
+        "time_window": {
+            "success": True,
+            "webhooks_time_start": "08:00",
+            "webhooks_time_end": "20:00",
+        },
+        "processing_prefs": {"success": True, "prefs": {"exclude_keywords": ["pub"]}},
+    }
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(exported))
+    dry = invoke(app, "import-legacy", str(path), "--dry-run")
+    assert dry.exit_code == 0 and json.loads(dry.output)["dry_run"] is True
+    services = app.extensions["relais"]
+    assert services.preferences.get().exclude_keywords == []
+    done = json.loads(invoke(app, "import-legacy", str(path)).output)
+    assert {"time_windows", "processing_prefs"} <= set(done["written"])
+    assert services.windows.get().window.start == "08:00"
+    (tmp_path / "broken.json").write_text("{nope")
+    broken = invoke(app, "import-legacy", str(tmp_path / "broken.json"))
+    assert broken.exit_code != 0 and "not a readable JSON file" in broken.output

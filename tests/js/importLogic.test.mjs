@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { exportFileName, legacyNameOf, planImport, reportRows } from '../../static/js/importLogic.js';
+import { exportFileName, itemHead, legacyNameOf, planImport, reportRows } from '../../static/js/importLogic.js';
 
 const file = (name, data) => ({ name, text: typeof data === 'string' ? data : JSON.stringify(data) });
 
@@ -89,4 +89,25 @@ test('the report reads written, mapped, not mapped, then new secrets', () => {
 test('the export file is named after its day and says when it holds secrets', () => {
   assert.equal(exportFileName(Date.UTC(2026, 11, 2, 23) / 1000, false), 'relais-config-2026-12-02.json');
   assert.equal(exportFileName(0, true), 'relais-config-1970-01-01-with-secrets.json');
+});
+
+test("the old dashboard's export file is imported whole, its extras with it", () => {
+  const exported = {
+    exported_at: '2026-11-30T10:00:00Z',
+    webhook_config: { success: true, config: { webhook_url: 'x' } },
+    time_window: { success: true, webhooks_time_start: '08:00', webhooks_time_end: '20:00' },
+    processing_prefs: { success: true, prefs: {} },
+    ui_preferences: {},
+  };
+  const plan = planImport([file('export.json', exported)]);
+  assert.equal(plan.kind, 'legacy');
+  assert.deepEqual(plan.documents, ['webhook_config', 'processing_prefs', 'time_window']);
+  assert.deepEqual(Object.keys(plan.body || {}).sort(), Object.keys(exported).sort());
+});
+
+test('a report item reads field = value -> becomes', () => {
+  const item = { field: 'processing_prefs.retry_count', note: 'old_default_not_enforced', text: '…', value: '0 retries', becomes: 'retry_schedule [0, 5]' };
+  assert.equal(itemHead(item), 'processing_prefs.retry_count = 0 retries → retry_schedule [0, 5]');
+  const [row] = reportRows({ written: [], mapped: [item], not_mapped: [], generated_secrets: {} });
+  assert.equal(row.item, item);
 });

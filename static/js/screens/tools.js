@@ -4,7 +4,7 @@
 import { api, withQuery } from '../api.js';
 import { copyBox } from '../accessWidgets.js';
 import { field, h, replace, uid } from '../dom.js';
-import { LEGACY_NAMES, exportFileName, planImport, reportRows } from '../importLogic.js';
+import { LEGACY_NAMES, exportFileName, itemHead, planImport, reportRows } from '../importLogic.js';
 import { addMessages, t } from '../i18n.js';
 import { confirmDialog, runAction, setDirty } from '../ui.js';
 
@@ -49,6 +49,29 @@ addMessages({
     'tools.report.secret_once': 'New signing secrets are shown only now: copy them into the receivers.',
     'tools.report.empty': 'Nothing to report.',
     'tools.report.summary': '{written} document(s), {mapped} mapped, {skipped} not mapped.',
+    'tools.note.same_meaning': "kept as it was",
+    'tools.note.format_kept': "kept as written: webhooks carry it in the same form",
+    'tools.note.old_default_not_enforced': "the old router’s default, which it never applied (it retried connection errors anyway): Relais’s default applies",
+    'tools.note.never_enforced': "the old router stored it but never enforced it: not applied (set a limit in Preferences if you want one)",
+    'tools.note.more_retried': "Relais also retries 5xx and 429 answers, and honours Retry-After",
+    'tools.note.require_success': "a 2xx counts as delivered only with \"success\": true, as the old router required",
+    'tools.note.sender_address': "a sender condition compares the sender’s address, as the old router did",
+    'tools.note.always_verified': "Relais always verifies the receiver’s certificate",
+    'tools.note.json_only': "Relais always sends JSON",
+    'tools.note.pause_off': "the absence pause was off: no absence day",
+    'tools.note.not_applicable': "nothing in Relais uses it",
+    'tools.note.unknown_field': "not a field the old router’s documents had",
+    'tools.note.wrapper': "the old dashboard’s export wrapper: its document was read",
+    'tools.note.rules_problem': "left out of a rule",
+    'tools.effect.title': 'What the imported rules would change',
+    'tools.effect.summary': 'On the last {evaluated} emails, the imported rules would route {changed} differently.',
+    'tools.effect.none': 'On the last {evaluated} emails, the imported rules would route every one as today.',
+    'tools.effect.col.subject': 'Email',
+    'tools.effect.col.before': 'Today',
+    'tools.effect.col.after': 'With the import',
+    'tools.effect.nowhere': 'nowhere',
+    'tools.effect.status.ignored': 'ignored',
+    'tools.effect.status.parked': 'parked',
   },
   fr: {
     'tools.export.title': 'Exporter la configuration',
@@ -90,6 +113,29 @@ addMessages({
     'tools.report.secret_once': "Les nouveaux secrets de signature ne sont affichés que maintenant : copiez-les dans les récepteurs.",
     'tools.report.empty': 'Rien à signaler.',
     'tools.report.summary': '{written} document(s), {mapped} repris, {skipped} non repris.',
+    'tools.note.same_meaning': "repris tel quel",
+    'tools.note.format_kept': "repris tel qu’écrit : les webhooks le portent sous la même forme",
+    'tools.note.old_default_not_enforced': "la valeur par défaut de l’ancien routeur, qu’il n’appliquait jamais (il réessayait de toute façon après une erreur de connexion) : celle de Relais s’applique",
+    'tools.note.never_enforced': "l’ancien routeur l’enregistrait sans jamais l’appliquer : non appliqué (fixez une limite dans Préférences si vous en voulez une)",
+    'tools.note.more_retried': "Relais réessaie aussi après une réponse 5xx ou 429, et respecte Retry-After",
+    'tools.note.require_success': "une réponse 2xx ne compte comme livrée qu’avec \"success\": true, comme l’exigeait l’ancien routeur",
+    'tools.note.sender_address': "une condition sur l’expéditeur compare son adresse, comme l’ancien routeur",
+    'tools.note.always_verified': "Relais vérifie toujours le certificat du destinataire",
+    'tools.note.json_only': "Relais envoie toujours du JSON",
+    'tools.note.pause_off': "la pause d’absence était désactivée : aucun jour d’absence",
+    'tools.note.not_applicable': "rien dans Relais ne s’en sert",
+    'tools.note.unknown_field': "ce champ n’existait pas dans les documents de l’ancien routeur",
+    'tools.note.wrapper': "l’enveloppe de l’export de l’ancien tableau de bord : son document a été lu",
+    'tools.note.rules_problem': "laissé de côté dans une règle",
+    'tools.effect.title': 'Ce que changeraient les règles importées',
+    'tools.effect.summary': 'Sur les {evaluated} derniers e-mails, les règles importées en aiguilleraient {changed} autrement.',
+    'tools.effect.none': 'Sur les {evaluated} derniers e-mails, les règles importées aiguilleraient chacun comme aujourd’hui.',
+    'tools.effect.col.subject': 'E-mail',
+    'tools.effect.col.before': "Aujourd'hui",
+    'tools.effect.col.after': "Avec l'import",
+    'tools.effect.nowhere': 'nulle part',
+    'tools.effect.status.ignored': 'ignoré',
+    'tools.effect.status.parked': 'en souffrance',
   },
 });
 
@@ -126,6 +172,7 @@ function reportView(report) {
     h('h3', { id: titleId, text: t(report.dry_run ? 'tools.report.dry_title' : 'tools.report.title') }),
     h('p', { text: t('tools.report.summary', { written: count('written'), mapped: count('mapped'), skipped: count('not_mapped') }) }),
     hasSecrets ? h('p', { class: 'banner amber', text: t('tools.report.secret_once') }) : null,
+    report.rules_effect ? effectView(report.rules_effect) : null,
     rows.length
       ? h(
           'div',
@@ -140,7 +187,7 @@ function reportView(report) {
               {},
               rows.map((row) => {
                 const outcome = row.outcome === 'written' && report.dry_run ? 'would_write' : row.outcome;
-                let what = /** @type {any} */ (h('span', { text: row.text }));
+                let what = /** @type {any} */ (row.item ? itemView(row.item) : h('span', { text: row.text }));
                 if (row.outcome === 'secret') {
                   what = row.secret
                     ? h('div', {}, h('span', { text: row.text }), copyBox(t('tools.report.secret_for', { id: row.text }), row.secret))
@@ -157,6 +204,46 @@ function reportView(report) {
           ),
         )
       : h('p', { class: 'help', text: t('tools.report.empty') }),
+  );
+}
+
+/**
+ * One field of the old documents: what it was and became, then why in words.
+ * @param {import('../importLogic.js').ReportItem} item
+ * @returns {HTMLElement}
+ */
+function itemView(item) {
+  const key = `tools.note.${item.note}`;
+  const words = t(key);
+  return h('div', {}, h('code', { text: itemHead(item) }), h('span', { class: 'help', text: ` — ${words === key ? item.text : words}` }));
+}
+
+/**
+ * @param {import('../importLogic.js').Outcome} outcome
+ * @returns {string}
+ */
+function outcomeText(outcome) {
+  if (outcome.status !== 'accepted') return t(`tools.effect.status.${outcome.status}`);
+  return outcome.targets.length ? outcome.targets.join(', ') : t('tools.effect.nowhere');
+}
+
+/**
+ * The imported rules against today's, on recent mail (dry run of the old router's rules).
+ * @param {import('../importLogic.js').RulesEffect} effect
+ * @returns {HTMLElement}
+ */
+function effectView(effect) {
+  const summary = effect.changed
+    ? t('tools.effect.summary', { evaluated: effect.evaluated, changed: effect.changed })
+    : t('tools.effect.none', { evaluated: effect.evaluated });
+  const rows = effect.changes.map((c) => h('tr', {}, h('td', { text: c.subject || c.email_id }), h('td', { text: outcomeText(c.before) }), h('td', { text: outcomeText(c.after) })));
+  const head = h('tr', {}, ['subject', 'before', 'after'].map((col) => h('th', { scope: 'col', text: t(`tools.effect.col.${col}`) })));
+  return h(
+    'section',
+    { class: 'rules-effect' },
+    h('h4', { text: t('tools.effect.title') }),
+    h('p', { text: summary }),
+    rows.length ? h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, head), h('tbody', {}, rows))) : null,
   );
 }
 
