@@ -92,10 +92,14 @@ class ConfigIO:
         preferences: PreferencesService,
         clock: Callable[[], float] = time.time,
         lab: RulesLab | None = None,
+        check_url: Callable[[str], str] = lambda url: url,
     ) -> None:
+        """`check_url` gives the URL a target is saved with, or raises (the same check as
+        saving a target: an import never stores a URL the API would refuse)."""
         self._targets = targets
         self._clock = clock
         self._lab = lab
+        self._check_url = check_url
         self._docs: dict[str, DocumentService[Any]] = {
             "runtime_flags": flags,
             "webhook_targets": targets,
@@ -153,6 +157,8 @@ class ConfigIO:
     def _targets_build(self, data: dict[str, Any]) -> Build:
         def build(stored: TargetList, notes: Notes) -> BaseModel:
             restored = self._restore_secrets(data, stored, notes)
+            for target in restored["targets"]:
+                target["url"] = self._check_url(str(target.get("url", "")))
             return _validate(self._targets, "webhook_targets", restored)
 
         return build
@@ -228,7 +234,7 @@ class ConfigIO:
         """The old router's documents, or its dashboard's export file. With `recent`, the
         report also says what the imported rules would route differently on the last
         `recent` stored emails (before anything is written)."""
-        legacy = LegacyImport(doc, slug)
+        legacy = LegacyImport(doc, slug, self._check_url)
         if not legacy.docs:
             raise InvalidImport("none of the old router's documents in the file")
         report = ImportReport(dry_run=dry_run)

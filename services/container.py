@@ -152,6 +152,16 @@ def build_services(
     audit = AuditLog(client, keys, clock)
     records = Records(client, keys, queue, audit, clock, flags)
     lab = RulesLab(ingest, queue)
+    targets_admin = TargetsAdmin(
+        targets,
+        rules,
+        deliverer,
+        preferences,
+        queue,
+        allow_private=settings.private_targets_allowed,
+        env_managed=bool(settings.webhook_url),
+        clock=clock,
+    )
     waiting = WaitingMail(
         client, keys, queue, ingest, targets, rules, windows, preferences, records, audit, clock
     )
@@ -205,16 +215,7 @@ def build_services(
             clock,
         ),
         magic_links=MagicLinks(client, keys, settings.magic_link_ttl_minutes * 60, clock),
-        targets_admin=TargetsAdmin(
-            targets,
-            rules,
-            deliverer,
-            preferences,
-            queue,
-            allow_private=settings.private_targets_allowed,
-            env_managed=bool(settings.webhook_url),
-            clock=clock,
-        ),
+        targets_admin=targets_admin,
         records=records,
         stats=Stats(
             client,
@@ -226,7 +227,9 @@ def build_services(
             flags,
             durability=lambda: durability.current().level,
         ),
-        config_io=ConfigIO(flags, targets, rules, windows, preferences, clock, lab),
+        config_io=ConfigIO(
+            flags, targets, rules, windows, preferences, clock, lab, targets_admin.normalize_url
+        ),
         waiting=waiting,
         r2=r2,
     )

@@ -130,13 +130,20 @@ def _leftovers(doc: Mapping[str, Any], prefix: str, known: set[str], notes: Note
 class TargetMapper:
     """Old rules and settings name webhook URLs; Relais routes to target ids."""
 
-    def __init__(self, current: TargetList, notes: Notes, slug: Callable[[str], str]) -> None:
+    def __init__(
+        self,
+        current: TargetList,
+        notes: Notes,
+        slug: Callable[[str], str],
+        check_url: Callable[[str], str],
+    ) -> None:
         self._targets = list(current.targets)
         self._notes = notes
         self._slug = slug
+        self._check_url = check_url
 
     def id_for_url(self, url: str) -> str:
-        full = expand_webhook_url(url)
+        full = self._check_url(expand_webhook_url(url))
         for target in self._targets:
             if target.url == full:
                 return target.id
@@ -190,10 +197,16 @@ class LegacyImport:
         "webhook_fallback_on_415",
     }
 
-    def __init__(self, doc: Mapping[str, Any], slug: Callable[[str], str]) -> None:
+    def __init__(
+        self,
+        doc: Mapping[str, Any],
+        slug: Callable[[str], str],
+        check_url: Callable[[str], str],
+    ) -> None:
         self.notes = Notes()
         self.docs = unwrap(doc, self.notes)
         self._slug = slug
+        self._check_url = check_url
         self._webhook = self.docs.get("webhook_config", {})
         self._flags = self.docs.get("runtime_flags", {})
         self._rules: RuleSet | None = None
@@ -241,7 +254,7 @@ class LegacyImport:
     # -- the builds ------------------------------------------------------------------------
 
     def targets(self, stored: TargetList, notes: Notes) -> TargetList:
-        targets = TargetMapper(stored, notes, self._slug)
+        targets = TargetMapper(stored, notes, self._slug, self._check_url)
         url = self._webhook.get("webhook_url")
         if url:
             target_id = targets.make_default(str(url))

@@ -247,3 +247,20 @@ def assert_old_contract(body: dict[str, Any], case: dict[str, Any], name: str) -
     if expect.get("delivery_time") and expect["delivery_time"] != "now+1h":
         assert body["delivery_time"] == expect["delivery_time"], name
     assert isinstance(body["microsoft_graph_email_id"], str) and body["microsoft_graph_email_id"]
+
+
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "gopher://example.com/x", "https://169.254.169.254/latest"]
+)
+def test_an_import_never_stores_a_url_saving_a_target_would_refuse(make_app, url):
+    admin = AdminClient(make_app(allow_private_targets=False))
+    legacy = admin.post("/api/config/import", json={"webhook_config": {"webhook_url": url}})
+    assert legacy.status_code == 422
+    exported = admin.get("/api/config/export").get_json()
+    exported["documents"]["webhook_targets"] = {
+        "targets": [
+            {"id": "x", "name": "X", "url": url, "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+        ]
+    }
+    assert admin.post("/api/config/import", json=exported).status_code == 422
+    assert admin.get("/api/targets").get_json()["items"] == []
