@@ -37,7 +37,8 @@ os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
 wsgi_app = "app_render:create_app()"
 bind = f"0.0.0.0:{_settings.port}"
 workers = _settings.web_concurrency
-worker_class = "gthread"
+# gthread, reading each request whole in its event loop first: slow clients hold no thread.
+worker_class = "config.gunicorn_worker.BufferingThreadWorker"
 threads = _settings.web_threads
 # Render waits 30 s after SIGTERM by default: drain deliveries, then requests, within it.
 graceful_timeout = int(_settings.shutdown_grace_seconds) + 5
