@@ -203,6 +203,7 @@ class DeliveryQueue:
         self._dedup_ttl = dedup_ttl
         self._retention = retention_ttl
         self._admit = client.register_script(queue_scripts.ADMIT)
+        self._seen = client.register_script(queue_scripts.SEEN)
         self._claim = client.register_script(queue_scripts.CLAIM)
         self._complete = client.register_script(queue_scripts.COMPLETE)
         self._release = client.register_script(queue_scripts.RELEASE)
@@ -260,6 +261,18 @@ class DeliveryQueue:
             *(k.seen(alias) for alias in aliases if alias != email_id),
         ]
         return str(self._fsync.run(self._admit, keys, args))
+
+    def seen(self, email_id: str, aliases: Iterable[str] = ()) -> bool:
+        """Whether the email was accepted already, under this id or another (counted as a
+        duplicate push then): the check made before any analysis."""
+        now = self._clock()
+        k = self._keys
+        keys = [
+            k.stats_hour(hour_bucket(now)),
+            k.seen(email_id),
+            *(k.seen(alias) for alias in aliases if alias != email_id),
+        ]
+        return bool(self._seen(keys=keys, args=[now, self._dedup_ttl, STATS_TTL]))
 
     @classmethod
     def _delivery_args(cls, planned: list[NewDelivery], email_id: str, now: float) -> list[Any]:

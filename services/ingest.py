@@ -187,6 +187,8 @@ class IngestService:
         flags = self._flags.get()
         if not flags.gmail_ingress_enabled:
             raise IngressDisabled("ingress is switched off (runtime flag gmail_ingress_enabled)")
+        if not flags.disable_email_id_dedup and self._seen_already(email):
+            return IngestResult(DUPLICATE, email_id(email), [])
         ctx = self.evaluate(email, request_id=request_id, flags=flags)
         if ctx.normalized is not None and ctx.normalized.truncated:
             logger.warning(
@@ -203,6 +205,24 @@ class IngestService:
             f", {ctx.reason}" if ctx.reason else "",
         )
         return IngestResult(ctx.status, ctx.email_id, ctx.deliveries, ctx.reason, ctx)
+
+    def _seen_already(self, email: InboundEmail) -> bool:
+        """A duplicate costs one Redis round trip, never an analysis."""
+        known_as = email_id(email)
+        try:
+            seen = self._queue.seen(known_as, other_ids(email))
+        except REDIS_DOWN_ERRORS as exc:
+            raise self._unavailable(exc) from exc
+        if seen:
+            logger.info("ingress duplicate: %s", known_as)
+        return seen
+
+    def _unavailable(self, exc: BaseException) -> Unavailable:
+        self._metrics.redis_errors.labels("ingress").inc()
+        logger.error("ingress refused: Redis unreachable (%s)", type(exc).__name__)
+        return Unavailable(
+            "storage is unavailable; retry later", retry_after=REDIS_DOWN_RETRY_AFTER
+        )
 
     def evaluate(
         self,
@@ -282,11 +302,7 @@ class IngestService:
                 aliases=other_ids(email),
             )
         except REDIS_DOWN_ERRORS as exc:
-            self._metrics.redis_errors.labels("ingress").inc()
-            logger.error("ingress refused: Redis unreachable (%s)", type(exc).__name__)
-            raise Unavailable(
-                "storage is unavailable; retry later", retry_after=REDIS_DOWN_RETRY_AFTER
-            ) from exc
+            raise self._unavailable(exc) from exc
 
 
 def identify(ctx: IngestContext) -> None:

@@ -461,3 +461,23 @@ redis.call('LTRIM', KEYS[3], -tonumber(ARGV[7]), -1)
 return added
 """
 )
+
+# KEYS: stats, seen, then the seen keys of the email's other ids
+# ARGV: now, dedup_ttl, stats_ttl
+# The cheap check before any analysis: an email already seen (under any of its ids) is a
+# duplicate, counted as the admit would count it, and known under this id from now on.
+# Returns 1 for a duplicate, 0 otherwise (the admit's claim stays the one that decides).
+SEEN = (
+    _PREAMBLE
+    + """
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ARGV[2])
+    count(KEYS[1], 'ingress', ARGV[3])
+    count(KEYS[1], 'duplicate', ARGV[3])
+    return 1
+  end
+end
+return 0
+"""
+)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +13,7 @@ from services.delivery_queue import DeliveryQueue, StoredEmail
 from services.ingest import IngestContext, IngestService, analysis_doc
 
 MAX_REPLAY = 1000
+REPLAY_BUDGET_SECONDS = 10.0  # "what would change" stops here and says so
 
 
 @dataclass(frozen=True)
@@ -50,9 +53,17 @@ def stored_to_inbound(stored: StoredEmail) -> InboundEmail:
 
 
 class RulesLab:
-    def __init__(self, ingest: IngestService, queue: DeliveryQueue) -> None:
+    def __init__(
+        self,
+        ingest: IngestService,
+        queue: DeliveryQueue,
+        timer: Callable[[], float] = time.monotonic,
+        budget: float = REPLAY_BUDGET_SECONDS,
+    ) -> None:
         self._ingest = ingest
         self._queue = queue
+        self._timer = timer
+        self._budget = budget
 
     def test(self, email: InboundEmail, draft: RuleSet | None = None) -> dict[str, Any]:
         """The decision and its trace for one email, under the current rules or a draft."""
@@ -70,13 +81,18 @@ class RulesLab:
         """For the last `count` stored emails: which decisions the draft would change.
 
         `changes` lists the changed ones (newest first), or every evaluated email when
-        `include_unchanged`; each entry says whether it `changed`.
+        `include_unchanged`; each entry says whether it `changed`. Past the time budget it
+        stops, and `stopped_early` says so (`evaluated` is then below `requested`).
         """
         compiled = compile_rules(draft)
         rows = []
-        changed = 0
+        changed = evaluated = 0
         emails = self._queue.recent_emails(min(count, MAX_REPLAY))
+        deadline = self._timer() + self._budget
         for stored in emails:
+            if self._timer() > deadline:
+                break
+            evaluated += 1
             email = stored_to_inbound(stored)
             when = float(stored.meta.get("ingested_at") or 0) or None
             before = Outcome.of(self._ingest.evaluate(email, now=when))
@@ -93,4 +109,10 @@ class RulesLab:
                         "after": after.to_dict(),
                     }
                 )
-        return {"evaluated": len(emails), "changed": changed, "changes": rows}
+        return {
+            "requested": len(emails),
+            "evaluated": evaluated,
+            "stopped_early": evaluated < len(emails),
+            "changed": changed,
+            "changes": rows,
+        }

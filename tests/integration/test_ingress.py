@@ -8,6 +8,7 @@ import json
 import pytest
 
 from tests.conftest import TEST_TOKEN, TEST_WHSEC, auth, old_payload
+from tests.support.admin import AdminClient
 
 URL = "/api/ingress/gmail"
 
@@ -304,3 +305,22 @@ def test_switched_off_ingress_tells_the_script_when_to_come_back(app, client):
     flags = app.extensions["relais"].flags
     flags.save(flags.get().model_copy(update={"gmail_ingress_enabled": False}))
     assert client.post(URL, json=old_payload(), headers=auth()).headers["Retry-After"] == "300"
+
+
+def test_a_duplicate_is_answered_before_any_analysis(app, client, monkeypatch):
+    import services.ingest
+
+    analysed: list[str] = []
+    real = services.ingest.normalize_email
+
+    def counting(email, **kwargs):
+        analysed.append(email.subject)
+        return real(email, **kwargs)
+
+    monkeypatch.setattr(services.ingest, "normalize_email", counting)
+    first = client.post(URL, json=old_payload(), headers=auth()).get_json()
+    again = client.post(URL, json=old_payload(), headers=auth()).get_json()
+    assert (first["status"], again["status"]) == ("accepted", "duplicate")
+    assert len(analysed) == 1
+    counts = AdminClient(app).get("/api/stats").get_json()["last_24h"]
+    assert (counts["ingress"], counts["duplicate"], counts["emails"]) == (2, 1, 1)

@@ -107,6 +107,7 @@ addMessages({
     'rules.replay.count': 'Number of recent emails',
     'rules.replay.run': 'Show what would change',
     'rules.replay.summary': '{evaluated} emails evaluated, {changed} would change.',
+    'rules.replay.stopped': 'Stopped after {evaluated} of {requested} emails (time limit): the older ones were not evaluated.',
     'rules.replay.none': 'No decision would change.',
     'rules.replay.col.email': 'Email',
     'rules.replay.col.before': 'Current decision',
@@ -203,6 +204,7 @@ addMessages({
     'rules.replay.count': "Nombre d'e-mails récents",
     'rules.replay.run': 'Voir ce qui changerait',
     'rules.replay.summary': '{evaluated} e-mails évalués, {changed} changeraient.',
+    'rules.replay.stopped': 'Arrêté après {evaluated} e-mails sur {requested} (limite de temps) : les plus anciens n’ont pas été évalués.',
     'rules.replay.none': 'Aucune décision ne changerait.',
     'rules.replay.col.email': 'E-mail',
     'rules.replay.col.before': 'Décision actuelle',
@@ -1022,7 +1024,9 @@ export function RulesTab(el, _ctx) {
   /** @param {any} answer */
   function replayView(answer) {
     const rows = replayRows(answer);
-    const summary = h('p', { class: 'rules-replay-summary', text: t('rules.replay.summary', { evaluated: answer.evaluated, changed: answer.changed }) });
+    let summaryText = t('rules.replay.summary', { evaluated: answer.evaluated, changed: answer.changed });
+    if (answer.stopped_early) summaryText += ` ${t('rules.replay.stopped', { evaluated: answer.evaluated, requested: answer.requested })}`;
+    const summary = h('p', { class: 'rules-replay-summary', text: summaryText });
     if (!rows.length) return [summary];
     if (!answer.changed) summary.append(' ', t('rules.replay.none'));
     return [
