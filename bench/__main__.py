@@ -11,13 +11,17 @@ Measures (issue 9), all with the realistic mix of bench/mix.py (sample emails, 2
 - RSS per process at idle, peak under load and after; cold start to /ready;
 - the rules evaluation cost (1,000 rules, a fifth regexes, on 50 KB bodies);
 - what durability costs: saturation and end-to-end on the embedded server with
-  `appendfsync always` (the default: every 200 is on disk) and with `everysec`.
+  `appendfsync always` (the default: every 200 is on disk) and with `everysec`;
+- the adversarial corpus (bench/adversarial.py): the worst per-email analysis time of a
+  hostile 1 MiB body, and its ratio to a normal body of the same size;
+- slow clients (bench/slow_clients.py): /health and ingress latency while 200 clients send
+  a request one byte a second, and when each is cut off.
 
 Writes bench/results/<time>.json and <time>.md and prints the Markdown beside the previous
 run's figures.
 
     python -m bench [--quick] [--duration 10] [--rates 100,500,1000] [--redis-url URL]
-                    [--only durability]
+                    [--only durability|adversarial|slow_clients]
 
 Redis: --redis-url, else REDIS_URL, else an embedded server in a temp DATA_DIR.
 """
@@ -35,7 +39,7 @@ from typing import Any
 
 import redis
 
-from bench import delivery_bench, loadgen, rules_bench
+from bench import adversarial, delivery_bench, loadgen, rules_bench, slow_clients
 from bench.harness import BENCH_TOKEN, RssSampler, Server, Sink, floor_server, relais_server
 from bench.mix import Mix, answer_of, load_fixtures, share
 from bench.report import summary
@@ -202,7 +206,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rates", default="100,500,1000", help="fixed offered rates, req/s")
     parser.add_argument("--redis-url", default=None)
     parser.add_argument(
-        "--only", choices=["durability"], help="run one part (the others are skipped)"
+        "--only",
+        choices=["durability", "adversarial", "slow_clients"],
+        help="run one part (the others are skipped)",
     )
     return parser.parse_args()
 
@@ -231,14 +237,19 @@ def main() -> None:
             "duration": duration,
             "stamp": str(int(time.time())),
         }
-        if args.only != "durability":
+        if args.only is None:
             report.update(run_relais(ctx, rates))
             report["floor"] = run_floor(ctx, rates)
             plan = delivery_bench.QUICK if args.quick else delivery_bench.FULL
             report["delivery"] = delivery_bench.measure(plan, redis_url, ctx["tmp"], fixtures)
-        report["appendfsync"] = run_durability(ctx)
-    if args.only != "durability":
+        if args.only in (None, "durability"):
+            report["appendfsync"] = run_durability(ctx)
+    if args.only is None:
         report["rules"] = rules_bench.measure(emails=200)
+    if args.only in (None, "adversarial"):
+        report["adversarial"] = adversarial.measure()
+    if args.only in (None, "slow_clients"):
+        report["slow_clients"] = slow_clients.measure(redis_url, seconds=5 if args.quick else 20)
     report["total_s"] = round(time.monotonic() - started, 1)
     write_report(report)
 

@@ -9,9 +9,15 @@ same size.
 
 from __future__ import annotations
 
+import statistics
+import time
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 MIB = 1 << 20
+RUNS = 5  # each body is analysed this many times; the median is reported
 
 Builder = Callable[[int], str]
 
@@ -61,3 +67,49 @@ CORPUS: dict[str, Builder] = {
 def corpus(size: int = MIB) -> dict[str, str]:
     """Every hostile body at about `size` characters."""
     return {name: build(size) for name, build in CORPUS.items()}
+
+
+def analyse_seconds(body: str) -> float:
+    """The median time of the whole analysis of one email with this body (normalise, links,
+    detectors, an empty rule set), as the ingress runs it, with the 1 MiB matching cap."""
+    from email_processing.detectors import run_detectors
+    from email_processing.inbound import InboundEmail
+    from email_processing.links import extract_links
+    from email_processing.normalize import normalize_email
+    from email_processing.rules import RuleSet, compile_rules, evaluate
+
+    rules = compile_rules(RuleSet())
+    now = datetime.now(ZoneInfo("Europe/Paris"))
+    email = InboundEmail(sender="A <a@example.com>", subject="Lot 12", date="d", body=body)
+    times = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        normalized = normalize_email(email, max_body_chars=MIB)
+        links = extract_links(normalized.body_html, normalized.plain_body)
+        detector = run_detectors(
+            normalized, links, now, {"recadrage", "desabonnement_journee_tarifs"}
+        )
+        evaluate(rules, normalized, links, detector)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def measure(size: int = MIB) -> dict[str, Any]:
+    """Per-email analysis time of every hostile body, against a normal body of that size."""
+    normal_ms = analyse_seconds(normal(size)) * 1000
+    per_body = {name: round(analyse_seconds(body) * 1000, 1) for name, body in corpus(size).items()}
+    worst = max(per_body, key=lambda name: per_body[name])
+    return {
+        "size_bytes": size,
+        "normal_ms": round(normal_ms, 1),
+        "per_body_ms": per_body,
+        "worst": worst,
+        "worst_ms": per_body[worst],
+        "worst_ratio": round(per_body[worst] / normal_ms, 2) if normal_ms else None,
+    }
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(measure(), indent=1))

@@ -299,6 +299,30 @@ def process_section(report: dict[str, Any], before: dict[str, Any] | None) -> li
     ]
 
 
+def hostile_section(report: dict[str, Any], before: dict[str, Any] | None) -> list[str]:
+    """The adversarial corpus (worst per-email analysis) and the slow clients."""
+    lines = ["### Hostile input and slow clients", ""]
+    corpus = report.get("adversarial")
+    if corpus:
+        old = dig(before, "adversarial") or {}
+        lines.append(
+            f"- adversarial corpus, {cell(corpus.get('size_bytes'))}-byte bodies: worst "
+            f"{corpus.get('worst')} {cell(corpus.get('worst_ms'))} ms per email "
+            f"({cell(corpus.get('worst_ratio'))}x a normal body of the same size, "
+            f"{cell(corpus.get('normal_ms'))} ms; previous worst {cell(old.get('worst_ms'))} ms)"
+        )
+    slow = report.get("slow_clients")
+    if slow:
+        closed = dig(slow, "slow_closed_after_s") or {}
+        lines.append(
+            f"- {cell(slow.get('clients'))} clients sending one byte a second: /health p50 / p99 "
+            f"{cells(dig(slow, 'health_ms', 'p50'), dig(slow, 'health_ms', 'p99'))} ms, a new "
+            f"email {cells(dig(slow, 'ingress_ms', 'p50'), dig(slow, 'ingress_ms', 'p99'))} ms; "
+            f"each slow client cut off after {cells(closed.get('min'), closed.get('max'))} s"
+        )
+    return lines if len(lines) > 2 else []
+
+
 def summary(report: dict[str, Any], before: dict[str, Any] | None) -> str:
     """The whole Markdown summary."""
     mode = "quick" if report.get("quick") else "full"
@@ -319,4 +343,5 @@ def summary(report: dict[str, Any], before: dict[str, Any] | None) -> str:
             *parts,
             process_section(report, before),
         ]
+    parts.append(hostile_section(report, before))
     return "\n".join(head + [line for part in parts for line in [*part, ""]]).rstrip()
