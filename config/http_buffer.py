@@ -9,9 +9,12 @@ The full parsing stays gunicorn's; this only decides when to hand the request ov
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 HEAD_END = b"\r\n\r\n"
+REQUEST_LINE = re.compile(rb"[A-Z]{1,20} [^\s]+ HTTP/1\.[01]")
+HEADER_NAME = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 @dataclass(frozen=True)
@@ -97,13 +100,15 @@ class RequestBuffer:
         lines = head.split(b"\r\n")
         if len(lines[0]) > self.limits.request_line:
             return REFUSALS[414]
+        if not REQUEST_LINE.fullmatch(lines[0]):
+            return REFUSALS[400]
         lengths: set[bytes] = set()
         encodings: list[bytes] = []
         for line in lines[1:]:
             name, colon, value = line.partition(b":")
-            if not colon:
+            if not colon or not HEADER_NAME.fullmatch(name):
                 return REFUSALS[400]
-            name, value = name.strip().lower(), value.strip()
+            name, value = name.lower(), value.strip()
             if name == b"content-length":
                 lengths.update(part.strip() for part in value.split(b","))
             elif name == b"transfer-encoding":

@@ -56,6 +56,9 @@ def test_a_chunked_body_completes_after_its_last_chunk_and_trailers():
         (b"GET /" + b"a" * 9000, 414),
         (HEAD + b"X-Big: " + b"b" * 70_000 + b"\r\n\r\n", 431),
         (HEAD + b"no colon here\r\n\r\n", 400),
+        (HEAD + b"Bad Name: x\r\n\r\n", 400),
+        (b"GET / HTTP/9.9\r\n\r\n", 400),
+        (b"get / HTTP/1.1\r\n\r\n", 400),
     ],
     ids=[
         "length-over-limit",
@@ -69,6 +72,9 @@ def test_a_chunked_body_completes_after_its_last_chunk_and_trailers():
         "long-uri-unfinished",
         "big-head",
         "bad-header-line",
+        "space-in-header-name",
+        "unknown-version",
+        "lower-case-method",
     ],
 )
 def test_requests_that_can_never_be_accepted_are_refused_early(request_bytes, status):
