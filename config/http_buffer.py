@@ -108,14 +108,19 @@ class RequestBuffer:
             name, colon, value = line.partition(b":")
             if not colon or not HEADER_NAME.fullmatch(name):
                 return REFUSALS[400]
-            name, value = name.lower(), value.strip()
-            if name == b"content-length":
-                lengths.update(part.strip() for part in value.split(b","))
-            elif name == b"transfer-encoding":
-                encodings += [part.strip().lower() for part in value.split(b",")]
-            elif name == b"expect" and value.lower() == b"100-continue":
-                self.expects_continue = True
+            self._header(name.lower(), value.strip(), lengths, encodings)
         return self._framing(lengths, encodings)
+
+    def _header(
+        self, name: bytes, value: bytes, lengths: set[bytes], encodings: list[bytes]
+    ) -> None:
+        """Note what the framing needs of one header."""
+        if name == b"content-length":
+            lengths.update(part.strip() for part in value.split(b","))
+        elif name == b"transfer-encoding":
+            encodings += [part.strip().lower() for part in value.split(b",")]
+        elif name == b"expect" and value.lower() == b"100-continue":
+            self.expects_continue = True
 
     def _framing(self, lengths: set[bytes], encodings: list[bytes]) -> Refusal | None:
         """How the body is delimited (RFC 9112 §6): both ways at once is refused."""

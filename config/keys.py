@@ -107,7 +107,7 @@ class Keys:
         """HASH counters for one UTC hour (field: status or status:target)."""
         return f"{self.prefix}stats:{hour_epoch}"
 
-    # Rate-limit counters, built inside the claim script (services/queue_scripts.py):
+    # Rate-limit counters, built inside the claim script (services/delivery/scripts.py):
     #   relais:rl:<target>:m:<minute index>  TTL 120 s
     #   relais:rl:<target>:h:<hour index>    TTL 7200 s
     # Per-target isolation, also built inside the claim/complete scripts:
@@ -163,7 +163,7 @@ class Keys:
 
     def trusted_device(self, token_hash: str) -> str:
         """A browser that signed in (key = sha256 of its device cookie): its login attempts
-        count against itself only. TTL DEVICE_TTL (services/admin_auth.py)."""
+        count against itself only. TTL DEVICE_TTL (services/access/admin_auth.py)."""
         return f"{self.prefix}device:{token_hash}"
 
     def magic_link(self, token_hash: str) -> str:
@@ -180,7 +180,7 @@ class Keys:
         """LIST of audit entries (JSON), newest first, capped."""
         return f"{self.prefix}audit"
 
-    # R2 offload (services/r2_transfer_service.py); <source> = sha256 of the source URL.
+    # R2 offload (services/offload/service.py); <source> = sha256 of the source URL.
     def r2_source(self, source_hash: str) -> str:
         """JSON copy (object key, file name, URL) or failure; TTL r2_reuse_ttl / R2_FAILURE_TTL."""
         return f"{self.prefix}r2:src:{source_hash}"

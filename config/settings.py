@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     webhook_connect_timeout: float = Field(5.0, gt=0, le=60)
     webhook_timeout: float = Field(15.0, gt=0, le=300)
 
-    # R2 offload of file-transfer links (services/r2_transfer_service.py).
+    # R2 offload of file-transfer links (services/offload/service.py).
     r2_fetch_enabled: bool = False
     r2_mode: Literal["worker", "direct"] = "worker"
     r2_fetch_endpoint: str | None = None

@@ -12,14 +12,14 @@ from urllib.parse import urlsplit
 from flask import Response, g, request
 
 from routes.errors import error_response
-from services import get_services
-from services.admin_auth import DEVICE_TTL, AdminSession, TooManyAttempts
+from services.access.admin_auth import DEVICE_TTL, AdminSession, TooManyAttempts
+from services.app import get_services
 from services.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 
 SESSION_COOKIE = "relais_session"
-DEVICE_COOKIE = "relais_device"  # a browser that signed in before (services/admin_auth.py)
+DEVICE_COOKIE = "relais_device"  # a browser that signed in before (services/access/admin_auth.py)
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

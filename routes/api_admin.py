@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from routes.admin_access import actor, admin_required
 from routes.validation import json_body, query_args
-from services import get_services
+from services.app import get_services
 
 bp = Blueprint("api_admin", __name__, url_prefix="/api")
 

@@ -23,8 +23,8 @@ from routes.admin_access import (
 )
 from routes.errors import error_response
 from routes.validation import json_body
-from services import get_services
-from services.admin_auth import AdminSession
+from services.access.admin_auth import AdminSession
+from services.app import get_services
 from services.errors import ServiceError
 
 logger = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, create_model
 
 from routes.admin_access import actor, admin_required
 from routes.validation import json_body
-from services import Services, get_services
-from services.documents import DocumentService, Requires, Versioned
+from services.app import Services, get_services
+from services.documents.base import DocumentService, Requires, Versioned
 from services.errors import ServiceError
 
 

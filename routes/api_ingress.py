@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from email_processing.inbound import InboundEmail
 from routes.errors import error_response
 from routes.validation import json_body
-from services import get_services
+from services.app import get_services
 
 bp = Blueprint("api_ingress", __name__, url_prefix="/api/ingress")
 

@@ -9,9 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from routes.admin_access import actor, admin_required
 from routes.validation import json_body, query_args
-from services import get_services
-from services.delivery_queue import STATES
-from services.records import DeliveryFilter, EmailFilter
+from services.app import get_services
+from services.delivery.queue import STATES
+from services.operator.records import DeliveryFilter, EmailFilter
 
 bp = Blueprint("api_records", __name__, url_prefix="/api")
 

@@ -12,11 +12,11 @@ from email_processing.rules import RuleSet
 from routes.admin_access import admin_required
 from routes.api_documents import InvalidDocument, document_blueprint
 from routes.validation import json_body
-from services import Services, get_services
-from services.documents import Requires
+from services.app import Services, get_services
+from services.documents.base import Requires
+from services.documents.targets import TargetList
 from services.errors import NotFound
-from services.rules_lab import MAX_REPLAY, stored_to_inbound
-from services.webhook_targets import TargetList
+from services.operator.rules_lab import MAX_REPLAY, stored_to_inbound
 
 
 def check_targets(rules: RuleSet, targets: TargetList) -> None:

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict
 
 from routes.admin_access import actor, admin_required
 from routes.validation import json_body, query_args
-from services import get_services
-from services.targets_admin import TargetCreate, TargetPatch, TestSend
+from services.app import get_services
+from services.operator.targets import TargetCreate, TargetPatch, TestSend
 
 bp = Blueprint("api_targets", __name__, url_prefix="/api/targets")
 

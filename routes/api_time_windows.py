@@ -1,7 +1,7 @@
 """GET/PUT /api/time_windows: time zone, sending window, absence days, per-target windows."""
 
 from routes.api_documents import document_blueprint
-from services.time_windows import TimeWindows
+from services.documents.time_windows import TimeWindows
 
 bp = document_blueprint(
     "time_windows",

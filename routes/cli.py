@@ -20,12 +20,12 @@ from pydantic import ValidationError
 
 from config.redis_conn import REDIS_DOWN_ERRORS
 from config.startup_checks import StartupError, check_eviction_policy
-from services import Services, get_services
-from services.config_io import LEGACY_NAMES
+from services.app import Services, get_services
 from services.container import worker_config
-from services.delivery_worker import WorkerPool
+from services.delivery.worker import WorkerPool
 from services.errors import ServiceError
-from services.records import DeliveryFilter, EmailFilter
+from services.operator.config_io import LEGACY_NAMES
+from services.operator.records import DeliveryFilter, EmailFilter
 
 logger = logging.getLogger(__name__)
 

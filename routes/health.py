@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 
 from config.version import VERSION
-from services import get_services
+from services.app import get_services
 
 bp = Blueprint("health", __name__)
 

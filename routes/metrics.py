@@ -9,7 +9,7 @@ from flask import Blueprint, Response, request
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from routes.errors import error_response
-from services import get_services
+from services.app import get_services
 
 bp = Blueprint("metrics", __name__)
 

@@ -13,29 +13,29 @@ from config.keys import DAY, Keys
 from config.settings import Settings
 from config.store import ConfigStore
 from config.version import VERSION
-from services.admin_auth import AdminAuth, SessionPolicy
-from services.audit import AuditLog
-from services.config_io import ConfigIO
-from services.delivery_queue import DeliveryQueue
-from services.delivery_worker import Deliverer, WorkerConfig, WorkerPool
-from services.fsync_wait import FsyncWait, wait_budget_ms
-from services.ingest import IngestService
-from services.ingress_auth import IngressAuth
-from services.magic_links import MagicLinks
+from services.access.admin_auth import AdminAuth, SessionPolicy
+from services.access.audit import AuditLog
+from services.access.ingress_auth import IngressAuth
+from services.access.magic_links import MagicLinks
+from services.delivery.fsync import FsyncWait, wait_budget_ms
+from services.delivery.ingest import IngestService
+from services.delivery.queue import DeliveryQueue
+from services.delivery.worker import Deliverer, WorkerConfig, WorkerPool
+from services.documents.preferences import PreferencesService
+from services.documents.rules import RoutingRulesService
+from services.documents.runtime_flags import RuntimeFlagsService
+from services.documents.targets import WebhookTargetsService
+from services.documents.time_windows import TimeWindowsService
 from services.metrics import Metrics
-from services.outbound_http import OutboundHttp, Resolver
-from services.preferences import PreferencesService
-from services.r2_transfer_service import R2TransferService, build_r2_service
-from services.readiness import Readiness
-from services.records import Records
-from services.routing_rules import RoutingRulesService
-from services.rules_lab import RulesLab
-from services.runtime_flags import RuntimeFlagsService
-from services.stats import Stats
-from services.targets_admin import TargetsAdmin
-from services.time_windows import TimeWindowsService
-from services.waiting import WaitingMail
-from services.webhook_targets import WebhookTargetsService
+from services.net.http import OutboundHttp, Resolver
+from services.offload.service import R2TransferService, build_r2_service
+from services.operator.config_io import ConfigIO
+from services.operator.readiness import Readiness
+from services.operator.records import Records
+from services.operator.rules_lab import RulesLab
+from services.operator.stats import Stats
+from services.operator.targets import TargetsAdmin
+from services.operator.waiting import WaitingMail
 
 
 @dataclass

@@ -53,7 +53,9 @@ def live(make_app: AppFactory, sink: Sink) -> Iterator[Live]:
         worker_threads=16,
         retry_schedule=FAST_RETRIES,
     )
-    quiet = [logging.getLogger(name) for name in ("services.delivery_worker", "services.ingest")]
+    quiet = [
+        logging.getLogger(name) for name in ("services.delivery.worker", "services.delivery.ingest")
+    ]
     levels = [logger.level for logger in quiet]
     for logger in quiet:
         logger.setLevel(logging.WARNING)  # 11,000 INFO lines would cost more than the work

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 
 from email_processing.identity import legacy_email_id
-from services.runtime_flags import RuntimeFlags
+from services.documents.runtime_flags import RuntimeFlags
 from tests.apps_script.gas import (
     ERROR_LABEL,
     INGRESS,

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from routes.cli import parse_since
-from services.time_windows import WindowSpec
-from services.webhook_targets import TargetList, WebhookTarget
+from services.documents.targets import TargetList, WebhookTarget
+from services.documents.time_windows import WindowSpec
 from tests.conftest import TEST_WHSEC, auth, old_payload
 
 

@@ -10,9 +10,9 @@ from config.keys import Keys
 from config.redis_conn import connect
 from config.settings import Settings, load_settings
 from config.store import ConfigStore, StoreUnavailable, VersionConflict
-from services.documents import DOCUMENT_RECHECK_INTERVAL
+from services.documents.base import DOCUMENT_RECHECK_INTERVAL
+from services.documents.runtime_flags import RuntimeFlags, RuntimeFlagsService
 from services.errors import Conflict, Unavailable
-from services.runtime_flags import RuntimeFlags, RuntimeFlagsService
 from tests.support.clock import FakeClock
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from services.webhook_targets import TargetList, TargetOptions, WebhookTarget
+from services.documents.targets import TargetList, TargetOptions, WebhookTarget
 from tests.conftest import TEST_WHSEC, auth, old_payload
 from tests.support.sink import Reply
 

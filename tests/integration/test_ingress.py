@@ -308,16 +308,16 @@ def test_switched_off_ingress_tells_the_script_when_to_come_back(app, client):
 
 
 def test_a_duplicate_is_answered_before_any_analysis(app, client, monkeypatch):
-    import services.ingest
+    import services.delivery.ingest
 
     analysed: list[str] = []
-    real = services.ingest.normalize_email
+    real = services.delivery.ingest.normalize_email
 
     def counting(email, **kwargs):
         analysed.append(email.subject)
         return real(email, **kwargs)
 
-    monkeypatch.setattr(services.ingest, "normalize_email", counting)
+    monkeypatch.setattr(services.delivery.ingest, "normalize_email", counting)
     first = client.post(URL, json=old_payload(), headers=auth()).get_json()
     again = client.post(URL, json=old_payload(), headers=auth()).get_json()
     assert (first["status"], again["status"]) == ("accepted", "duplicate")

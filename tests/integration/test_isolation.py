@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.webhook_targets import TargetList, WebhookTarget
+from services.documents.targets import TargetList, WebhookTarget
 from tests.conftest import TEST_WHSEC, auth, old_payload
 from tests.support.admin import AdminClient
 

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from services.admin_auth import AdminAuth
+from services.access.admin_auth import AdminAuth
 from tests.conftest import TEST_PASSWORD
 from tests.support.admin import AdminClient
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.runtime_flags import RuntimeFlags
+from services.documents.runtime_flags import RuntimeFlags
 from tests.apps_script.gas import (
     INGRESS,
     LABEL,

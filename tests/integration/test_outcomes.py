@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.webhook_targets import TargetList
+from services.documents.targets import TargetList
 from tests.conftest import TEST_WHSEC, auth, old_payload
 from tests.support.admin import AdminClient
 from tests.support.sink import Reply

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from email_processing.rules import RuleSet
+from services.documents.targets import TargetList, WebhookTarget
+from services.documents.time_windows import TimeWindows
 from services.errors import Conflict
-from services.time_windows import TimeWindows
-from services.webhook_targets import TargetList, WebhookTarget
 from tests.conftest import FIXTURES, TEST_WHSEC, auth
 from tests.support.clock import FakeClock
 

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from services.outbound_http import Resolver, system_resolver
+from services.net.http import Resolver, system_resolver
 from tests.conftest import TEST_WHSEC, auth, old_payload
 from tests.support.file_source import FileSource
 from tests.support.sink import Sink

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from email_processing.links import dropbox_direct_url
-from services.transfer_links import plan
+from services.offload.transfer_links import plan
 from tests.r2.conftest import S3_KEY, S3_SECRET, deliver, download, push, sha256, webhook_links
 from tests.support.file_source import Served, file, redirect
 from tests.support.sink import Reply

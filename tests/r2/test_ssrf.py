@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from services.file_fetch import Deadline, FetchError, SourceFetcher
-from services.outbound_http import OutboundHttp
+from services.net.http import OutboundHttp
+from services.offload.file_fetch import Deadline, FetchError, SourceFetcher
 from tests.r2.conftest import deliver, mapped_resolver, push, webhook_links
 from tests.support.file_source import file, redirect
 

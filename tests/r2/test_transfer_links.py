@@ -8,10 +8,15 @@ import threading
 import pytest
 
 from config.keys import r2_reuse_ttl
-from services.file_fetch import clean_filename, filename_from_disposition, key_segment, mask_url
-from services.r2_storage import _parts, content_disposition
-from services.r2_transfer_service import CopyPool, Outcome
-from services.transfer_links import object_key, plan, url_filename
+from services.offload.file_fetch import (
+    clean_filename,
+    filename_from_disposition,
+    key_segment,
+    mask_url,
+)
+from services.offload.service import CopyPool, Outcome
+from services.offload.storage import _parts, content_disposition
+from services.offload.transfer_links import object_key, plan, url_filename
 
 
 def test_the_object_key_follows_the_old_formula():

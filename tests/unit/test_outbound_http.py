@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from services.outbound_http import (
+from services.net.http import (
     BlockedAddress,
     DnsError,
     InvalidUrl,

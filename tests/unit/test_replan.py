@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.replan import Snapshot, plan_waiting
-from services.time_windows import TimeWindows
+from services.delivery.replan import Snapshot, plan_waiting
+from services.documents.time_windows import TimeWindows
 
 PARIS = ZoneInfo("Europe/Paris")
 NOON = datetime(2026, 11, 18, 12, 0, tzinfo=PARIS).timestamp()  # a Wednesday

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.status import Facts, Waiting, banner, target_health
-from services.webhook_targets import WebhookTarget
+from services.documents.targets import WebhookTarget
+from services.operator.status import Facts, Waiting, banner, target_health
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 NOW = 1_800_000_000.0

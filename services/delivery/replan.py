@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from email_processing.schedule import ScheduleDecision, replan
-from services.delivery_queue import (
+from services.delivery.queue import (
     CIRCUIT_OPEN,
     HELD,
     RETRYING,
@@ -25,7 +25,7 @@ from services.delivery_queue import (
     TARGET_MISSING,
     Move,
 )
-from services.time_windows import TimeWindows
+from services.documents.time_windows import TimeWindows
 
 # What the re-plan reads of each waiting delivery record.
 WAITING_FIELDS = (

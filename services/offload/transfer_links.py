@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from email_processing.links import DROPBOX, SWISSTRANSFER, WETRANSFER, host_in
-from services.file_fetch import Deadline, FetchError, SourceFetcher
+from services.offload.file_fetch import Deadline, FetchError, SourceFetcher
 
 _WETRANSFER_PATH = re.compile(r"^/downloads/([0-9a-f]+)/(?:([0-9a-f]+)/)?([0-9a-f]+)/?$", re.I)
 _SWISSTRANSFER_PATH = re.compile(r"^/d/([0-9a-zA-Z-]+)/?$")

@@ -17,7 +17,7 @@ from typing import Any
 import redis
 
 from config.keys import Keys
-from services.admin_auth import sha256
+from services.access.admin_auth import sha256
 from services.errors import NotFound
 
 NAMED_MAX_DAYS = 365

@@ -27,7 +27,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import urllib3
 
 from email_processing.links import DROPBOX, FROMSMASH, SWISSTRANSFER, WETRANSFER, host_in
-from services.outbound_http import OutboundError, OutboundHttp, read_chunk
+from services.net.http import OutboundError, OutboundHttp, read_chunk
 
 logger = logging.getLogger(__name__)
 

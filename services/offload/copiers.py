@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from services.file_fetch import (
+from services.net.http import HttpResponse, OutboundError, OutboundHttp
+from services.offload.file_fetch import (
     Deadline,
     FetchError,
     SourceFetcher,
@@ -14,9 +15,8 @@ from services.file_fetch import (
     iter_body,
     key_segment,
 )
-from services.outbound_http import HttpResponse, OutboundError, OutboundHttp
-from services.r2_storage import BucketStore
-from services.transfer_links import Source, object_key, url_filename
+from services.offload.storage import BucketStore
+from services.offload.transfer_links import Source, object_key, url_filename
 
 WORKER_CONNECT_TIMEOUT = 5.0
 

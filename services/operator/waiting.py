@@ -7,7 +7,7 @@ honest when the configuration changes:
 - `reconcile()` runs after every config write and, from an idle delivery thread, each
   time the configuration's fingerprint (targets that can take mail, rules, schedule,
   preferences) differs from the one its last pass applied, whichever process wrote it.
-  It re-plans every waiting delivery (services/replan.py): held or scheduled ones move
+  It re-plans every waiting delivery (services/delivery/replan.py): held or scheduled ones move
   with the window and the absence days in both directions, waitlisted ones leave when
   their target can take them, and deliveries to a target that went away are
   waitlisted. Then it re-routes the parked emails (no target at all), which leave as
@@ -31,8 +31,9 @@ from typing import Any
 import redis
 
 from config.keys import EMAIL_LOCK_TTL, RECONCILE_LOCK_TTL, Keys
-from services.audit import AuditLog
-from services.delivery_queue import (
+from services.access.audit import AuditLog
+from services.delivery.ingest import IngestContext, IngestService, analysis_doc
+from services.delivery.queue import (
     CANCELLED,
     HELD,
     SCHEDULED,
@@ -43,15 +44,14 @@ from services.delivery_queue import (
     NewDelivery,
     StoredEmail,
 )
+from services.delivery.replan import WAITING_FIELDS, Snapshot, plan_waiting
+from services.documents.preferences import PreferencesService
+from services.documents.rules import RoutingRulesService
+from services.documents.targets import WebhookTargetsService
+from services.documents.time_windows import TimeWindowsService
 from services.errors import Conflict, NotFound, ServiceError
-from services.ingest import IngestContext, IngestService, analysis_doc
-from services.preferences import PreferencesService
-from services.records import DeliveryFilter, EmailFilter, Records
-from services.replan import WAITING_FIELDS, Snapshot, plan_waiting
-from services.routing_rules import RoutingRulesService
-from services.rules_lab import stored_to_inbound
-from services.time_windows import TimeWindowsService
-from services.webhook_targets import WebhookTargetsService
+from services.operator.records import DeliveryFilter, EmailFilter, Records
+from services.operator.rules_lab import stored_to_inbound
 
 logger = logging.getLogger(__name__)
 

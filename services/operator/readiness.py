@@ -11,7 +11,7 @@ from config.durability import DurabilityMonitor
 from config.keys import Keys
 from config.redis_conn import REDIS_DOWN_ERRORS
 from config.store import ConfigStore
-from services.delivery_queue import DeliveryQueue
+from services.delivery.queue import DeliveryQueue
 
 
 class Readiness:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from config.settings import Settings
 from config.store import ConfigStore
 from preferences import ProcessingPreferences
-from services.documents import DocumentService
+from services.documents.base import DocumentService
 
 DOCUMENT = "processing_prefs"
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from email_processing.inbound import InboundEmail
 from email_processing.rules import RuleSet, compile_rules
-from services.delivery_queue import DeliveryQueue, StoredEmail
-from services.ingest import IngestContext, IngestService, analysis_doc
+from services.delivery.ingest import IngestContext, IngestService, analysis_doc
+from services.delivery.queue import DeliveryQueue, StoredEmail
 
 MAX_REPLAY = 1000
 REPLAY_BUDGET_SECONDS = 10.0  # "what would change" stops here and says so

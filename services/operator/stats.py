@@ -11,11 +11,11 @@ import redis
 
 from config.keys import Keys
 from config.store import ConfigStore
-from services.delivery_queue import HELD, RETRYING, SCHEDULED, DeliveryQueue, hour_bucket
-from services.records import PAUSED
-from services.runtime_flags import RuntimeFlagsService
-from services.status import Facts, Waiting, banner, target_health
-from services.webhook_targets import WebhookTarget, WebhookTargetsService
+from services.delivery.queue import HELD, RETRYING, SCHEDULED, DeliveryQueue, hour_bucket
+from services.documents.runtime_flags import RuntimeFlagsService
+from services.documents.targets import WebhookTarget, WebhookTargetsService
+from services.operator.records import PAUSED
+from services.operator.status import Facts, Waiting, banner, target_health
 
 HOURS = 7 * 24
 SERIES = (

@@ -4,7 +4,7 @@ A delivery lives in one hash (`delivery:<id>`) and in exactly one sorted set:
 `q:scheduled` or `q:scheduled:high` (by due time: scheduled, held and retrying
 deliveries; high-priority ones are claimed first), `q:leased` (by lease
 expiry: a worker is attempting it) or `q:dead`. Delivered ones are in none.
-Every transition is one Lua script (services/queue_scripts.py), atomic across
+Every transition is one Lua script (services/delivery/scripts.py), atomic across
 any number of workers, processes and containers:
 
 - admit:    dedup claim + email record + its deliveries, all or nothing
@@ -36,8 +36,8 @@ from typing import Any, cast
 import redis
 
 from config.keys import HEALTH_TTL, STATS_TTL, WAKE_LIST_MAX, Keys
-from services import queue_scripts
-from services.fsync_wait import FsyncWait
+from services.delivery import scripts as queue_scripts
+from services.delivery.fsync import FsyncWait
 
 logger = logging.getLogger(__name__)
 
@@ -228,7 +228,7 @@ class DeliveryQueue:
     ) -> str:
         """Claim the email and enqueue its deliveries atomically: 'accepted' or 'duplicate'.
 
-        Returns once the write is as durable as the server allows (services/fsync_wait.py).
+        Returns once the write is as durable as the server allows (services/delivery/fsync.py).
         """
         now = self._clock()
         k = self._keys

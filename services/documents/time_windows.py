@@ -13,7 +13,7 @@ from config.settings import Settings, SettingsError, check_timezone
 from config.store import ConfigStore
 from email_processing.schedule import DEFAULT_OUTSIDE_WINDOW
 from email_processing.windows import WEEKDAYS, Window, next_send_time, parse_hhmm, parse_weekdays
-from services.documents import DocumentService
+from services.documents.base import DocumentService
 
 DOCUMENT = "time_windows"
 

@@ -18,17 +18,17 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from services.audit import MASK
-from services.documents import DocumentService
+from services.access.audit import MASK
+from services.documents.base import DocumentService
+from services.documents.preferences import PreferencesService
+from services.documents.rules import RoutingRulesService
+from services.documents.runtime_flags import RuntimeFlagsService
+from services.documents.targets import TargetList, WebhookTarget, WebhookTargetsService
+from services.documents.time_windows import TimeWindowsService
 from services.errors import ServiceError
-from services.legacy_import import LEGACY_NAMES, LegacyImport, Notes
-from services.preferences import PreferencesService
-from services.routing_rules import RoutingRulesService
-from services.rules_lab import RulesLab
-from services.runtime_flags import RuntimeFlagsService
-from services.targets_admin import new_secret, slug
-from services.time_windows import TimeWindowsService
-from services.webhook_targets import TargetList, WebhookTarget, WebhookTargetsService
+from services.operator.legacy_import import LEGACY_NAMES, LegacyImport, Notes
+from services.operator.rules_lab import RulesLab
+from services.operator.targets import new_secret, slug
 
 M = TypeVar("M", bound=BaseModel)
 Build = Callable[[Any, Notes], BaseModel | None]

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from config.settings import Settings
 from config.store import ConfigStore
-from services.documents import DocumentService
+from services.documents.base import DocumentService
 
 DOCUMENT = "runtime_flags"
 

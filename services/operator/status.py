@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.delivery_queue import CIRCUIT_OPEN, RATE_LIMITED, TARGET_HOLDS
-from services.webhook_targets import WebhookTarget
+from services.delivery.queue import CIRCUIT_OPEN, RATE_LIMITED, TARGET_HOLDS
+from services.documents.targets import WebhookTarget
 
 RED, AMBER, GREEN = "red", "amber", "green"
 QUIET_INGRESS_SECONDS = 24 * 3600  # amber when no email arrived for this long
@@ -66,7 +66,7 @@ class Waiting:
 
 @dataclass(frozen=True)
 class Facts:
-    """Everything the banner reads, gathered by services/stats.py."""
+    """Everything the banner reads, gathered by services/operator/stats.py."""
 
     now: float
     store_degraded: bool

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from config.settings import Settings, check_whsec
 from config.store import ConfigStore
-from services.documents import DocumentService, Versioned
+from services.documents.base import DocumentService, Versioned
 
 logger = logging.getLogger(__name__)
 

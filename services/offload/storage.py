@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import quote
 
-from services.file_fetch import FetchError
+from services.offload.file_fetch import FetchError
 
 logger = logging.getLogger(__name__)
 

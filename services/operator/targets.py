@@ -5,7 +5,7 @@ A rotation keeps the previous secret for 24 hours; deliveries meanwhile carry
 both signatures, so receivers can switch without losing a webhook.
 
 Every change is applied to the stored targets document in one compare-and-set
-(services/documents.py), never to this process's copy, so two admins (or two
+(services/documents/base.py), never to this process's copy, so two admins (or two
 processes) changing the same target at once both keep their change.
 """
 
@@ -26,28 +26,28 @@ from email_processing.inbound import InboundEmail
 from email_processing.payload import build_payload
 from email_processing.rules import RuleSet, expand_webhook_url
 from preferences import ProcessingPreferences
-from services.audit import MASK
-from services.delivery_queue import DeliveryQueue
-from services.delivery_worker import Deliverer, health_of, recordable_headers
-from services.documents import Requires
-from services.errors import Conflict, NotFound, ServiceError
-from services.outbound_http import OutboundError, check_target_url
-from services.preferences import PreferencesService
-from services.routing_rules import RoutingRulesService, target_uses, without_target
-from services.status import target_health
-from services.webhook_targets import (
+from services.access.audit import MASK
+from services.delivery.queue import DeliveryQueue
+from services.delivery.worker import Deliverer, health_of, recordable_headers
+from services.documents.base import Requires
+from services.documents.preferences import PreferencesService
+from services.documents.rules import RoutingRulesService, target_uses, without_target
+from services.documents.targets import (
     ENV_TARGET_ID,
     TargetList,
     TargetOptions,
     WebhookTarget,
     WebhookTargetsService,
 )
+from services.errors import Conflict, NotFound, ServiceError
+from services.net.http import OutboundError, check_target_url
+from services.operator.status import target_health
 
 ROTATION_GRACE_SECONDS = 24 * 3600
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 TargetIdIn = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
-Uses = list[dict[str, str]]  # what names a target: see services.routing_rules.target_uses
+Uses = list[dict[str, str]]  # what names a target: see services.documents.rules.target_uses
 
 
 class InvalidTarget(ServiceError):

@@ -16,7 +16,7 @@ from config.log import request_id_var
 from config.redis_conn import REDIS_DOWN_ERRORS
 from email_processing.payload import build_payload
 from preferences import ProcessingPreferences
-from services.delivery_queue import (
+from services.delivery.queue import (
     DEAD,
     DELIVERED,
     HELD,
@@ -30,12 +30,12 @@ from services.delivery_queue import (
     Health,
     StoredEmail,
 )
+from services.delivery.signing import signature_headers
+from services.documents.preferences import PreferencesService
+from services.documents.runtime_flags import RuntimeFlagsService
+from services.documents.targets import WebhookTarget, WebhookTargetsService
 from services.metrics import Metrics
-from services.outbound_http import HttpResponse, OutboundError, OutboundHttp
-from services.preferences import PreferencesService
-from services.runtime_flags import RuntimeFlagsService
-from services.signing import signature_headers
-from services.webhook_targets import WebhookTarget, WebhookTargetsService
+from services.net.http import HttpResponse, OutboundError, OutboundHttp
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ GONE_REASON = "receiver answered 410 Gone"
 
 
 class LinkOffload(Protocol):
-    """Durable copies of delivery links (services/r2_transfer_service.py)."""
+    """Durable copies of delivery links (services/offload/service.py)."""
 
     def enrich(self, email_id: str, links: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The links with `r2_url`/`original_filename` or `r2_error`; never raises."""
@@ -406,7 +406,7 @@ def claim_limits(
 
 
 class Reconciler(Protocol):
-    """Keeps waiting mail in step with the configuration (services/waiting.py)."""
+    """Keeps waiting mail in step with the configuration (services/operator/waiting.py)."""
 
     def reconcile_if_due(self) -> object:
         """Reconcile when the configuration changed since the last pass, anywhere."""

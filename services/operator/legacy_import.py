@@ -22,8 +22,8 @@ from pydantic import BaseModel
 from email_processing.rules import RuleSet, expand_webhook_url, import_legacy_rules
 from email_processing.rules.legacy import mask_url
 from preferences import ProcessingPreferences
-from services.time_windows import TimeWindows
-from services.webhook_targets import TargetList, WebhookTarget
+from services.documents.targets import TargetList, WebhookTarget
+from services.documents.time_windows import TimeWindows
 
 LEGACY_NAMES = ("webhook_config", "routing_rules", "processing_prefs", "runtime_flags")
 # The old dashboard's export file: each document wrapped, plus these.
@@ -107,12 +107,8 @@ def unwrap(doc: Mapping[str, Any], notes: Notes) -> dict[str, dict[str, Any]]:
     """The old documents by name, from separate documents or the old dashboard's export."""
     documents: dict[str, dict[str, Any]] = {}
     for name, raw in doc.items():
-        inner = EXPORT_WRAPPERS.get(name)
         if name in LEGACY_NAMES and isinstance(raw, dict):
-            if inner and raw.get("success") is not None and isinstance(raw.get(inner), dict):
-                notes.skip(f"{name}.success", "wrapper")
-                raw = raw[inner]
-            documents[name] = raw
+            documents[name] = _unwrapped(name, raw, notes)
         elif name == "time_window" and isinstance(raw, dict):
             documents[name] = {k: v for k, v in raw.items() if k != "success"}
         elif name in ("exported_at", "ui_preferences"):
@@ -120,6 +116,15 @@ def unwrap(doc: Mapping[str, Any], notes: Notes) -> dict[str, dict[str, Any]]:
         else:
             notes.skip(name, "unknown_field")
     return documents
+
+
+def _unwrapped(name: str, raw: dict[str, Any], notes: Notes) -> dict[str, Any]:
+    """`{"success": true, "config": {...}}` (the old dashboard's export) as its document."""
+    inner = EXPORT_WRAPPERS.get(name)
+    if inner and raw.get("success") is not None and isinstance(raw.get(inner), dict):
+        notes.skip(f"{name}.success", "wrapper")
+        return dict(raw[inner])
+    return raw
 
 
 def _leftovers(doc: Mapping[str, Any], prefix: str, known: set[str], notes: Notes) -> None:
@@ -150,7 +155,7 @@ class TargetMapper:
         return self._create(full)
 
     def _create(self, url: str) -> str:
-        from services.targets_admin import new_secret
+        from services.operator.targets import new_secret
 
         existing = {t.id for t in self._targets}
         base = self._slug(url.split("//")[-1].split("/")[0])

@@ -16,10 +16,10 @@ import redis
 
 from config.keys import Keys
 from email_processing.payload import build_payload
-from services.audit import AuditLog
-from services.delivery_queue import HELD, RETRYING, SCHEDULED, DeliveryQueue
+from services.access.audit import AuditLog
+from services.delivery.queue import HELD, RETRYING, SCHEDULED, DeliveryQueue
+from services.documents.runtime_flags import RuntimeFlagsService
 from services.errors import NotFound
-from services.runtime_flags import RuntimeFlagsService
 
 SCAN_BATCH = 500
 QUEUED_STATES = frozenset({"dead", "scheduled", "held", "retrying", "in_flight"})

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from config.store import ConfigStore, StoreUnavailable, VersionConflict
-from services.audit import AuditLog
+from services.access.audit import AuditLog
 from services.errors import Conflict, Unavailable
 
 logger = logging.getLogger(__name__)

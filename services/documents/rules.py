@@ -9,7 +9,7 @@ from typing import Any
 from config.store import ConfigStore
 from email_processing.rules import CompiledRules, Rule, RuleSet, compile_rules
 from email_processing.rules.models import migrate_ruleset
-from services.documents import DocumentService
+from services.documents.base import DocumentService
 
 DOCUMENT = "routing_rules"
 DEFAULT_ROUTE = "default_route"

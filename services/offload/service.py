@@ -30,11 +30,11 @@ from config.r2_settings import s3_credentials_set
 from config.settings import Settings
 from config.version import VERSION
 from email_processing.links import DROPBOX, FROMSMASH, SWISSTRANSFER, WETRANSFER
-from services.file_fetch import Deadline, FetchError, SourceFetcher, mask_url
-from services.outbound_http import OutboundHttp, Resolver
-from services.r2_copiers import Copier, Copy, DirectCopier, WorkerCopier
-from services.r2_storage import BucketStore, s3_client
-from services.transfer_links import LinkResolver, Source, plan
+from services.net.http import OutboundHttp, Resolver
+from services.offload.copiers import Copier, Copy, DirectCopier, WorkerCopier
+from services.offload.file_fetch import Deadline, FetchError, SourceFetcher, mask_url
+from services.offload.storage import BucketStore, s3_client
+from services.offload.transfer_links import LinkResolver, Source, plan
 
 logger = logging.getLogger(__name__)
 

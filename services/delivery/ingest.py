@@ -30,7 +30,7 @@ from email_processing.normalize import NormalizedEmail, normalize_email
 from email_processing.rules import CompiledRules, RoutingDecision, evaluate
 from email_processing.schedule import ScheduleDecision, schedule
 from preferences import ProcessingPreferences
-from services.delivery_queue import (
+from services.delivery.queue import (
     HELD,
     SCHEDULED,
     TARGET_DISABLED,
@@ -39,13 +39,13 @@ from services.delivery_queue import (
     NewDelivery,
     new_delivery_id,
 )
+from services.documents.preferences import PreferencesService
+from services.documents.rules import RoutingRulesService
+from services.documents.runtime_flags import RuntimeFlags, RuntimeFlagsService
+from services.documents.targets import WebhookTarget, WebhookTargetsService
+from services.documents.time_windows import TimeWindows, TimeWindowsService
 from services.errors import IngressDisabled, Unavailable
 from services.metrics import Metrics
-from services.preferences import PreferencesService
-from services.routing_rules import RoutingRulesService
-from services.runtime_flags import RuntimeFlags, RuntimeFlagsService
-from services.time_windows import TimeWindows, TimeWindowsService
-from services.webhook_targets import WebhookTarget, WebhookTargetsService
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Who may do what: the dashboard's sign-in, magic links, the ingress token, the audit log."""

@@ -1,0 +1,1 @@
+"""R2 offload: durable copies of file-transfer links."""

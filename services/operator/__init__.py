@@ -1,0 +1,2 @@
+"""What the admin API and the dashboard read and do across domains: records, stats, status,
+re-routing, imports."""
