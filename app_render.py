@@ -72,5 +72,5 @@ def init_services(
     client = connect(settings)
     check_eviction_policy(client)
     services = build_services(settings, client, clock, resolver)
-    report_durability(services.durability.current())
+    report_durability(services.delivery.durability.current())
     app.extensions["relais"] = services

@@ -68,7 +68,7 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    pool = worker.wsgi.extensions["relais"].workers
+    pool = worker.wsgi.extensions["relais"].delivery.start_workers()
     previous = signal.getsignal(signal.SIGTERM)
 
     def on_term(signum, frame):
@@ -77,7 +77,6 @@ def post_worker_init(worker):
             previous(signum, frame)
 
     signal.signal(signal.SIGTERM, on_term)
-    pool.start()
 
 
 def child_exit(server, worker):

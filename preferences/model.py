@@ -6,11 +6,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from config.ids import TargetId
+
 MAX_RETRY_DELAY = 7 * 86400
 DETECTOR_NAMES = ("recadrage", "desabonnement_journee_tarifs")
 
 Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-TargetId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 
 
 class RateLimit(BaseModel):

@@ -37,7 +37,7 @@ def foreign_origin() -> bool:
 def current_session() -> AdminSession | None:
     if "admin_session" not in g:
         cookie = request.cookies.get(SESSION_COOKIE)
-        g.admin_session = get_services().admin_auth.session(cookie)
+        g.admin_session = get_services().access.admin_auth.session(cookie)
     session: AdminSession | None = g.admin_session
     return session
 

@@ -45,7 +45,7 @@ class ImportBody(BaseModel):
 @admin_required
 def stats() -> Any:
     """Counts per status, per target and per hour (7 days), queue state, last ingress."""
-    return jsonify(get_services().stats.overview())
+    return jsonify(get_services().operator.stats.overview())
 
 
 @bp.get("/audit")
@@ -53,7 +53,7 @@ def stats() -> Any:
 @query_args(AuditQuery)
 def audit(query: AuditQuery) -> Any:
     """Admin changes, newest first: who, when, what, old -> new (secrets masked)."""
-    return jsonify({"items": get_services().audit.entries(query.offset, query.limit)})
+    return jsonify({"items": get_services().access.audit.entries(query.offset, query.limit)})
 
 
 @bp.get("/config/export")
@@ -63,8 +63,8 @@ def export_config(query: ExportQuery) -> Any:
     """Every config document as one JSON document (secrets only when asked)."""
     services = get_services()
     if query.include_secrets:
-        services.audit.record(actor(), "export", "config", detail="with secrets")
-    return jsonify(services.config_io.export(query.include_secrets))
+        services.access.audit.record(actor(), "export", "config", detail="with secrets")
+    return jsonify(services.operator.config_io.export(query.include_secrets))
 
 
 @bp.post("/config/import")
@@ -78,7 +78,7 @@ def import_config(query: ImportQuery, body: ImportBody) -> Any:
     old router's rules, the report's `rules_effect` says what they would route differently
     on the last `recent` stored emails.
     """
-    report = get_services().config_io.import_any(
+    report = get_services().operator.config_io.import_any(
         body.model_dump(), actor(), query.dry_run, query.recent
     )
     return jsonify(report)

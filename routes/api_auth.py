@@ -70,14 +70,14 @@ def login(body: LoginRequest) -> Any:
     services = get_services()
     ip = request.remote_addr or "unknown"
     try:
-        result = services.admin_auth.login(
+        result = services.access.admin_auth.login(
             body.username, body.password, ip, request.cookies.get(DEVICE_COOKIE)
         )
     except ServiceError as exc:
         note_refused_login(exc, ip)
         raise
     services.metrics.auth_events.labels("login_ok").inc()
-    services.audit.record(result.session.user, "login", "session", detail="password")
+    services.access.audit.record(result.session.user, "login", "session", detail="password")
     resp = _signed_in(result.sid, result.session, jsonify(session_doc(result.session)))
     return set_device_cookie(resp, result.device) if result.device else resp
 
@@ -95,7 +95,7 @@ def session() -> Any:
 @admin_required
 def logout() -> Any:
     """Close this session."""
-    get_services().admin_auth.logout(request.cookies.get("relais_session"))
+    get_services().access.admin_auth.logout(request.cookies.get("relais_session"))
     return clear_session_cookie(jsonify({"success": True}))
 
 
@@ -106,9 +106,9 @@ def logout_all() -> Any:
     revoke every magic link, named ones included: nothing signed in before still works."""
     user = actor()
     services = get_services()
-    services.admin_auth.logout_everywhere(user)
-    revoked = services.magic_links.revoke_all()
-    services.audit.record(
+    services.access.admin_auth.logout_everywhere(user)
+    revoked = services.access.magic_links.revoke_all()
+    services.access.audit.record(
         user, "logout_everywhere", "session", detail=f"{revoked} magic links revoked"
     )
     return clear_session_cookie(jsonify({"success": True, "magic_links_revoked": revoked}))
@@ -118,7 +118,7 @@ def logout_all() -> Any:
 @admin_required
 def list_magic_links() -> Any:
     """Magic links that still work (tokens are never shown again)."""
-    return jsonify({"items": [link.to_dict() for link in get_services().magic_links.list()]})
+    return jsonify({"items": [link.to_dict() for link in get_services().access.magic_links.list()]})
 
 
 @bp.post("/api/magic_links")
@@ -127,8 +127,10 @@ def list_magic_links() -> Any:
 def create_magic_link(body: MagicLinkRequest) -> Any:
     """A new link: its URL is shown once, now."""
     services = get_services()
-    token, link = services.magic_links.create(created_by=actor(), name=body.name, days=body.days)
-    services.audit.record(actor(), "create", f"magic_link:{link.id}", None, link.to_dict())
+    token, link = services.access.magic_links.create(
+        created_by=actor(), name=body.name, days=body.days
+    )
+    services.access.audit.record(actor(), "create", f"magic_link:{link.id}", None, link.to_dict())
     url = f"{request.host_url.rstrip('/')}/auth/magic/{token}"
     resp = jsonify({"url": url, "link": link.to_dict()})
     resp.status_code = 201
@@ -139,15 +141,17 @@ def create_magic_link(body: MagicLinkRequest) -> Any:
 @admin_required
 def revoke_magic_link(link_id: str) -> Any:
     """Revoke a link at once."""
-    link = get_services().magic_links.revoke(link_id)
-    get_services().audit.record(actor(), "revoke", f"magic_link:{link.id}", link.to_dict(), None)
+    link = get_services().access.magic_links.revoke(link_id)
+    get_services().access.audit.record(
+        actor(), "revoke", f"magic_link:{link.id}", link.to_dict(), None
+    )
     return jsonify({"success": True})
 
 
 @bp.get("/auth/magic/<token>")
 def magic_confirm(token: str) -> Any:
     """The confirmation page: a GET (as link scanners send) consumes nothing."""
-    link = get_services().magic_links.peek(token)
+    link = get_services().access.magic_links.peek(token)
     status = 200 if link else 404
     return render_template("magic_confirm.html", token=token if link else None, link=link), status
 
@@ -160,12 +164,12 @@ def magic_consume() -> Any:
         return refused
     token = request.form.get("token", "")
     services = get_services()
-    link = services.magic_links.consume(token)
+    link = services.access.magic_links.consume(token)
     if link is None:
         services.metrics.auth_events.labels("magic_link_refused").inc()
         logger.warning("magic link refused (unknown, used or expired) from %s", request.remote_addr)
         return render_template("magic_confirm.html", token=None, link=None), 400
     services.metrics.auth_events.labels("magic_link_ok").inc()
-    sid, session = services.admin_auth.open_session(services.settings.dashboard_user)
-    services.audit.record(session.user, "login", "session", detail=f"magic link {link.id}")
+    sid, session = services.access.admin_auth.open_session(services.settings.dashboard_user)
+    services.access.audit.record(session.user, "login", "session", detail=f"magic link {link.id}")
     return _signed_in(sid, session, make_response(redirect("/", code=303)))

@@ -32,7 +32,7 @@ def require_ingress_token(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        auth = get_services().ingress_auth
+        auth = get_services().access.ingress_auth
         if not auth.check(request.headers.get("Authorization")):
             return _unauthorized("missing or invalid ingress token")
         if auth.signing_required:
@@ -66,7 +66,7 @@ def _unauthorized(message: str) -> Any:
 @json_body(InboundEmail)
 def gmail(body: InboundEmail) -> Any:
     """Push one email (the Apps Script's call): 200 accepted, duplicate or ignored."""
-    result = get_services().ingest.ingest(body, request_id=g.get("request_id"))
+    result = get_services().delivery.ingest.ingest(body, request_id=g.get("request_id"))
     g.ingress_status = result.status
     return jsonify(result.to_dict())
 
@@ -76,5 +76,7 @@ def gmail(body: InboundEmail) -> Any:
 @json_body(ReconcileRequest)
 def reconcile(body: ReconcileRequest) -> Any:
     """Of these Gmail message ids, the ones Relais never accepted (the script pushes them again)."""
-    unknown = get_services().queue.unknown_emails(list(dict.fromkeys(body.gmail_message_ids)))
+    unknown = get_services().delivery.queue.unknown_emails(
+        list(dict.fromkeys(body.gmail_message_ids))
+    )
     return jsonify({"success": True, "unknown": unknown})

@@ -4,5 +4,5 @@ from preferences import ProcessingPreferences
 from routes.api_documents import document_blueprint
 
 bp = document_blueprint(
-    "processing_prefs", "preferences", lambda s: s.preferences, ProcessingPreferences
+    "processing_prefs", "preferences", lambda s: s.documents.preferences, ProcessingPreferences
 )

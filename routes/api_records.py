@@ -103,7 +103,9 @@ class EmailDetailQuery(BaseModel):
 @query_args(EmailQuery)
 def list_emails(query: EmailQuery) -> Any:
     """Recent emails with their decision, newest first (bodies never listed)."""
-    return jsonify(get_services().records.list_emails(query.filter(), query.offset, query.limit))
+    return jsonify(
+        get_services().operator.records.list_emails(query.filter(), query.offset, query.limit)
+    )
 
 
 @bp.get("/emails/<email_id>")
@@ -111,7 +113,7 @@ def list_emails(query: EmailQuery) -> Any:
 @query_args(EmailDetailQuery)
 def get_email(email_id: str, query: EmailDetailQuery) -> Any:
     """One email: detector, links, decision and trace, deliveries; the body on request."""
-    return jsonify(get_services().records.email(email_id, query.include_body))
+    return jsonify(get_services().operator.records.email(email_id, query.include_body))
 
 
 @bp.get("/deliveries")
@@ -120,7 +122,7 @@ def get_email(email_id: str, query: EmailDetailQuery) -> Any:
 def list_deliveries(query: DeliveryListQuery) -> Any:
     """Deliveries newest first, filtered; `status=dead` is the dead-letter view."""
     return jsonify(
-        get_services().records.list_deliveries(query.filter(), query.offset, query.limit)
+        get_services().operator.records.list_deliveries(query.filter(), query.offset, query.limit)
     )
 
 
@@ -129,14 +131,14 @@ def list_deliveries(query: DeliveryListQuery) -> Any:
 @query_args(DeliveryDetailQuery)
 def get_delivery(delivery_id: str, query: DeliveryDetailQuery) -> Any:
     """One delivery with every attempt (request headers minus secrets, code, snippet, time)."""
-    return jsonify(get_services().records.delivery(delivery_id, query.include_payload))
+    return jsonify(get_services().operator.records.delivery(delivery_id, query.include_payload))
 
 
 @bp.post("/deliveries/<delivery_id>/replay")
 @admin_required
 def replay_delivery(delivery_id: str) -> Any:
     """Send a dead or delivered delivery again, with the same webhook-id."""
-    outcome = get_services().records.replay(delivery_id, actor())
+    outcome = get_services().operator.records.replay(delivery_id, actor())
     resp = jsonify({"outcome": outcome})
     resp.status_code = 200 if outcome == "queued" else 409
     return resp
@@ -147,7 +149,9 @@ def replay_delivery(delivery_id: str) -> Any:
 @json_body(ReplayMany)
 def replay_deliveries(body: ReplayMany) -> Any:
     """Replay every dead or delivered delivery matching the filters (`dry_run` counts them)."""
-    return jsonify(get_services().records.replay_matching(body.filter(), actor(), body.dry_run))
+    return jsonify(
+        get_services().operator.records.replay_matching(body.filter(), actor(), body.dry_run)
+    )
 
 
 @bp.post("/deliveries/<delivery_id>/release")
@@ -156,7 +160,7 @@ def release_delivery(delivery_id: str) -> Any:
     """Send a waiting delivery now, whatever the window or the absence day (audited).
 
     409 when it is not waiting, or when its target is missing or switched off."""
-    return jsonify({"outcome": get_services().waiting.release_now(delivery_id, actor())})
+    return jsonify({"outcome": get_services().operator.waiting.release_now(delivery_id, actor())})
 
 
 @bp.post("/deliveries/release")
@@ -164,7 +168,9 @@ def release_delivery(delivery_id: str) -> Any:
 @json_body(ReleaseMany)
 def release_deliveries(body: ReleaseMany) -> Any:
     """Release every waiting delivery matching the filters (`dry_run` counts them)."""
-    return jsonify(get_services().waiting.release_matching(body.filter(), actor(), body.dry_run))
+    return jsonify(
+        get_services().operator.waiting.release_matching(body.filter(), actor(), body.dry_run)
+    )
 
 
 @bp.post("/emails/<email_id>/reroute")
@@ -173,7 +179,7 @@ def release_deliveries(body: ReleaseMany) -> Any:
 def reroute_email(email_id: str, body: Reroute) -> Any:
     """Run the current rules again on a stored email: new deliveries for the targets it now
     goes to, waiting untouched ones to other targets cancelled (`dry_run`: only say what)."""
-    return jsonify(get_services().waiting.reroute(email_id, actor(), body.dry_run))
+    return jsonify(get_services().operator.waiting.reroute(email_id, actor(), body.dry_run))
 
 
 @bp.post("/emails/reroute")
@@ -182,4 +188,6 @@ def reroute_email(email_id: str, body: Reroute) -> Any:
 def reroute_emails(body: RerouteMany) -> Any:
     """Re-route every stored email matching the filters (e.g. `status=parked`), at most 1,000
     per call within 20 s (`stopped_early` says to call again); `dry_run` previews."""
-    return jsonify(get_services().waiting.reroute_matching(body.filter(), actor(), body.dry_run))
+    return jsonify(
+        get_services().operator.waiting.reroute_matching(body.filter(), actor(), body.dry_run)
+    )

@@ -36,9 +36,9 @@ def check_targets(rules: RuleSet, targets: TargetList) -> None:
 bp = document_blueprint(
     "routing_rules",
     "routing_rules",
-    lambda s: s.rules,
+    lambda s: s.documents.rules,
     RuleSet,
-    requires=lambda s: Requires(s.targets, check_targets),
+    requires=lambda s: Requires(s.documents.targets, check_targets),
 )
 
 
@@ -64,20 +64,20 @@ def dry_run(body: DryRun) -> Any:
     """Dry run: the decision and trace for one email, or before/after on recent emails."""
     services = get_services()
     if body.replay_last:
-        draft = body.rules or services.rules.get()
+        draft = body.rules or services.documents.rules.get()
         return jsonify(
-            services.lab.replay_last(
+            services.operator.lab.replay_last(
                 body.replay_last, draft, include_unchanged=body.include_unchanged
             )
         )
-    return jsonify(services.lab.test(_sample(services, body), body.rules))
+    return jsonify(services.operator.lab.test(_sample(services, body), body.rules))
 
 
 def _sample(services: Services, body: DryRun) -> InboundEmail:
     if body.email is not None:
         return body.email
     if body.email_id:
-        stored = services.queue.load_email(body.email_id)
+        stored = services.delivery.queue.load_email(body.email_id)
         if stored is None:
             raise NotFound("no stored email with this id")
         return stored_to_inbound(stored)

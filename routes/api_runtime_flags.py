@@ -3,4 +3,4 @@
 from routes.api_documents import document_blueprint
 from services.documents.runtime_flags import RuntimeFlags
 
-bp = document_blueprint("runtime_flags", "runtime_flags", lambda s: s.flags, RuntimeFlags)
+bp = document_blueprint("runtime_flags", "runtime_flags", lambda s: s.documents.flags, RuntimeFlags)

@@ -19,7 +19,7 @@ bp = Blueprint("api_targets", __name__, url_prefix="/api/targets")
 @admin_required
 def list_targets() -> Any:
     """Every target; secrets are never shown (only a hint of the last characters)."""
-    return jsonify({"items": get_services().targets_admin.list()})
+    return jsonify({"items": get_services().operator.targets.list()})
 
 
 @bp.post("")
@@ -27,7 +27,7 @@ def list_targets() -> Any:
 @json_body(TargetCreate)
 def create_target(body: TargetCreate) -> Any:
     """Create a target; its signing secret is in this answer only."""
-    admin = get_services().targets_admin
+    admin = get_services().operator.targets
     target, secret = admin.create(body, actor())
     resp = jsonify({"target": admin.view(target), "secret": secret})
     resp.status_code = 201
@@ -38,7 +38,7 @@ def create_target(body: TargetCreate) -> Any:
 @admin_required
 def get_target(target_id: str) -> Any:
     """One target."""
-    admin = get_services().targets_admin
+    admin = get_services().operator.targets
     return jsonify(admin.view(admin.get(target_id)))
 
 
@@ -47,7 +47,7 @@ def get_target(target_id: str) -> Any:
 @json_body(TargetPatch)
 def patch_target(target_id: str, body: TargetPatch) -> Any:
     """Change name, URL, options, or switch the target on or off."""
-    admin = get_services().targets_admin
+    admin = get_services().operator.targets
     return jsonify(admin.view(admin.patch(target_id, body, actor())))
 
 
@@ -70,7 +70,7 @@ def delete_target(target_id: str, query: DeleteQuery) -> Any:
     with no target is switched off and kept; a default route left with none sends to
     the targets marked default. `detached` lists what was changed.
     """
-    detached = get_services().targets_admin.delete(target_id, actor(), detach=query.detach)
+    detached = get_services().operator.targets.delete(target_id, actor(), detach=query.detach)
     return jsonify({"success": True, "detached": detached})
 
 
@@ -78,7 +78,7 @@ def delete_target(target_id: str, query: DeleteQuery) -> Any:
 @admin_required
 def rotate_secret(target_id: str) -> Any:
     """A new secret, shown once; the previous one keeps signing for 24 hours."""
-    admin = get_services().targets_admin
+    admin = get_services().operator.targets
     target, secret = admin.rotate_secret(target_id, actor())
     return jsonify({"target": admin.view(target), "secret": secret})
 
@@ -89,7 +89,7 @@ def rotate_secret(target_id: str) -> Any:
 def test_target(target_id: str, body: TestSend) -> Any:
     """Preview the signed request, or send it for real (through the SSRF guard)."""
     services = get_services()
-    result = services.targets_admin.test_send(target_id, body)
+    result = services.operator.targets.test_send(target_id, body)
     if body.mode == "send":
-        services.audit.record(actor(), "test_send", f"target:{target_id}")
+        services.access.audit.record(actor(), "test_send", f"target:{target_id}")
     return jsonify(result)

@@ -6,7 +6,7 @@ from services.documents.time_windows import TimeWindows
 bp = document_blueprint(
     "time_windows",
     "time_windows",
-    lambda s: s.windows,
+    lambda s: s.documents.windows,
     TimeWindows,
-    extra=lambda s: {"status": s.windows.status()},
+    extra=lambda s: {"status": s.documents.windows.status()},
 )

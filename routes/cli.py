@@ -21,8 +21,6 @@ from pydantic import ValidationError
 from config.redis_conn import REDIS_DOWN_ERRORS
 from config.startup_checks import StartupError, check_eviction_policy
 from services.app import Services, get_services
-from services.container import worker_config
-from services.delivery.worker import WorkerPool
 from services.errors import ServiceError
 from services.operator.config_io import LEGACY_NAMES
 from services.operator.records import DeliveryFilter, EmailFilter
@@ -37,19 +35,8 @@ bp = Blueprint("cli", __name__, cli_group=None)
 def worker(threads: int | None) -> None:
     """Run delivery workers in this process until SIGTERM/SIGINT, then drain and exit 0."""
     services = get_services()
-    config = worker_config(services.settings, threads or max(1, services.settings.worker_threads))
-    pool = WorkerPool(
-        services.queue,
-        services.deliverer,
-        services.preferences,
-        services.targets,
-        services.flags,
-        config,
-        services.clock,
-        services.metrics,
-        services.waiting,
-    )
     stop = threading.Event()
+    pool = services.delivery.start_workers(threads or max(1, services.settings.worker_threads))
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         logger.info("shutdown: signal %s received, draining deliveries", signum)
@@ -58,7 +45,6 @@ def worker(threads: int | None) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    pool.start()
     while not stop.wait(1.0):
         pass
     pool.stop()
@@ -83,7 +69,7 @@ def replay(
     """Re-queue finished deliveries (same webhook-id), audited: by id, or by filter."""
     services = get_services()
     if delivery_ids:
-        replay_one = services.records.replay
+        replay_one = services.operator.records.replay
         outcomes = {i: _outcome(partial(replay_one, i, "cli")) for i in delivery_ids}
         _report_each(outcomes, "queued")
         return
@@ -91,7 +77,7 @@ def replay(
         raise click.UsageError("give delivery ids, or --status dead|delivered")
     when = parse_since(since, services.clock()) if since else None
     flt = DeliveryFilter(status=status, target=target, since=when)
-    result = services.records.replay_matching(flt, "cli", dry_run)
+    result = services.operator.records.replay_matching(flt, "cli", dry_run)
     click.echo(json.dumps(result))
 
 
@@ -115,7 +101,7 @@ def release(
     """Send waiting deliveries now, whatever the window or the day off (audited)."""
     services = get_services()
     if delivery_ids:
-        release_one = services.waiting.release_now
+        release_one = services.operator.waiting.release_now
         outcomes = {i: _outcome(partial(release_one, i, "cli")) for i in delivery_ids}
         _report_each(outcomes, "released")
         return
@@ -123,7 +109,7 @@ def release(
         raise click.UsageError("give delivery ids, or --status held|scheduled|retrying")
     when = parse_since(since, services.clock()) if since else None
     flt = DeliveryFilter(status=status, target=target, since=when)
-    click.echo(json.dumps(services.waiting.release_matching(flt, "cli", dry_run)))
+    click.echo(json.dumps(services.operator.waiting.release_matching(flt, "cli", dry_run)))
 
 
 @bp.cli.command("reroute")
@@ -155,13 +141,13 @@ def reroute(
         raise click.UsageError("give email ids, or --status and/or --reason")
     when = parse_since(since, services.clock()) if since else None
     flt = EmailFilter(status=status, reason=reason, since=when)
-    result = services.waiting.reroute_matching(flt, "cli", dry_run)
+    result = services.operator.waiting.reroute_matching(flt, "cli", dry_run)
     click.echo(json.dumps(result, ensure_ascii=False))
 
 
 def _reroute_one(services: Services, email_id: str, dry_run: bool) -> dict[str, object]:
     try:
-        return services.waiting.reroute(email_id, "cli", dry_run)
+        return services.operator.waiting.reroute(email_id, "cli", dry_run)
     except ServiceError as exc:
         return {"email_id": email_id, "error": exc.code, "message": exc.message}
 
@@ -217,13 +203,13 @@ def config_problems(services: Services) -> list[str]:
     except REDIS_DOWN_ERRORS as exc:
         return [f"Redis unreachable ({type(exc).__name__})"]
     for document in (
-        services.flags,
-        services.targets,
-        services.preferences,
-        services.rules,
-        services.windows,
+        services.documents.flags,
+        services.documents.targets,
+        services.documents.preferences,
+        services.documents.rules,
+        services.documents.windows,
     ):
-        stored = services.store.read(document.name)
+        stored = services.documents.store.read(document.name)
         if stored is None:
             continue
         try:
@@ -238,13 +224,13 @@ def config_problems(services: Services) -> list[str]:
 def target_problems(services: Services) -> list[str]:
     problems = []
     known = set()
-    for target in services.targets.get().targets:
+    for target in services.documents.targets.get().targets:
         known.add(target.id)
         try:
-            services.targets_admin.normalize_url(target.url)
+            services.operator.targets.normalize_url(target.url)
         except ServiceError as exc:
             problems.append(f"target {target.id}: {exc.message}")
-    for rule in services.rules.get().rules:
+    for rule in services.documents.rules.get().rules:
         missing = [t for t in rule.actions.targets if t not in known]
         if missing:
             problems.append(f"rule {rule.id}: unknown target(s) {', '.join(missing)}")
@@ -265,7 +251,7 @@ def import_legacy(source: Path, dry_run: bool, recent: int) -> None:
     """Import the old router's configuration: a folder of its documents (webhook_config.json,
     routing_rules.json, ...) or its dashboard's export file. Prints the mapping report."""
     doc = _legacy_documents(source)
-    report = get_services().config_io.import_legacy(
+    report = get_services().operator.config_io.import_legacy(
         dict(doc), "cli", dry_run=dry_run, recent=recent
     )
     click.echo(json.dumps(report, indent=1, ensure_ascii=False))
@@ -297,7 +283,7 @@ def _read_json(path: Path) -> object:
 @bp.cli.command("r2-cleanup")
 def r2_cleanup() -> None:
     """Delete R2 copies older than R2_RETENTION_HOURS (one run at a time across instances)."""
-    r2 = get_services().r2
+    r2 = get_services().offload
     if r2 is None:
         raise click.ClickException("R2 offload is off (R2_FETCH_ENABLED=false)")
     if not r2.can_clean:

@@ -21,7 +21,7 @@ def health() -> Any:
 @bp.get("/ready")
 def ready() -> Any:
     """Redis reachable and queue state; 503 when not ready."""
-    ok, report = get_services().readiness.check()
+    ok, report = get_services().operator.readiness.check()
     resp = jsonify(report)
     if not ok:
         resp.status_code = 503

@@ -29,10 +29,10 @@ def metrics() -> Any:
 
     def gauges() -> dict[str, Any]:
         return {
-            "queue": services.queue.depth(),
-            "states": services.stats.states(),
-            "degraded": 1 if services.store.degraded else 0,
-            "r2": services.r2.stats() if services.r2 is not None else {},
+            "queue": services.delivery.queue.depth(),
+            "states": services.operator.stats.states(),
+            "degraded": 1 if services.documents.store.degraded else 0,
+            "r2": services.offload.stats() if services.offload is not None else {},
         }
 
     body = services.metrics.exposition(gauges)

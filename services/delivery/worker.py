@@ -429,7 +429,7 @@ class WorkerPool:
         reconciler: Reconciler | None = None,
     ) -> None:
         self._metrics = metrics
-        self._reconciler = reconciler
+        self.reconciler = reconciler
         self._queue = queue
         self._deliverer = deliverer
         self._prefs = preferences
@@ -516,8 +516,8 @@ class WorkerPool:
         if result.delivery is None:
             if slot == 0:
                 self._deliverer.housekeeping()
-                if self._reconciler is not None:
-                    self._reconciler.reconcile_if_due()
+                if self.reconciler is not None:
+                    self.reconciler.reconcile_if_due()
             wait = IDLE_WAIT_MAX
             if result.next_due is not None:
                 wait = min(wait, max(0.0, result.next_due - self._clock()))

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from config.settings import Settings
 from config.store import ConfigStore
 from email_processing.rules import CompiledRules, Rule, RuleSet, compile_rules
 from email_processing.rules.models import migrate_ruleset
@@ -18,7 +19,7 @@ DEFAULT_ROUTE = "default_route"
 class RoutingRulesService(DocumentService[RuleSet]):
     """Rules are versioned: a save naming a stale version is refused (409)."""
 
-    def __init__(self, store: ConfigStore, clock: Callable[[], float]) -> None:
+    def __init__(self, store: ConfigStore, settings: Settings, clock: Callable[[], float]) -> None:
         super().__init__(store, DOCUMENT, RuleSet, RuleSet, clock)
         self._compiled_lock = threading.Lock()
         self._compiled: tuple[int, CompiledRules] | None = None

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from config.ids import TargetId
 from config.settings import Settings, check_whsec
 from config.store import ConfigStore
 from services.documents.base import DocumentService, Versioned
@@ -18,7 +19,6 @@ logger = logging.getLogger(__name__)
 DOCUMENT = "webhook_targets"
 ENV_TARGET_ID = "default"
 
-TargetId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")]
 RESERVED_HEADERS = frozenset(
     {"content-type", "content-length", "host", "user-agent", "connection", "transfer-encoding"}

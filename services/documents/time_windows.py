@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from config.ids import TargetId
 from config.settings import Settings, SettingsError, check_timezone
 from config.store import ConfigStore
 from email_processing.schedule import DEFAULT_OUTSIDE_WINDOW
@@ -19,7 +20,6 @@ DOCUMENT = "time_windows"
 
 Action = Literal["send", "hold", "drop"]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-TargetId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 CaseKey = Annotated[str, StringConstraints(pattern=r"^[a-z_]+(\.urgent)?$", max_length=80)]
 
 

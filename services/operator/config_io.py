@@ -20,11 +20,8 @@ from pydantic import BaseModel, ValidationError
 
 from services.access.audit import MASK
 from services.documents.base import DocumentService
-from services.documents.preferences import PreferencesService
-from services.documents.rules import RoutingRulesService
-from services.documents.runtime_flags import RuntimeFlagsService
-from services.documents.targets import TargetList, WebhookTarget, WebhookTargetsService
-from services.documents.time_windows import TimeWindowsService
+from services.documents.build import Documents
+from services.documents.targets import TargetList, WebhookTarget
 from services.errors import ServiceError
 from services.operator.legacy_import import LEGACY_NAMES, LegacyImport, Notes
 from services.operator.rules_lab import RulesLab
@@ -85,28 +82,18 @@ def _strip_secrets(targets: dict[str, Any]) -> dict[str, Any]:
 class ConfigIO:
     def __init__(
         self,
-        flags: RuntimeFlagsService,
-        targets: WebhookTargetsService,
-        rules: RoutingRulesService,
-        windows: TimeWindowsService,
-        preferences: PreferencesService,
+        documents: Documents,
         clock: Callable[[], float] = time.time,
         lab: RulesLab | None = None,
         check_url: Callable[[str], str] = lambda url: url,
     ) -> None:
         """`check_url` gives the URL a target is saved with, or raises (the same check as
         saving a target: an import never stores a URL the API would refuse)."""
-        self._targets = targets
+        self._targets = documents.targets
         self._clock = clock
         self._lab = lab
         self._check_url = check_url
-        self._docs: dict[str, DocumentService[Any]] = {
-            "runtime_flags": flags,
-            "webhook_targets": targets,
-            "routing_rules": rules,
-            "time_windows": windows,
-            "processing_prefs": preferences,
-        }
+        self._docs: dict[str, DocumentService[Any]] = documents.by_name()
 
     # -- export -------------------------------------------------------------
 

@@ -10,10 +10,9 @@ from typing import Any
 import redis
 
 from config.keys import Keys
-from config.store import ConfigStore
 from services.delivery.queue import HELD, RETRYING, SCHEDULED, DeliveryQueue, hour_bucket
-from services.documents.runtime_flags import RuntimeFlagsService
-from services.documents.targets import WebhookTarget, WebhookTargetsService
+from services.documents.build import Documents
+from services.documents.targets import WebhookTarget
 from services.operator.records import PAUSED
 from services.operator.status import Facts, Waiting, banner, target_health
 
@@ -39,19 +38,17 @@ class Stats:
         client: redis.Redis,
         keys: Keys,
         queue: DeliveryQueue,
-        store: ConfigStore,
+        documents: Documents,
         clock: Callable[[], float],
-        targets: WebhookTargetsService,
-        flags: RuntimeFlagsService,
         durability: Callable[[], str | None] = lambda: None,
     ) -> None:
         self._redis = client
         self._keys = keys
         self._queue = queue
-        self._store = store
+        self._store = documents.store
         self._clock = clock
-        self._targets = targets
-        self._flags = flags
+        self._targets = documents.targets
+        self._flags = documents.flags
         self._durability = durability
 
     def overview(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from config.ids import TargetId
 from email_processing.identity import sender_email, webhook_id
 from email_processing.inbound import InboundEmail
 from email_processing.payload import build_payload
@@ -46,7 +47,6 @@ from services.operator.status import target_health
 ROTATION_GRACE_SECONDS = 24 * 3600
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-TargetIdIn = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 Uses = list[dict[str, str]]  # what names a target: see services.documents.rules.target_uses
 
 
@@ -64,7 +64,7 @@ class TargetInUse(Conflict):
 class TargetCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
-    id: TargetIdIn | None = None
+    id: TargetId | None = None
     name: Name
     url: Url
     enabled: bool = True

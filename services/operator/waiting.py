@@ -45,10 +45,7 @@ from services.delivery.queue import (
     StoredEmail,
 )
 from services.delivery.replan import WAITING_FIELDS, Snapshot, plan_waiting
-from services.documents.preferences import PreferencesService
-from services.documents.rules import RoutingRulesService
-from services.documents.targets import WebhookTargetsService
-from services.documents.time_windows import TimeWindowsService
+from services.documents.build import Documents
 from services.errors import Conflict, NotFound, ServiceError
 from services.operator.records import DeliveryFilter, EmailFilter, Records
 from services.operator.rules_lab import stored_to_inbound
@@ -138,10 +135,7 @@ class WaitingMail:
         keys: Keys,
         queue: DeliveryQueue,
         ingest: IngestService,
-        targets: WebhookTargetsService,
-        rules: RoutingRulesService,
-        windows: TimeWindowsService,
-        preferences: PreferencesService,
+        documents: Documents,
         records: Records,
         audit: AuditLog,
         clock: Callable[[], float],
@@ -150,10 +144,10 @@ class WaitingMail:
         self._keys = keys
         self._queue = queue
         self._ingest = ingest
-        self._targets = targets
-        self._rules = rules
-        self._windows = windows
-        self._prefs = preferences
+        self._targets = documents.targets
+        self._rules = documents.rules
+        self._windows = documents.windows
+        self._prefs = documents.preferences
         self._records = records
         self._audit = audit
         self._clock = clock

@@ -122,7 +122,7 @@ class LiveRelais:
     def drain(self) -> int:
         """Run every due delivery now (no worker threads): returns how many were attempted."""
         attempted = 0
-        while self.services.workers.run_once() is not None:
+        while self.services.delivery.workers.run_once() is not None:
             attempted += 1
         return attempted
 

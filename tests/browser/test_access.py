@@ -239,7 +239,7 @@ def test_the_old_router_files_are_imported_with_a_mapping_report(
     rows = report.get_by_role("row")
     rows.filter(has_text="webhook_ssl_verify").get_by_text("not mapped").wait_for()
     rows.filter(has_text="processing_prefs.mystery").get_by_text("not mapped").wait_for()
-    rows.filter(has_text="routing_rules: 1 rules").get_by_text("mapped").wait_for()
+    rows.filter(has_text="routing_rules.rules[").get_by_text("mapped").first.wait_for()
     secret = report.get_by_role("textbox", name="Signing secret of target")
     assert secret.first.input_value().startswith("whsec_")
     targets = {t["url"] for t in live.admin.get("/api/targets").get_json()["items"]}

@@ -148,7 +148,9 @@ def test_the_monitor_screens_load_with_10000_deliveries(
 ) -> None:
     seconds = seed(live, email_payload)
     assert len(live.sink.requests) == EMAILS * TARGETS
-    live.app.extensions["relais"].workers.stop()  # in production they run in their own process
+    live.app.extensions[
+        "relais"
+    ].delivery.workers.stop()  # in production they run in their own process
     sign_in(page)
     page.context.add_init_script(TIMING_SCRIPT)
     figures: dict[str, Any] = {

@@ -162,7 +162,11 @@ def test_a_held_delivery_says_why_in_words_and_send_now_delivers_it(
         "Libérée : la livraison part maintenant."
     ).wait_for()
     assert live.sink.wait_for(1)[0].webhook_id == held["webhook_id"]
-    panel.locator(".deliveries-detail").get_by_text("livrée").first.wait_for()
+    path = f"/api/deliveries/{held['id']}"
+    wait_until(lambda: live.admin.get(path).get_json()["state"] == "delivered", "delivered")
+    page.goto("/#/deliveries?status=delivered")
+    delivered = page.get_by_role("tabpanel", name="Livraisons")
+    assert "livrée" in delivered.get_by_role("row", name=re.compile("Lot fenêtre")).inner_text()
 
 
 def test_the_filtered_waiting_deliveries_are_counted_then_sent_now(

@@ -103,7 +103,7 @@ def test_rotation_signs_with_old_and_new_secrets_for_24_hours(app, admin, sink, 
     new = rotated["secret"]
     assert new != old and rotated["target"]["rotation_until"] == pytest.approx(clock() + 86400)
     push(app, fixture("plain_wetransfer"))
-    app.extensions["relais"].workers.run_once()
+    app.extensions["relais"].delivery.workers.run_once()
     req = sink.wait_for(1)[0]
     assert len(req.headers["webhook-signature"].split(" ")) == 2
     Webhook(old).verify(req.body, req.headers)
@@ -280,7 +280,7 @@ def traffic(app, admin, sink, clock):
     push(app, fixture("recadrage_time_only"))
     push(app, fixture("desabo_plain"))
     services = app.extensions["relais"]
-    while services.workers.run_once():
+    while services.delivery.workers.run_once():
         pass
     return services
 
@@ -346,7 +346,7 @@ def test_replay_one_and_replay_many_by_filter(app, admin, sink, traffic):
     sink.script("/broken", 200)
     assert admin.post(f"/api/deliveries/{dead['id']}/replay").get_json() == {"outcome": "queued"}
     assert admin.post(f"/api/deliveries/{dead['id']}/replay").status_code == 409  # queued already
-    assert traffic.workers.run_once() == "delivered"
+    assert traffic.delivery.workers.run_once() == "delivered"
     count = admin.post(
         "/api/deliveries/replay", json={"target": "make", "dry_run": True}
     ).get_json()

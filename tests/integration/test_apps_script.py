@@ -311,7 +311,7 @@ def test_relais_refusing_everything_keeps_the_labels_then_all_goes_through(
     if case == "401-wrong-token":
         project.set_props(PROCESS_API_TOKEN="not-the-token-0000000000")
     elif case == "409-ingress-off":
-        relais.services.flags.save(RuntimeFlags(gmail_ingress_enabled=False))
+        relais.services.documents.flags.save(RuntimeFlags(gmail_ingress_enabled=False))
     else:
         project.set_props(RELAIS_URL=f"http://127.0.0.1:{free_port()}")
 
@@ -325,7 +325,7 @@ def test_relais_refusing_everything_keeps_the_labels_then_all_goes_through(
     assert relais.drain() == 0
 
     connect(project, relais.url)
-    relais.services.flags.save(RuntimeFlags(gmail_ingress_enabled=True))
+    relais.services.documents.flags.save(RuntimeFlags(gmail_ingress_enabled=True))
     project.run()
     assert project.threads_labelled(LABEL) == set()
     assert relais.drain() == 3
@@ -533,7 +533,7 @@ def test_reconcile_pushes_again_what_relais_lost(relais, project, sink):
     assert relais.drain() == 3
     lost = messages[1]["id"]
     services = relais.services
-    meta = services.queue.load_email(lost).meta
+    meta = services.delivery.queue.load_email(lost).meta
     old_formula_id = legacy_email_id(meta["subject"], meta["sender"], meta["date"])
     services.redis.delete(
         services.keys.seen(lost), services.keys.seen(old_formula_id), services.keys.email(lost)

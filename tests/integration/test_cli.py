@@ -41,13 +41,13 @@ def test_replay_by_filter_and_by_id(app, sink):
     for n in range(3):
         client.post("/api/ingress/gmail", json=old_payload(subject=f"s{n}"), headers=auth())
     services = app.extensions["relais"]
-    while services.workers.run_once():
+    while services.delivery.workers.run_once():
         pass
     counted = invoke(app, "replay", "--status", "dead", "--since", "1h", "--dry-run")
     assert json.loads(counted.output) == {"matched": 1, "queued": 0}
     done = invoke(app, "replay", "--status", "dead")
     assert json.loads(done.output)["queued"] == 1
-    assert services.workers.run_once() == "delivered"
+    assert services.delivery.workers.run_once() == "delivered"
     assert invoke(app, "replay").exit_code != 0  # neither ids nor a filter
 
 
@@ -66,8 +66,8 @@ def test_import_legacy_from_a_folder(app, tmp_path):
     report = json.loads(result.output)
     assert set(report["written"]) >= {"processing_prefs", "runtime_flags"}
     services = app.extensions["relais"]
-    assert services.preferences.get().exclude_keywords == ["pub"]
-    assert services.flags.get().gmail_ingress_enabled is False
+    assert services.documents.preferences.get().exclude_keywords == ["pub"]
+    assert services.documents.flags.get().gmail_ingress_enabled is False
     assert invoke(app, "import-legacy", str(tmp_path / "empty-nope")).exit_code != 0
 
 
@@ -76,10 +76,10 @@ def test_replay_by_id_is_audited_and_an_unknown_id_fails(app, sink):
     body = app.test_client().post("/api/ingress/gmail", json=old_payload(), headers=auth())
     delivery_id = body.get_json()["deliveries"][0]["id"]
     services = app.extensions["relais"]
-    assert services.workers.run_once() == "dead"
+    assert services.delivery.workers.run_once() == "dead"
     done = invoke(app, "replay", delivery_id)
     assert (done.exit_code, done.output.strip()) == (0, f"{delivery_id}: queued")
-    audit = services.audit.entries()
+    audit = services.access.audit.entries()
     assert audit[0]["actor"] == "cli" and audit[0]["resource"] == f"delivery:{delivery_id}"
     unknown = invoke(app, "replay", "dlv_nope")
     assert (unknown.exit_code, unknown.output.strip()) == (1, "dlv_nope: not_found")
@@ -87,7 +87,7 @@ def test_replay_by_id_is_audited_and_an_unknown_id_fails(app, sink):
 
 def test_release_sends_held_mail_now_and_says_why_it_cannot(app, sink):
     services = app.extensions["relais"]
-    windows = services.windows
+    windows = services.documents.windows
     start = datetime.fromtimestamp(services.clock(), windows.get().zone) + timedelta(hours=2)
     windows.save(
         windows.get().model_copy(
@@ -97,12 +97,12 @@ def test_release_sends_held_mail_now_and_says_why_it_cannot(app, sink):
     client = app.test_client()
     body = client.post("/api/ingress/gmail", json=old_payload(subject="Facture"), headers=auth())
     delivery_id = body.get_json()["deliveries"][0]["id"]
-    assert services.queue.get(delivery_id)["hold_reason"] == "window"
+    assert services.delivery.queue.get(delivery_id)["hold_reason"] == "window"
     counted = invoke(app, "release", "--status", "held", "--dry-run")
     assert json.loads(counted.output) == {"matched": 1, "released": 0, "skipped": {}}
     done = invoke(app, "release", delivery_id)
     assert (done.exit_code, done.output.strip()) == (0, f"{delivery_id}: released")
-    assert services.workers.run_once() == "delivered"
+    assert services.delivery.workers.run_once() == "delivered"
     again = invoke(app, "release", delivery_id)
     assert (again.exit_code, again.output.strip()) == (1, f"{delivery_id}: not_waiting")
     assert invoke(app, "release").exit_code != 0  # neither ids nor a filter
@@ -122,8 +122,10 @@ def test_reroute_parked_mail_once_a_target_exists(make_app, sink, clock):
     )
     services = bare.extensions["relais"]
     target = WebhookTarget(id="make", name="Make", url=sink.url("/m"), secret=TEST_WHSEC)
-    services.targets.update(lambda doc: TargetList(targets=[target]))  # reconciles by itself
-    assert services.workers.run_once() == "delivered"
+    services.documents.targets.update(
+        lambda doc: TargetList(targets=[target])
+    )  # reconciles by itself
+    assert services.delivery.workers.run_once() == "delivered"
     again = invoke(bare, "reroute", email_id)
     assert json.loads(again.output)["emails"][0]["kept"][0]["state"] == "delivered"
 
@@ -143,10 +145,10 @@ def test_import_legacy_takes_the_old_dashboards_export_file_and_dry_runs(app, tm
     dry = invoke(app, "import-legacy", str(path), "--dry-run")
     assert dry.exit_code == 0 and json.loads(dry.output)["dry_run"] is True
     services = app.extensions["relais"]
-    assert services.preferences.get().exclude_keywords == []
+    assert services.documents.preferences.get().exclude_keywords == []
     done = json.loads(invoke(app, "import-legacy", str(path)).output)
     assert {"time_windows", "processing_prefs"} <= set(done["written"])
-    assert services.windows.get().window.start == "08:00"
+    assert services.documents.windows.get().window.start == "08:00"
     (tmp_path / "broken.json").write_text("{nope")
     broken = invoke(app, "import-legacy", str(tmp_path / "broken.json"))
     assert broken.exit_code != 0 and "not a readable JSON file" in broken.output

@@ -23,7 +23,7 @@ def delivered(app, sink):
     resp = app.test_client().post(INGRESS, json=payload, headers=auth())
     assert resp.status_code == 200
     services = app.extensions["relais"]
-    while services.workers.run_once():
+    while services.delivery.workers.run_once():
         pass
     (received,) = sink.wait_for(1)
     return received
@@ -55,7 +55,7 @@ def _push(app, subject: str) -> None:
     payload = {**payload, "subject": subject, "gmail_message_id": f"gm-{subject}"}
     assert app.test_client().post(INGRESS, json=payload, headers=auth()).status_code == 200
     services = app.extensions["relais"]
-    while services.workers.run_once():
+    while services.delivery.workers.run_once():
         pass
 
 

@@ -14,7 +14,7 @@ OLD_WHSEC = "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="
 
 def deliver_one(app, sink, subject):
     app.test_client().post("/api/ingress/gmail", json=old_payload(subject=subject), headers=auth())
-    assert app.extensions["relais"].workers.run_once() == "delivered"
+    assert app.extensions["relais"].delivery.workers.run_once() == "delivered"
     return sink.requests[-1]
 
 

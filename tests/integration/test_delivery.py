@@ -32,12 +32,12 @@ def push(app, **changes):
 
 
 def record(services, delivery_id):
-    return services.queue.get(delivery_id)
+    return services.delivery.queue.get(delivery_id)
 
 
 def test_delivered_payload_has_every_old_field_and_ours(app, services, sink):
     accepted = push(app, gmail_message_id="gm1", labels=["INBOX"])
-    assert services.workers.run_once() == "delivered"
+    assert services.delivery.workers.run_once() == "delivered"
     (req,) = sink.wait_for(1)
     body = req.json()
     old = old_payload()
@@ -70,7 +70,7 @@ def test_delivered_payload_has_every_old_field_and_ours(app, services, sink):
 
 def test_signature_verifies_with_standardwebhooks(app, services, sink):
     push(app)
-    services.workers.run_once()
+    services.delivery.workers.run_once()
     (req,) = sink.wait_for(1)
     assert req.headers["webhook-id"].startswith("msg_")
     assert req.headers["user-agent"].startswith("Relais/")
@@ -79,16 +79,16 @@ def test_signature_verifies_with_standardwebhooks(app, services, sink):
 
 
 def test_webhook_id_is_stable_per_email_and_target(app, services, sink):
-    flags = services.flags
+    flags = services.documents.flags
     flags.save(flags.get().model_copy(update={"disable_email_id_dedup": True}))
     push(app)
     push(app)
-    services.workers.run_once()
-    services.workers.run_once()
+    services.delivery.workers.run_once()
+    services.delivery.workers.run_once()
     first, second = sink.wait_for(2)
     assert first.webhook_id == second.webhook_id
     assert push(app, subject="other")["email_id"] != first.json()["email_id"]
-    services.workers.run_once()
+    services.delivery.workers.run_once()
     assert sink.wait_for(3)[2].webhook_id != first.webhook_id
 
 
@@ -96,15 +96,15 @@ def test_retries_follow_the_schedule_then_deliver(app, services, sink, clock):
     sink.script("/hook", 500, 503, 200)
     delivery_id = push(app)["deliveries"][0]["id"]
     start = clock()
-    assert services.workers.run_once() == "retrying"
+    assert services.delivery.workers.run_once() == "retrying"
     assert float(record(services, delivery_id)["deliver_at"]) == pytest.approx(start + 5)
-    assert services.workers.run_once() is None  # not due yet
+    assert services.delivery.workers.run_once() is None  # not due yet
     clock.advance(5)
-    assert services.workers.run_once() == "retrying"
+    assert services.delivery.workers.run_once() == "retrying"
     assert float(record(services, delivery_id)["deliver_at"]) == pytest.approx(start + 5 + 300)
     clock.advance(300)
-    assert services.workers.run_once() == "delivered"
-    attempts = services.queue.attempts(delivery_id)
+    assert services.delivery.workers.run_once() == "delivered"
+    attempts = services.delivery.queue.attempts(delivery_id)
     assert [a["status_code"] for a in attempts] == [500, 503, 200]
     assert [a["outcome"] for a in attempts] == ["retrying", "retrying", "delivered"]
     assert len({r.webhook_id for r in sink.wait_for(3)}) == 1
@@ -124,7 +124,7 @@ def test_jitter_spreads_retries_within_bounds(make_app, sink, clock):
     delays = set()
     for n in range(8):
         delivery_id = push(app, subject=f"s{n}")["deliveries"][0]["id"]
-        services.workers.run_once()
+        services.delivery.workers.run_once()
         delays.add(round(float(record(services, delivery_id)["deliver_at"]) - clock(), 3))
     assert all(80 <= d <= 120 for d in delays)
     assert len(delays) > 1
@@ -135,32 +135,32 @@ def test_dead_after_the_last_attempt(app, services, sink, clock):
     delivery_id = push(app)["deliveries"][0]["id"]
     outcomes = []
     for _ in SCHEDULE:
-        outcomes.append(services.workers.run_once())
+        outcomes.append(services.delivery.workers.run_once())
         clock.advance(3600)
     assert outcomes == ["retrying", "retrying", "retrying", "dead"]
     rec = record(services, delivery_id)
     assert rec["state"] == "dead"
     assert rec["last_status_code"] == "500"
-    assert services.queue.depth()["dead"] == 1
-    assert services.workers.run_once() is None
+    assert services.delivery.queue.depth()["dead"] == 1
+    assert services.delivery.workers.run_once() is None
 
 
 def test_retry_after_is_honoured(app, services, sink, clock):
     sink.script("/hook", Reply(status=429, headers={"Retry-After": "120"}), 200)
     delivery_id = push(app)["deliveries"][0]["id"]
-    assert services.workers.run_once() == "retrying"
+    assert services.delivery.workers.run_once() == "retrying"
     assert float(record(services, delivery_id)["deliver_at"]) == pytest.approx(clock() + 120)
     clock.advance(119)
-    assert services.workers.run_once() is None
+    assert services.delivery.workers.run_once() is None
     clock.advance(1)
-    assert services.workers.run_once() == "delivered"
+    assert services.delivery.workers.run_once() == "delivered"
 
 
 def test_410_holds_the_delivery_and_disables_the_target(app, services, sink, clock):
     sink.script("/hook", 410)
     first = push(app, subject="a")["deliveries"][0]["id"]
-    assert services.workers.run_once() == "held"
-    target = services.targets.find("default")
+    assert services.delivery.workers.run_once() == "held"
+    target = services.documents.targets.find("default")
     assert target.enabled is False and "410" in target.disabled_reason
     held = record(services, first)
     assert (held["state"], held["hold_reason"], held["last_error"]) == (
@@ -172,13 +172,13 @@ def test_410_holds_the_delivery_and_disables_the_target(app, services, sink, clo
     later = push(app, subject="b")
     assert later["status"] == "accepted"
     assert later["deliveries"][0]["hold_reason"] == "target_disabled"
-    assert services.workers.run_once() is None
+    assert services.delivery.workers.run_once() is None
 
 
 def test_delivery_to_a_target_disabled_after_acceptance_waits_unsent(app, services, sink):
     delivery_id = push(app)["deliveries"][0]["id"]
-    services.targets.disable("default", "operator")
-    assert services.workers.run_once() is None
+    services.documents.targets.disable("default", "operator")
+    assert services.delivery.workers.run_once() is None
     rec = record(services, delivery_id)
     assert (rec["state"], rec["hold_reason"], rec["total_attempts"]) == (
         "held",
@@ -189,31 +189,31 @@ def test_delivery_to_a_target_disabled_after_acceptance_waits_unsent(app, servic
 
 
 def test_read_timeout_is_retried(app, services, sink):
-    prefs = services.preferences
+    prefs = services.documents.preferences
     prefs.save(prefs.get().model_copy(update={"webhook_timeout_sec": 0.2}))
     sink.script("/hook", Reply(delay=1.0), 200)
     delivery_id = push(app)["deliveries"][0]["id"]
-    assert services.workers.run_once() == "retrying"
-    assert services.queue.attempts(delivery_id)[0]["error"] == "timeout"
+    assert services.delivery.workers.run_once() == "retrying"
+    assert services.delivery.queue.attempts(delivery_id)[0]["error"] == "timeout"
 
 
 def test_connection_refused_is_retried(make_app, clock):
     app = make_app(webhook_url="http://127.0.0.1:9/hook", webhook_secret=TEST_WHSEC, clock=clock)
     services = app.extensions["relais"]
     delivery_id = push(app)["deliveries"][0]["id"]
-    assert services.workers.run_once() == "retrying"
-    assert services.queue.attempts(delivery_id)[0]["error"] == "connection_error"
+    assert services.delivery.workers.run_once() == "retrying"
+    assert services.delivery.queue.attempts(delivery_id)[0]["error"] == "connection_error"
 
 
 def test_redirects_are_not_followed(app, services, sink):
     sink.script("/hook", Reply(status=302, headers={"Location": sink.url("/elsewhere")}))
     push(app)
-    assert services.workers.run_once() == "retrying"
+    assert services.delivery.workers.run_once() == "retrying"
     assert [r.path for r in sink.wait_for(1)] == ["/hook"]
 
 
 def save_targets(services, *targets):
-    services.targets.save(TargetList(targets=list(targets)))
+    services.documents.targets.save(TargetList(targets=list(targets)))
 
 
 def test_success_json_can_be_required(make_app, sink, clock):
@@ -231,10 +231,10 @@ def test_success_json_can_be_required(make_app, sink, clock):
     )
     sink.script("/make", Reply(body=b"Accepted"), Reply(body=b'{"success": false}'), Reply())
     push(app)
-    outcomes = [services.workers.run_once()]
+    outcomes = [services.delivery.workers.run_once()]
     for _ in range(2):
         clock.advance(3600)
-        outcomes.append(services.workers.run_once())
+        outcomes.append(services.delivery.workers.run_once())
     assert outcomes == ["retrying", "retrying", "delivered"]
 
 
@@ -252,9 +252,9 @@ def test_static_headers_are_sent_and_masked_in_records(make_app, sink, clock):
         ),
     )
     delivery_id = push(app)["deliveries"][0]["id"]
-    services.workers.run_once()
+    services.delivery.workers.run_once()
     assert sink.wait_for(1)[0].headers["x-api-key"] == "sekret-key-1"
-    recorded = services.queue.attempts(delivery_id)[0]["request_headers"]
+    recorded = services.delivery.queue.attempts(delivery_id)[0]["request_headers"]
     assert recorded["X-Api-Key"] == "***"
     assert recorded["webhook-id"].startswith("msg_")
 
@@ -279,9 +279,9 @@ def test_every_default_target_gets_its_own_signed_delivery(make_app, sink, clock
     deliveries = push(app)["deliveries"]
     assert [d["target"] for d in deliveries] == ["a", "b", "c"]
     assert deliveries[2]["hold_reason"] == "target_disabled"  # waits for C to be switched on
-    services.workers.run_once()
-    services.workers.run_once()
-    assert services.workers.run_once() is None
+    services.delivery.workers.run_once()
+    services.delivery.workers.run_once()
+    assert services.delivery.workers.run_once() is None
     by_path = {r.path: r for r in sink.wait_for(2)}
     Webhook(TEST_WHSEC).verify(by_path["/a"].body, by_path["/a"].headers)
     Webhook(other_secret).verify(by_path["/b"].body, by_path["/b"].headers)
@@ -292,14 +292,14 @@ def test_replay_requeues_dead_and_delivered_with_the_same_webhook_id(app, servic
     sink.script("/hook", 500, 500, 500, 500, 200)
     delivery_id = push(app)["deliveries"][0]["id"]
     for _ in SCHEDULE:
-        services.workers.run_once()
+        services.delivery.workers.run_once()
         clock.advance(3600)
     assert record(services, delivery_id)["state"] == "dead"
-    assert services.queue.replay(delivery_id) == "queued"
-    assert services.queue.depth()["dead"] == 0
-    assert services.workers.run_once() == "delivered"
-    assert services.queue.replay(delivery_id) == "queued"
-    assert services.workers.run_once() == "delivered"
+    assert services.delivery.queue.replay(delivery_id) == "queued"
+    assert services.delivery.queue.depth()["dead"] == 0
+    assert services.delivery.workers.run_once() == "delivered"
+    assert services.delivery.queue.replay(delivery_id) == "queued"
+    assert services.delivery.workers.run_once() == "delivered"
     received = sink.wait_for(6)
     assert len({r.webhook_id for r in received}) == 1
     rec = record(services, delivery_id)
@@ -309,32 +309,32 @@ def test_replay_requeues_dead_and_delivered_with_the_same_webhook_id(app, servic
 @pytest.mark.parametrize("state_setup", ["missing", "scheduled"])
 def test_replay_refuses_what_is_not_finished(app, services, state_setup):
     delivery_id = "dlv_nope" if state_setup == "missing" else push(app)["deliveries"][0]["id"]
-    assert services.queue.replay(delivery_id) == (
+    assert services.delivery.queue.replay(delivery_id) == (
         "missing" if state_setup == "missing" else "not_finished"
     )
 
 
 def test_expired_lease_puts_the_delivery_back(app, services, sink, clock):
     delivery_id = push(app)["deliveries"][0]["id"]
-    crashed = services.queue.claim(lease_seconds=60, max_attempts=4).delivery
+    crashed = services.delivery.queue.claim(lease_seconds=60, max_attempts=4).delivery
     assert crashed.id == delivery_id
-    assert services.queue.claim(60, 4).delivery is None  # leased, not due
+    assert services.delivery.queue.claim(60, 4).delivery is None  # leased, not due
     clock.advance(61)
-    assert services.workers.run_once() == "delivered"
+    assert services.delivery.workers.run_once() == "delivered"
     rec = record(services, delivery_id)
     assert rec["attempts"] == "2"
-    assert services.queue.attempts(delivery_id)[0]["error"] == "lease_expired"
+    assert services.delivery.queue.attempts(delivery_id)[0]["error"] == "lease_expired"
     # The crashed worker's late completion is refused: its lease is gone.
-    assert services.queue.complete(crashed, "delivered", {"n": 1}) == 0
+    assert services.delivery.queue.complete(crashed, "delivered", {"n": 1}) == 0
 
 
 def test_release_gives_the_lease_back_without_counting_an_attempt(app, services):
     delivery_id = push(app)["deliveries"][0]["id"]
-    claimed = services.queue.claim(60, 4).delivery
-    assert services.queue.release(claimed) is True
+    claimed = services.delivery.queue.claim(60, 4).delivery
+    assert services.delivery.queue.release(claimed) is True
     rec = record(services, delivery_id)
     assert (rec["state"], rec["attempts"]) == ("scheduled", "0")
-    assert services.queue.claim(60, 4).delivery.id == delivery_id
+    assert services.delivery.queue.claim(60, 4).delivery.id == delivery_id
 
 
 def test_private_target_is_refused_when_not_allowed(make_app, sink, clock):
@@ -343,6 +343,6 @@ def test_private_target_is_refused_when_not_allowed(make_app, sink, clock):
     )
     services = app.extensions["relais"]
     delivery_id = push(app)["deliveries"][0]["id"]
-    assert services.workers.run_once() == "dead"
+    assert services.delivery.workers.run_once() == "dead"
     assert record(services, delivery_id)["last_error"] == "invalid_url"
     assert sink.requests == []

@@ -131,7 +131,7 @@ def test_ready_reports_the_suites_redis_as_read(make_app, redis_client):
     report = durability(app)
     assert set(report) == KEYS
     assert report == read_durability(redis_client).to_dict()
-    assert app.extensions["relais"].readiness.durability() == report
+    assert app.extensions["relais"].operator.readiness.durability() == report
 
 
 def test_the_machines_redis_without_persistence_is_none_with_one_warning(
@@ -233,7 +233,7 @@ def test_an_fsync_not_confirmed_in_time_is_a_503_and_the_retry_a_duplicate(
     # and the script's retry finds the email already claimed.
     assert push(app).get_json()["status"] == "duplicate"
     assert durability(app)["level"] == "fsync_by_os"
-    assert app.extensions["relais"].queue.depth()["scheduled"] == 1
+    assert app.extensions["relais"].delivery.queue.depth()["scheduled"] == 1
 
 
 def test_a_server_refusing_waitaof_is_a_503_then_it_is_read_again(make_app, redis62, monkeypatch):

@@ -25,9 +25,9 @@ if sys.argv[1] == "push":
                                headers={"Authorization": "Bearer " + token})
     print(json.dumps(r.get_json()))
 elif sys.argv[1] == "durability":
-    print(json.dumps(services.readiness.durability()))
+    print(json.dumps(services.operator.readiness.durability()))
 else:
-    print(json.dumps(services.queue.depth()))
+    print(json.dumps(services.delivery.queue.depth()))
 """
 
 

@@ -93,7 +93,7 @@ def test_extended_fields_are_stored(app, client):
         unknown_future_field={"ignored": True},
     )
     assert client.post(URL, json=payload, headers=auth()).status_code == 200
-    stored = app.extensions["relais"].queue.load_email("abc123")
+    stored = app.extensions["relais"].delivery.queue.load_email("abc123")
     assert stored.plain_body == "plain text"
     assert stored.meta["to"] == "a@x.example, B <b@y.example>"
     assert stored.meta["labels"] == ["A_TRANSFERER_WEBHOOK", "INBOX"]
@@ -152,7 +152,7 @@ def test_body_over_the_limit_is_413(make_app):
 
 
 def test_switched_off_ingress_is_409(app, client):
-    flags = app.extensions["relais"].flags
+    flags = app.extensions["relais"].documents.flags
     flags.save(flags.get().model_copy(update={"gmail_ingress_enabled": False}))
     resp = client.post(URL, json=old_payload(), headers=auth())
     assert resp.status_code == 409
@@ -160,7 +160,7 @@ def test_switched_off_ingress_is_409(app, client):
 
 
 def test_dedup_can_be_switched_off(app, client):
-    flags = app.extensions["relais"].flags
+    flags = app.extensions["relais"].documents.flags
     flags.save(flags.get().model_copy(update={"disable_email_id_dedup": True}))
     first = client.post(URL, json=old_payload(), headers=auth()).get_json()
     second = client.post(URL, json=old_payload(), headers=auth()).get_json()
@@ -302,7 +302,7 @@ def test_new_then_old_script_is_a_duplicate_too(client):
 
 
 def test_switched_off_ingress_tells_the_script_when_to_come_back(app, client):
-    flags = app.extensions["relais"].flags
+    flags = app.extensions["relais"].documents.flags
     flags.save(flags.get().model_copy(update={"gmail_ingress_enabled": False}))
     assert client.post(URL, json=old_payload(), headers=auth()).headers["Retry-After"] == "300"
 

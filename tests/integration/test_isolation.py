@@ -19,7 +19,7 @@ def app(make_app, sink, clock):
         target_max_in_flight=1,
     )
     services = app.extensions["relais"]
-    services.targets.save(
+    services.documents.targets.save(
         TargetList(
             targets=[
                 WebhookTarget(id="a", name="A", url=sink.url("/a"), secret=TEST_WHSEC),
@@ -43,7 +43,7 @@ def push(app, n):
 
 
 def claim(services):
-    return services.queue.claim(60, 8, max_in_flight=1).delivery
+    return services.delivery.queue.claim(60, 8, max_in_flight=1).delivery
 
 
 def test_a_target_at_its_cap_is_skipped_not_moved(app, services):
@@ -54,8 +54,10 @@ def test_a_target_at_its_cap_is_skipped_not_moved(app, services):
     assert other.target_id != one.target_id  # the same target's next delivery waits its turn
     assert claim(services) is None  # both targets busy: nothing else may go
     waiting = {first[one.target_id], second[one.target_id]} - {one.id}
-    assert services.queue.get(waiting.pop())["state"] == "scheduled"  # left queued, untouched
-    services.queue.complete(one, "delivered", {"n": 1})
+    assert (
+        services.delivery.queue.get(waiting.pop())["state"] == "scheduled"
+    )  # left queued, untouched
+    services.delivery.queue.complete(one, "delivered", {"n": 1})
     assert claim(services).target_id == one.target_id
 
 
@@ -64,11 +66,11 @@ def test_a_failing_target_opens_its_circuit_and_holds_without_attempts(app, serv
     ids = [push(app, n)["a"] for n in range(5)]
     outcomes = drain(services)
     assert sorted(outcomes) == ["delivered"] * 5 + ["retrying"] * 3  # b unaffected
-    held = [services.queue.get(i) for i in ids]
+    held = [services.delivery.queue.get(i) for i in ids]
     circuit_held = [r for r in held if r["hold_reason"] == "circuit_open"]
     assert circuit_held and all(r["state"] == "held" for r in circuit_held)
     assert all(r["attempts"] == "0" for r in circuit_held)  # holding is not an attempt
-    open_until = services.queue.circuits(["a"])["a"]["open_until"]
+    open_until = services.delivery.queue.circuits(["a"])["a"]["open_until"]
     assert open_until == pytest.approx(clock() + 30)
     assert sorted({r.path for r in sink.requests}) == ["/a", "/b"]
     attempts_at_a = len([r for r in sink.requests if r.path == "/a"])
@@ -78,7 +80,7 @@ def test_a_failing_target_opens_its_circuit_and_holds_without_attempts(app, serv
 def drain(services, limit=50):
     outcomes = []
     for _ in range(limit):
-        outcome = services.workers.run_once()
+        outcome = services.delivery.workers.run_once()
         if outcome is None:
             break
         outcomes.append(outcome)
@@ -89,11 +91,11 @@ def test_half_open_probe_success_closes_the_circuit(app, services, sink, clock):
     sink.script("/a", 500, 500, 500, 200)
     ids = [push(app, n)["a"] for n in range(4)]
     drain(services)
-    assert services.queue.circuits(["a"])["a"]["open_until"] is not None
+    assert services.delivery.queue.circuits(["a"])["a"]["open_until"] is not None
     clock.advance(30)
     drain(services)
-    assert services.queue.circuits(["a"])["a"] == {"failures": 0, "open_until": None}
-    assert {services.queue.get(i)["state"] for i in ids} == {"delivered"}
+    assert services.delivery.queue.circuits(["a"])["a"] == {"failures": 0, "open_until": None}
+    assert {services.delivery.queue.get(i)["state"] for i in ids} == {"delivered"}
 
 
 def test_half_open_probe_failure_reopens_with_a_longer_cooldown(app, services, sink, clock):
@@ -103,7 +105,7 @@ def test_half_open_probe_failure_reopens_with_a_longer_cooldown(app, services, s
     drain(services)
     clock.advance(30)
     drain(services)  # the probe fails
-    assert services.queue.circuits(["a"])["a"]["open_until"] == pytest.approx(clock() + 60)
+    assert services.delivery.queue.circuits(["a"])["a"]["open_until"] == pytest.approx(clock() + 60)
 
 
 def test_only_one_probe_at_a_time_when_half_open(app, services, sink, clock):
@@ -111,10 +113,10 @@ def test_only_one_probe_at_a_time_when_half_open(app, services, sink, clock):
     a_ids = [push(app, n)["a"] for n in range(5)]
     drain(services)
     clock.advance(30)
-    probe = services.queue.claim(60, 8, max_in_flight=10).delivery
+    probe = services.delivery.queue.claim(60, 8, max_in_flight=10).delivery
     assert probe is not None and probe.target_id == "a"
-    assert services.queue.claim(60, 8, max_in_flight=10).delivery is None
-    states = {services.queue.get(i)["hold_reason"] for i in a_ids if i != probe.id}
+    assert services.delivery.queue.claim(60, 8, max_in_flight=10).delivery is None
+    states = {services.delivery.queue.get(i)["hold_reason"] for i in a_ids if i != probe.id}
     assert states <= {"circuit_probe", "circuit_open", ""}  # deferred, not lost
 
 

@@ -36,12 +36,12 @@ def test_senders_outside_the_allowlist_are_ignored_with_why(make_app, sink):
 def test_sending_switched_off_by_the_old_variable_until_a_flag_is_saved(make_app, sink):
     app = make_app(webhook_url=sink.url(), webhook_secret=TEST_WHSEC, webhook_sending_enabled=False)
     services = app.extensions["relais"]
-    assert services.flags.get().webhook_sending_enabled is False
+    assert services.documents.flags.get().webhook_sending_enabled is False
     app.test_client().post(INGRESS, json=old_payload(), headers=auth())
-    assert services.workers.run_once() is None  # held: sending is off
+    assert services.delivery.workers.run_once() is None  # held: sending is off
 
 
 def test_the_old_window_is_the_default_schedule_and_its_hints_keep_their_form(make_app):
     app = make_app(webhooks_time_start="00:00", webhooks_time_end="23:59")
-    window = app.extensions["relais"].windows.get().window
+    window = app.extensions["relais"].documents.windows.get().window
     assert (window.start, window.end) == ("00:00", "23:59")

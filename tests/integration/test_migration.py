@@ -144,10 +144,10 @@ def test_the_old_defaults_do_not_become_limits(admin, app, sink):
         app.test_client().post(INGRESS, json=payload, headers=auth())
     outcomes = []
     for _ in range(20):
-        outcome = services.workers.run_once()
+        outcome = services.delivery.workers.run_once()
         if outcome is None:
             services.clock.advance(10)  # the next retry is due
-            outcome = services.workers.run_once()
+            outcome = services.delivery.workers.run_once()
             if outcome is None:
                 break
         outcomes.append(outcome)
@@ -217,7 +217,7 @@ def test_the_whole_outbound_body_matches_the_old_routers_contract(make_app, sink
         resp = app.test_client().post(INGRESS, json=case["payload"], headers=auth())
         if resp.get_json()["status"] != "accepted":
             continue
-        assert services.workers.run_once() == "delivered", path.name
+        assert services.delivery.workers.run_once() == "delivered", path.name
         body = sink.requests[-1].json()
         assert_old_contract(body, case, path.name)
     assert len(sink.requests) >= 10  # most fixtures are accepted and compared

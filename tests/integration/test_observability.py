@@ -44,9 +44,9 @@ def test_request_id_flows_from_request_to_logs_and_delivery_record(make_app, sin
     assert resp.headers["X-Request-ID"] == "req-flow-1"
     services = app.extensions["relais"]
     delivery_id = resp.get_json()["deliveries"][0]["id"]
-    assert services.queue.get(delivery_id)["request_id"] == "req-flow-1"
+    assert services.delivery.queue.get(delivery_id)["request_id"] == "req-flow-1"
     caplog.clear()
-    assert services.workers.run_once() == "delivered"  # in another "thread" of work, later
+    assert services.delivery.workers.run_once() == "delivered"  # in another "thread" of work, later
     lines = json_lines(caplog)
     delivered = [line for line in lines if line["msg"].startswith("delivery delivered")]
     assert delivered and delivered[0]["request_id"] == "req-flow-1"
@@ -57,7 +57,7 @@ def test_log_lines_are_json_with_the_alert_prefixes(make_app, sink, caplog):
     app = make_app(webhook_url=sink.url(), webhook_secret=TEST_WHSEC, retry_schedule=[0])
     sink.script("/hook", 500)
     app.test_client().post("/api/ingress/gmail", json=old_payload(), headers=auth())
-    app.extensions["relais"].workers.run_once()
+    app.extensions["relais"].delivery.workers.run_once()
     messages = [line["msg"] for line in json_lines(caplog)]
     assert any(m.startswith("ingress accepted") for m in messages)
     assert any(m.startswith("delivery dead") for m in messages)
@@ -100,7 +100,7 @@ def test_metrics_move_after_ingress_and_delivery(make_app, sink):
     assert metric(before, 'relais_ingress_requests_total{status="401"}') == 1
     assert metric(before, "relais_queue_due") == 1
     assert metric(before, "relais_redis_up") == 1
-    app.extensions["relais"].workers.run_once()
+    app.extensions["relais"].delivery.workers.run_once()
     _, after = scrape(client)
     assert (
         metric(after, 'relais_delivery_attempts_total{outcome="delivered",target="default"}') == 1

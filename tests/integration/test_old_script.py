@@ -134,7 +134,7 @@ def _refused_then_delivered(relais, redis_server, tmp_path, sink, case):
     if case == "401-wrong-token":
         project.props = {**project.props, "PROCESS_API_TOKEN": "wrong-token-000000000000"}
     elif case == "409-ingress-off":
-        relais.services.flags.save(RuntimeFlags(gmail_ingress_enabled=False))
+        relais.services.documents.flags.save(RuntimeFlags(gmail_ingress_enabled=False))
     elif case == "relais-down":
         project.props = {**project.props, "SERVER_URL": f"http://127.0.0.1:{free_port()}"}
     else:
@@ -152,7 +152,7 @@ def _refused_then_delivered(relais, redis_server, tmp_path, sink, case):
     if redis_server is not None:
         redis_server.start()
     project.props = {**project.props, "SERVER_URL": relais.url, "PROCESS_API_TOKEN": TEST_TOKEN}
-    relais.services.flags.save(RuntimeFlags(gmail_ingress_enabled=True))
+    relais.services.documents.flags.save(RuntimeFlags(gmail_ingress_enabled=True))
     fixed = project.run("processEmails")
 
     assert [f["status"] for f in fixed.fetches] == [200] * 3

@@ -35,7 +35,7 @@ def drain(services, limit=20):
     """Run the workers until nothing is due; the outcomes in order."""
     outcomes = []
     for _ in range(limit):
-        outcome = services.workers.run_once()
+        outcome = services.delivery.workers.run_once()
         if outcome is None:
             return outcomes
         outcomes.append(outcome)
@@ -118,7 +118,7 @@ def test_a_parked_email_is_released_by_a_process_that_only_reads_the_environment
     email_id = push(bare)["email_id"]
     restarted = make_app(clock=clock, webhook_url=sink.url("/hook"), webhook_secret=TEST_WHSEC)
     services = restarted.extensions["relais"]
-    services.waiting.reconcile_if_due()
+    services.operator.waiting.reconcile_if_due()
     assert drain(services) == ["delivered"]
     assert sink.wait_for(1)[0].json()["email_id"] == email_id
 
@@ -169,14 +169,18 @@ def test_a_deleted_target_holds_its_deliveries_until_it_is_created_again(make_ap
     services, admin = app.extensions["relais"], AdminClient(app)
     created = admin.post("/api/targets", json={"name": "Make", "url": sink.url("/make")})
     assert created.status_code == 201
-    services.flags.save(services.flags.get().model_copy(update={"webhook_sending_enabled": False}))
+    services.documents.flags.save(
+        services.documents.flags.get().model_copy(update={"webhook_sending_enabled": False})
+    )
     delivery_id = push(app)["deliveries"][0]["id"]
     assert admin.delete("/api/targets/make").status_code == 200
     held = delivery(admin, delivery_id)
     assert (held["state"], held["waiting_reason"]) == ("held", "target_missing")
     assert "held_target_missing" in codes(status(admin))
 
-    services.flags.save(services.flags.get().model_copy(update={"webhook_sending_enabled": True}))
+    services.documents.flags.save(
+        services.documents.flags.get().model_copy(update={"webhook_sending_enabled": True})
+    )
     recreated = admin.post("/api/targets", json={"name": "Make", "url": sink.url("/make")})
     assert recreated.status_code == 201 and recreated.get_json()["target"]["id"] == "make"
     assert drain(services) == ["delivered"]
@@ -247,7 +251,9 @@ def test_a_changed_window_moves_held_mail_both_ways(noon):
 def test_an_absence_day_added_holds_mail_already_scheduled(noon):
     app, _ = noon
     services, admin = app.extensions["relais"], AdminClient(app)
-    services.flags.save(services.flags.get().model_copy(update={"webhook_sending_enabled": False}))
+    services.documents.flags.save(
+        services.documents.flags.get().model_copy(update={"webhook_sending_enabled": False})
+    )
     delivery_id = push(app)["deliveries"][0]["id"]
     assert delivery(admin, delivery_id)["waiting_reason"] == "paused"
     assert "waiting_paused" in codes(status(admin))
@@ -344,7 +350,9 @@ def test_an_ignored_email_can_be_rerouted_with_a_preview(app, sink):
 
 def test_rerouting_to_another_target_cancels_the_untouched_delivery(app, sink):
     services, admin = app.extensions["relais"], AdminClient(app)
-    services.flags.save(services.flags.get().model_copy(update={"webhook_sending_enabled": False}))
+    services.documents.flags.save(
+        services.documents.flags.get().model_copy(update={"webhook_sending_enabled": False})
+    )
     body = push(app)
     old_id = body["deliveries"][0]["id"]
     admin.post("/api/targets", json={"id": "compta", "name": "Compta", "url": sink.url("/c")})
@@ -363,7 +371,9 @@ def test_rerouting_to_another_target_cancels_the_untouched_delivery(app, sink):
     assert [d["target"] for d in result["new"]] == ["compta"]
     assert [d["id"] for d in result["cancelled"]] == [old_id]
     assert delivery(admin, old_id)["state"] == "cancelled"
-    services.flags.save(services.flags.get().model_copy(update={"webhook_sending_enabled": True}))
+    services.documents.flags.save(
+        services.documents.flags.get().model_copy(update={"webhook_sending_enabled": True})
+    )
     assert drain(services) == ["delivered"]
     assert [r.path for r in sink.requests] == ["/c"]
 
@@ -373,7 +383,7 @@ def test_bulk_reroute_of_parked_mail(bare, sink):
     for n in range(2):
         push(bare, subject=f"Lot {n}")
     services = bare.extensions["relais"]
-    services.targets.update(lambda doc: TargetList(targets=doc.targets))  # no target yet
+    services.documents.targets.update(lambda doc: TargetList(targets=doc.targets))  # no target yet
     preview = admin.post("/api/emails/reroute", json={"status": "parked", "dry_run": True})
     rows = preview.get_json()["emails"]
     assert [r["status"] for r in rows] == ["parked", "parked"]  # still nowhere to go
@@ -401,7 +411,7 @@ def test_a_failed_lookup_is_retried_then_delivered(make_app, sink, clock):
     services = app.extensions["relais"]
     delivery_id = push(app)["deliveries"][0]["id"]
     assert drain(services) == ["retrying"]
-    assert services.queue.attempts(delivery_id)[0]["error"] == "dns_error"
+    assert services.delivery.queue.attempts(delivery_id)[0]["error"] == "dns_error"
     clock.advance(10)
     assert drain(services) == ["delivered"]
 

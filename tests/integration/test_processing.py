@@ -48,31 +48,31 @@ def push(app, payload, **extra):
 
 def set_window(services, start=None, end=None, **changes):
     doc = TimeWindows(timezone="Europe/Paris", window={"start": start, "end": end}, **changes)
-    services.windows.save(doc)
+    services.documents.windows.save(doc)
 
 
 def add_targets(services, sink, *ids, default=False):
-    current = services.targets.get().targets
+    current = services.documents.targets.get().targets
     extra = [
         WebhookTarget(
             id=i, name=i, url=sink.url(f"/{i}"), secret=TEST_WHSEC, options={"default": default}
         )
         for i in ids
     ]
-    services.targets.save(TargetList(targets=[*current, *extra]))
+    services.documents.targets.save(TargetList(targets=[*current, *extra]))
 
 
 def set_rules(services, rules, default_route=None):
     doc = {"rules": rules}
     if default_route:
         doc["default_route"] = default_route
-    services.rules.save(RuleSet.model_validate(doc))
+    services.documents.rules.save(RuleSet.model_validate(doc))
 
 
 def set_prefs(services, **changes):
-    current = services.preferences.get().model_dump()
-    services.preferences.save(
-        type(services.preferences.get()).model_validate({**current, **changes})
+    current = services.documents.preferences.get().model_dump()
+    services.documents.preferences.save(
+        type(services.documents.preferences.get()).model_validate({**current, **changes})
     )
 
 
@@ -106,11 +106,11 @@ def test_every_fixture_through_the_ingress(app, clock, path):
 
 def test_stored_email_and_payload_carry_detector_links_and_decision(app, services, sink):
     body = push(app, fixture("recadrage_time_only"))
-    stored = services.queue.load_email(body["email_id"]).meta
+    stored = services.delivery.queue.load_email(body["email_id"]).meta
     assert stored["analysis"]["detector"]["detector"] == "recadrage"
     assert stored["analysis"]["decision"]["used_default"] is True
     assert stored["analysis"]["links"][0]["direct_url"].endswith("dl=1&rlkey=k9k9k9")
-    assert services.workers.run_once() == "delivered"
+    assert services.delivery.workers.run_once() == "delivered"
     payload = sink.wait_for(1)[0].json()
     assert payload["detector"] == "recadrage"
     assert payload["delivery_time"] == "14h30"
@@ -127,9 +127,9 @@ def test_outside_the_window_plain_mail_is_held_until_it_opens(app, services, sin
     (delivery,) = body["deliveries"]
     assert delivery["state"] == "held"
     assert delivery["deliver_at"] == "2026-11-20T08:00:00.000Z"  # Friday 09:00 in Paris
-    assert services.workers.run_once() is None
+    assert services.delivery.workers.run_once() is None
     clock.set(datetime(2026, 11, 20, 9, 0, tzinfo=PARIS).timestamp())
-    assert services.workers.run_once() == "delivered"
+    assert services.delivery.workers.run_once() == "delivered"
     payload = sink.wait_for(1)[0].json()
     assert (payload["webhooks_time_start"], payload["webhooks_time_end"]) == ("maintenant", "18:00")
 
@@ -138,13 +138,13 @@ def test_recadrage_outside_the_window_is_skipped(app, services):
     set_window(services, "09h00", "18h00")
     body = push(app, fixture("recadrage_time_only"))
     assert (body["status"], body["reason"], body["deliveries"]) == ("ignored", "outside_window", [])
-    assert services.queue.depth()["scheduled"] == 0
+    assert services.delivery.queue.depth()["scheduled"] == 0
 
 
 def test_non_urgent_desabo_outside_is_sent_with_the_start_hint(app, services, sink):
     set_window(services, "09h00", "18h00")
     assert push(app, fixture("desabo_plain"))["deliveries"][0]["state"] == "scheduled"
-    assert services.workers.run_once() == "delivered"
+    assert services.delivery.workers.run_once() == "delivered"
     payload = sink.wait_for(1)[0].json()
     assert payload["detector"] == "desabonnement_journee_tarifs"
     assert (payload["webhooks_time_start"], payload["webhooks_time_end"]) == ("09h00", "18h00")
@@ -293,21 +293,21 @@ def test_high_priority_deliveries_are_claimed_first(app, services, sink):
     )
     push(app, fixture("plain_wetransfer"), subject="normal one")
     push(app, fixture("plain_wetransfer"), subject="VIP")
-    services.workers.run_once()
-    services.workers.run_once()
+    services.delivery.workers.run_once()
+    services.delivery.workers.run_once()
     assert [r.json()["subject"] for r in sink.wait_for(2)] == ["VIP", "normal one"]
 
 
 def test_rules_are_versioned(services):
-    first = services.rules.save(RuleSet())
-    services.rules.save(RuleSet(), expected_version=first.version)
+    first = services.documents.rules.save(RuleSet())
+    services.documents.rules.save(RuleSet(), expected_version=first.version)
     with pytest.raises(Conflict):
-        services.rules.save(RuleSet(), expected_version=first.version)
+        services.documents.rules.save(RuleSet(), expected_version=first.version)
 
 
 def test_a_rule_naming_a_disabled_target_holds_its_delivery_with_a_note(app, services, sink):
     add_targets(services, sink, "off")
-    services.targets.disable("off", "operator")
+    services.documents.targets.disable("off", "operator")
     set_rules(
         services,
         [
@@ -370,14 +370,18 @@ def test_rate_limit_defers_and_never_drops(app, services, sink, clock):
         push(app, fixture("plain_wetransfer"), subject=f"s{n}")["deliveries"][0]["id"]
         for n in range(3)
     ]
-    assert [services.workers.run_once() for _ in range(3)] == ["delivered", "delivered", None]
-    records = [services.queue.get(i) for i in ids]
+    assert [services.delivery.workers.run_once() for _ in range(3)] == [
+        "delivered",
+        "delivered",
+        None,
+    ]
+    records = [services.delivery.queue.get(i) for i in ids]
     assert sorted(r["state"] for r in records) == ["delivered", "delivered", "held"]
     deferred = next(r for r in records if r["state"] == "held")
     assert deferred["hold_reason"] == "rate_limited" and deferred["attempts"] == "0"
     assert float(deferred["deliver_at"]) == (clock() // 60 + 1) * 60
     clock.set(float(deferred["deliver_at"]))
-    assert services.workers.run_once() == "delivered"
+    assert services.delivery.workers.run_once() == "delivered"
     assert len(sink.wait_for(3)) == 3
 
 
@@ -386,7 +390,7 @@ def test_rate_limit_per_target_overrides_the_default(app, services, sink):
     set_prefs(services, rate_limits_per_target={"slow": {"per_hour": 1}})
     for n in range(2):
         push(app, fixture("plain_wetransfer"), subject=f"s{n}")
-    outcomes = [services.workers.run_once() for _ in range(4)]
+    outcomes = [services.delivery.workers.run_once() for _ in range(4)]
     assert outcomes.count("delivered") == 3
     assert sorted(r.path for r in sink.requests) == ["/hook", "/hook", "/slow"]
 
@@ -406,7 +410,7 @@ def test_dry_run_with_a_draft_writes_nothing(app, services, redis_client):
             ]
         }
     )
-    result = services.lab.test(app_email(fixture("recadrage_time_only")), draft)
+    result = services.operator.lab.test(app_email(fixture("recadrage_time_only")), draft)
     assert result["decision"]["matched_rules"] == ["r"]
     # `compta` does not exist: the email would wait for it, and nothing is written.
     assert result["status"] == "accepted" and result["targets"] == ["compta"]
@@ -429,7 +433,7 @@ def test_replay_last_lists_decisions_a_draft_would_change(app, services, sink):
             ]
         }
     )
-    report = services.lab.replay_last(10, draft)
+    report = services.operator.lab.replay_last(10, draft)
     assert (report["evaluated"], report["changed"]) == (2, 1)
     (change,) = report["changes"]
     assert change["before"]["targets"] == ["default"] and change["after"]["targets"] == ["compta"]

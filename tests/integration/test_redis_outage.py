@@ -52,20 +52,20 @@ def test_redis_down_gives_503_and_nothing_is_lost_once_back(app, server, sink):
     # The script keeps the label and posts again: now it is accepted, once.
     again = client.post(URL, json=old_payload(subject="during"), headers=auth())
     assert again.get_json()["status"] == "accepted"
-    assert services.workers.run_once() == "delivered"
-    assert services.workers.run_once() == "delivered"
+    assert services.delivery.workers.run_once() == "delivered"
+    assert services.delivery.workers.run_once() == "delivered"
     subjects = sorted(r.json()["subject"] for r in sink.wait_for(2))
     assert subjects == ["before", "during"]
 
 
 def test_config_reads_survive_an_outage_writes_are_refused(app, server):
     services = app.extensions["relais"]
-    flags = services.flags
+    flags = services.documents.flags
     flags.save(flags.get().model_copy(update={"disable_email_id_dedup": True}))
     server.stop()
     flags.invalidate()
     assert flags.get().disable_email_id_dedup is True  # from the DATA_DIR mirror
-    assert services.store.degraded is True
+    assert services.documents.store.degraded is True
     resp = app.test_client().post(URL, json=old_payload(), headers=auth())
     assert resp.status_code == 503
 
@@ -80,7 +80,7 @@ def test_worker_survives_an_outage(make_app, server, sink):
         redis_socket_timeout=0.5,
     )
     services = app.extensions["relais"]
-    services.workers.start()
+    services.delivery.workers.start()
     server.stop()
     server.start()
     resp = app.test_client().post(URL, json=old_payload(), headers=auth())

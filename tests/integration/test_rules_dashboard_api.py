@@ -98,6 +98,6 @@ def test_rules_stored_in_the_first_format_keep_matching_the_raw_header(make_app,
 def test_what_would_change_stops_at_its_time_budget_and_says_so(admin):
     services = admin.client.application.extensions["relais"]
     ticks = iter(range(100))
-    services.lab._timer = lambda: float(next(ticks)) * 6  # each email "takes" 6 s
+    services.operator.lab._timer = lambda: float(next(ticks)) * 6  # each email "takes" 6 s
     report = replay(admin)
     assert (report["requested"], report["evaluated"], report["stopped_early"]) == (2, 1, True)

@@ -150,7 +150,7 @@ def push(app, *urls: str, subject: str | None = None, **changes: Any) -> dict[st
 
 
 def deliver(app) -> str | None:
-    return app.extensions["relais"].workers.run_once()
+    return app.extensions["relais"].delivery.workers.run_once()
 
 
 def webhook_links(sink: Sink, index: int = 0) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ def keys_in(s3, bucket):
 
 
 def test_only_our_objects_older_than_the_retention_are_deleted(direct_app, s3, bucket, clock):
-    r2 = direct_app(r2_retention_hours=24).extensions["relais"].r2
+    r2 = direct_app(r2_retention_hours=24).extensions["relais"].offload
     put(s3, bucket)
     clock.advance(23 * HOUR)
     assert r2.cleanup() == 0
@@ -33,10 +33,10 @@ def test_a_running_cleanup_holds_the_lock(direct_app, s3, bucket, clock, redis_c
     put(s3, bucket)
     clock.advance(48 * HOUR)
     redis_client.set(services.keys.r2_cleanup_lock, "another-instance")
-    assert services.r2.cleanup() is None
+    assert services.offload.cleanup() is None
     assert len(keys_in(s3, bucket)) == 3
     redis_client.delete(services.keys.r2_cleanup_lock)
-    assert services.r2.cleanup() == 2
+    assert services.offload.cleanup() == 2
 
 
 def test_the_cli_command_cleans_up(direct_app, s3, bucket, clock):
@@ -61,11 +61,11 @@ def test_the_periodic_cleanup_runs_once_per_interval_across_processes(
     second = direct_app(r2_cleanup_interval_minutes=60).extensions["relais"]
     put(s3, bucket)
     clock.advance(48 * HOUR)
-    first.deliverer.housekeeping()
-    first.deliverer.housekeeping()
-    second.deliverer.housekeeping()
-    assert first.r2.wait_idle(10) and second.r2.wait_idle(10)
-    assert first.r2.stats()["cleanup_runs"] == 1
+    first.delivery.deliverer.housekeeping()
+    first.delivery.deliverer.housekeeping()
+    second.delivery.deliverer.housekeeping()
+    assert first.offload.wait_idle(10) and second.offload.wait_idle(10)
+    assert first.offload.stats()["cleanup_runs"] == 1
     assert keys_in(s3, bucket) == ["backups/keep.tar"]
 
 
@@ -73,11 +73,11 @@ def test_idle_delivery_threads_run_the_cleanup(direct_app, s3, bucket, clock):
     services = direct_app(r2_cleanup_interval_minutes=60, worker_threads=1).extensions["relais"]
     put(s3, bucket)
     clock.advance(48 * HOUR)
-    services.workers.start()
+    services.delivery.workers.start()
     done = threading.Event()
     deadline = time.monotonic() + 10
     while not done.is_set() and time.monotonic() < deadline:
-        if services.r2.stats().get("cleanup_runs"):
+        if services.offload.stats().get("cleanup_runs"):
             done.set()
         done.wait(0.05)  # waiting on the real worker thread
     assert keys_in(s3, bucket) == ["backups/keep.tar"]

@@ -42,7 +42,7 @@ def test_a_dropbox_link_is_copied_and_its_r2_url_downloads_the_same_bytes(
     # The first hop asked for the direct form (dl=1), with the provider's host name.
     first = source.hits(path)[0]
     assert "dl=1" in first.path and first.host == f"www.dropbox.com:{source.port}"
-    attempt = app.extensions["relais"].queue.attempts(delivery_id)[0]
+    attempt = app.extensions["relais"].delivery.queue.attempts(delivery_id)[0]
     assert attempt["r2"] == [{"provider": "dropbox", "original_filename": "Rapport final.pdf"}]
 
 
@@ -140,7 +140,7 @@ def test_a_source_failure_sends_the_original_link_with_the_reason(
     (entry,) = webhook_links(sink)
     assert entry["r2_error"] == reason
     assert entry["raw_url"] == link
-    stats = app.extensions["relais"].r2.stats()
+    stats = app.extensions["relais"].offload.stats()
     assert stats["copies_failed"] == 1 and stats[f"copies_failed:{reason}"] == 1
     assert stats[f"links_fallback:{reason}"] == 1
 
@@ -164,7 +164,7 @@ def test_the_delivery_does_not_wait_past_the_offload_timeout(direct_app, source,
     assert deliver(app) == "delivered"
     assert webhook_links(sink)[0]["r2_error"] == "timeout"
 
-    r2 = app.extensions["relais"].r2
+    r2 = app.extensions["relais"].offload
     assert r2.wait_idle(10)
     push(app, link, subject="Média Solution - Missions Recadrage - Lot 4522")
     deliver(app)
@@ -184,7 +184,7 @@ def test_one_copy_per_source_across_emails(direct_app, source, sink):
     first, second = webhook_links(sink, 0)[0], webhook_links(sink, 1)[0]
     assert len(source.hits(path)) == 1
     assert first["r2_url"].split("?")[0] == second["r2_url"].split("?")[0]
-    stats = app.extensions["relais"].r2.stats()
+    stats = app.extensions["relais"].offload.stats()
     assert stats["copies_ok"] == 1 and stats["links_reused"] == 1
 
 

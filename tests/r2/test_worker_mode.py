@@ -75,7 +75,7 @@ def test_a_worker_failure_sends_the_original_link(worker_app, worker, sink, repl
     (entry,) = webhook_links(sink)
     assert entry["r2_error"] == reason
     assert entry["raw_url"] == LINK and "r2_url" not in entry
-    assert app.extensions["relais"].r2.stats()["links_fallback"] == 1
+    assert app.extensions["relais"].offload.stats()["links_fallback"] == 1
 
 
 def test_an_unreachable_worker_does_not_block_delivery(worker_app, sink):
@@ -111,5 +111,5 @@ def test_the_attempt_record_says_why_a_link_was_not_copied(worker_app, worker):
     worker.script("/r2", Reply(status=503))
     delivery_id = push(app, LINK)["deliveries"][0]["id"]
     deliver(app)
-    attempt = app.extensions["relais"].queue.attempts(delivery_id)[0]
+    attempt = app.extensions["relais"].delivery.queue.attempts(delivery_id)[0]
     assert attempt["r2"] == [{"provider": "dropbox", "r2_error": "worker_http_503"}]
