@@ -7,13 +7,11 @@ from flask import Flask
 from routes import (
     api_admin,
     api_auth,
+    api_documents,
     api_ingress,
-    api_preferences,
     api_records,
     api_rules,
-    api_runtime_flags,
     api_targets,
-    api_time_windows,
     health,
     metrics,
     openapi,
@@ -28,9 +26,6 @@ BLUEPRINTS = (
     api_auth,
     api_targets,
     api_rules,
-    api_time_windows,
-    api_preferences,
-    api_runtime_flags,
     api_records,
     api_admin,
     openapi,
@@ -40,3 +35,5 @@ BLUEPRINTS = (
 def init_blueprints(app: Flask) -> None:
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
+    for bp in api_documents.blueprints():
+        app.register_blueprint(bp)

@@ -1,4 +1,5 @@
-"""The versioned config documents: runtime flags, preferences, time windows, routing rules.
+"""The versioned config documents with a path in the registry (services/documents/registry.py):
+runtime flags, preferences, the schedule, routing rules.
 
 Each is read as `{"version", "document"}` and written with the version it was
 read at: a stale version gets 409 (someone else saved meanwhile), never a
@@ -9,7 +10,6 @@ within the same compare-and-set.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, jsonify
@@ -17,17 +17,9 @@ from pydantic import BaseModel, ConfigDict, create_model
 
 from routes.admin_access import actor, admin_required
 from routes.validation import json_body
-from services.app import Services, get_services
-from services.documents.base import DocumentService, Requires, Versioned
-from services.errors import ServiceError
-
-
-class InvalidDocument(ServiceError):
-    http_status = 422
-    code = "validation_error"
-
-
-Requirement = Callable[[Services], Requires[Any, Any]]
+from services.app import get_services
+from services.documents.base import Versioned
+from services.documents.registry import REGISTRY, DocumentKind
 
 
 def versioned_doc(versioned: Versioned[Any]) -> dict[str, Any]:
@@ -44,40 +36,30 @@ def update_model(name: str, model: type[BaseModel]) -> type[BaseModel]:
     )
 
 
-def document_blueprint(
-    name: str,
-    path: str,
-    service: Callable[[Services], DocumentService[Any]],
-    model: type[BaseModel],
-    requires: Requirement | None = None,
-    extra: Callable[[Services], dict[str, Any]] | None = None,
-) -> Blueprint:
+def document_blueprint(kind: DocumentKind) -> Blueprint:
     """GET and PUT for one versioned document under /api/<path>."""
-    bp = Blueprint(f"api_{name}", __name__, url_prefix=f"/api/{path}")
-    body_model = update_model(model.__name__, model)
+    assert kind.path is not None
+    bp = Blueprint(f"api_{kind.name}", __name__, url_prefix=f"/api/{kind.path}")
+    body_model = update_model(kind.model.__name__, kind.model)
 
     @bp.get("")
     @admin_required
     def read() -> Any:
-        services = get_services()
-        doc = versioned_doc(service(services).get_versioned())
-        if extra is not None:
-            doc.update(extra(services))
-        return jsonify(doc)
+        service = get_services().documents.of(kind)
+        return jsonify({**versioned_doc(service.get_versioned()), **service.view_extra()})
 
     @bp.put("")
     @admin_required
     @json_body(body_model)
     def write(body: Any) -> Any:
-        services = get_services()
-        saved = service(services).save(
-            body.document,
-            body.version,
-            actor=actor(),
-            requires=requires(services) if requires is not None else None,
-        )
-        return jsonify(versioned_doc(saved))
+        service = get_services().documents.of(kind)
+        return jsonify(versioned_doc(service.save(body.document, body.version, actor=actor())))
 
-    read.__doc__ = f"The {name.replace('_', ' ')} document and its version."
-    write.__doc__ = f"Replace the {name.replace('_', ' ')} document (409 when `version` is stale)."
+    read.__doc__ = f"The {kind.label.lower()} document and its version."
+    write.__doc__ = f"Replace the {kind.label.lower()} document (409 when `version` is stale)."
     return bp
+
+
+def blueprints() -> list[Blueprint]:
+    """One blueprint per document of the registry that has a path."""
+    return [document_blueprint(kind) for kind in REGISTRY if kind.path is not None]

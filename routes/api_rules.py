@@ -1,45 +1,21 @@
-"""The routing rules: versioned GET/PUT, and the dry run."""
+"""The routing rules' dry run (their GET/PUT: routes/api_documents.py)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from email_processing.inbound import InboundEmail
 from email_processing.rules import RuleSet
 from routes.admin_access import admin_required
-from routes.api_documents import InvalidDocument, document_blueprint
 from routes.validation import json_body
 from services.app import Services, get_services
-from services.documents.base import Requires
-from services.documents.targets import TargetList
-from services.errors import NotFound
+from services.errors import InvalidInput, NotFound
 from services.operator.rules_lab import MAX_REPLAY, stored_to_inbound
 
-
-def check_targets(rules: RuleSet, targets: TargetList) -> None:
-    """Every target a rule names must exist (422 names the rule)."""
-    known = {t.id for t in targets.targets}
-    for index, rule in enumerate(rules.rules):
-        missing = [t for t in rule.actions.targets if t not in known]
-        if missing:
-            raise InvalidDocument(
-                f"rule {index} ({rule.id!r}): unknown target {', '.join(map(repr, missing))}"
-            )
-    missing = [t for t in rules.default_route.targets if t not in known]
-    if missing:
-        raise InvalidDocument(f"default route: unknown target {', '.join(map(repr, missing))}")
-
-
-bp = document_blueprint(
-    "routing_rules",
-    "routing_rules",
-    lambda s: s.documents.rules,
-    RuleSet,
-    requires=lambda s: Requires(s.documents.targets, check_targets),
-)
+bp = Blueprint("api_rules_lab", __name__, url_prefix="/api/routing_rules")
 
 
 class DryRun(BaseModel):
@@ -81,4 +57,4 @@ def _sample(services: Services, body: DryRun) -> InboundEmail:
         if stored is None:
             raise NotFound("no stored email with this id")
         return stored_to_inbound(stored)
-    raise InvalidDocument("give `email`, `email_id` or `replay_last`")
+    raise InvalidInput("give `email`, `email_id` or `replay_last`")

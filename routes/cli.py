@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from config.redis_conn import REDIS_DOWN_ERRORS
 from config.startup_checks import StartupError, check_eviction_policy
 from services.app import Services, get_services
+from services.documents.registry import REGISTRY
 from services.errors import ServiceError
 from services.operator.config_io import LEGACY_NAMES
 from services.operator.records import DeliveryFilter, EmailFilter
@@ -202,21 +203,15 @@ def config_problems(services: Services) -> list[str]:
         problems.append(str(exc))
     except REDIS_DOWN_ERRORS as exc:
         return [f"Redis unreachable ({type(exc).__name__})"]
-    for document in (
-        services.documents.flags,
-        services.documents.targets,
-        services.documents.preferences,
-        services.documents.rules,
-        services.documents.windows,
-    ):
-        stored = services.documents.store.read(document.name)
+    for kind in REGISTRY:
+        stored = services.documents.store.read(kind.name)
         if stored is None:
             continue
         try:
-            document.model.model_validate(stored.data)
+            kind.model.model_validate(stored.data)
         except ValidationError as exc:
             where = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors(include_input=False))
-            problems.append(f"stored document {document.name} is invalid at: {where}")
+            problems.append(f"stored document {kind.name} is invalid at: {where}")
     problems += target_problems(services)
     return problems
 

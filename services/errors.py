@@ -27,6 +27,13 @@ class NotFound(ServiceError):
     code = "not_found"
 
 
+class InvalidInput(ServiceError):
+    """What the caller sent cannot be used (the message says where, never the value)."""
+
+    http_status = 422
+    code = "validation_error"
+
+
 class Conflict(ServiceError):
     http_status = 409
     code = "conflict"

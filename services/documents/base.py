@@ -80,6 +80,10 @@ class DocumentService(Generic[M]):
         # Called after every successful write (the reconciler re-plans waiting mail).
         self.on_change: list[Callable[[], object]] = []
 
+    def view_extra(self) -> dict[str, Any]:
+        """What the API shows beside the document (the schedule: what happens now)."""
+        return {}
+
     @property
     def model(self) -> type[M]:
         return self._model

@@ -48,4 +48,6 @@ def build(
     services = {kind.attribute: kind.service(store, settings, clock) for kind in REGISTRY}
     for service in services.values():
         service.audit = audit
-    return Documents(store=store, **services)  # type: ignore[arg-type]
+    documents = Documents(store=store, **services)  # type: ignore[arg-type]
+    documents.rules.targets = documents.targets  # rules name targets that must exist
+    return documents

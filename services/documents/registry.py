@@ -11,14 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
+
 from config.settings import Settings
 from config.store import ConfigStore
+from email_processing.rules import RuleSet
+from preferences import ProcessingPreferences
 from services.documents.base import DocumentService
 from services.documents.preferences import PreferencesService
 from services.documents.rules import RoutingRulesService
-from services.documents.runtime_flags import RuntimeFlagsService
-from services.documents.targets import WebhookTargetsService
-from services.documents.time_windows import TimeWindowsService
+from services.documents.runtime_flags import RuntimeFlags, RuntimeFlagsService
+from services.documents.targets import TargetList, WebhookTargetsService
+from services.documents.time_windows import TimeWindows, TimeWindowsService
 
 ServiceClass = Callable[[ConfigStore, Settings, Callable[[], float]], DocumentService[Any]]
 
@@ -29,15 +33,28 @@ class DocumentKind:
     attribute: str  # on the Documents facade
     path: str | None  # GET/PUT /api/<path>; None: the document has an API of its own
     label: str
+    model: type[BaseModel]  # what is stored, validated on every write and every import
     service: ServiceClass
 
 
 REGISTRY: tuple[DocumentKind, ...] = (
-    DocumentKind("runtime_flags", "flags", "runtime_flags", "Runtime flags", RuntimeFlagsService),
-    DocumentKind("webhook_targets", "targets", None, "Webhook targets", WebhookTargetsService),
-    DocumentKind("routing_rules", "rules", "routing_rules", "Routing rules", RoutingRulesService),
-    DocumentKind("time_windows", "windows", "time_windows", "Schedule", TimeWindowsService),
     DocumentKind(
-        "processing_prefs", "preferences", "preferences", "Preferences", PreferencesService
+        "runtime_flags", "flags", "runtime_flags", "Runtime flags", RuntimeFlags,
+        RuntimeFlagsService,
     ),
-)
+    DocumentKind(
+        "webhook_targets", "targets", None, "Webhook targets", TargetList,
+        WebhookTargetsService,
+    ),
+    DocumentKind(
+        "routing_rules", "rules", "routing_rules", "Routing rules", RuleSet,
+        RoutingRulesService,
+    ),
+    DocumentKind(
+        "time_windows", "windows", "time_windows", "Schedule", TimeWindows, TimeWindowsService
+    ),
+    DocumentKind(
+        "processing_prefs", "preferences", "preferences", "Preferences",
+        ProcessingPreferences, PreferencesService,
+    ),
+)  # fmt: skip

@@ -10,7 +10,9 @@ from config.settings import Settings
 from config.store import ConfigStore
 from email_processing.rules import CompiledRules, Rule, RuleSet, compile_rules
 from email_processing.rules.models import migrate_ruleset
-from services.documents.base import DocumentService
+from services.documents.base import DocumentService, Requires, Versioned
+from services.documents.targets import TargetList, WebhookTargetsService
+from services.errors import InvalidInput
 
 DOCUMENT = "routing_rules"
 DEFAULT_ROUTE = "default_route"
@@ -23,6 +25,20 @@ class RoutingRulesService(DocumentService[RuleSet]):
         super().__init__(store, DOCUMENT, RuleSet, RuleSet, clock)
         self._compiled_lock = threading.Lock()
         self._compiled: tuple[int, CompiledRules] | None = None
+        self.targets: WebhookTargetsService | None = None  # set by the documents' build
+
+    def save(
+        self,
+        value: RuleSet,
+        expected_version: int | None = None,
+        actor: str | None = None,
+        requires: Requires[RuleSet, Any] | None = None,
+    ) -> Versioned[RuleSet]:
+        """Every target the rules name must exist when they are stored (422 names the rule);
+        the rules are stored only while the targets are as they were checked."""
+        if requires is None and self.targets is not None:
+            requires = Requires(self.targets, check_targets)
+        return super().save(value, expected_version, actor, requires)
 
     def _parse(self, data: Any) -> RuleSet:
         """Rules saved in an older format keep their meaning (`migrate_ruleset`)."""
@@ -80,3 +96,17 @@ def _rule_without(rule: Rule, target_id: str) -> Rule:
             "enabled": rule.enabled and bool(targets),
         }
     )
+
+
+def check_targets(rules: RuleSet, targets: TargetList) -> None:
+    """Every target a rule names must exist (422 names the rule)."""
+    known = {t.id for t in targets.targets}
+    for index, rule in enumerate(rules.rules):
+        missing = [t for t in rule.actions.targets if t not in known]
+        if missing:
+            raise InvalidInput(
+                f"rule {index} ({rule.id!r}): unknown target {', '.join(map(repr, missing))}"
+            )
+    missing = [t for t in rules.default_route.targets if t not in known]
+    if missing:
+        raise InvalidInput(f"default route: unknown target {', '.join(map(repr, missing))}")

@@ -93,6 +93,9 @@ class TimeWindowsService(DocumentService[TimeWindows]):
         super().__init__(store, DOCUMENT, TimeWindows, default_schedule(settings), clock)
         self._clock = clock
 
+    def view_extra(self) -> dict[str, Any]:
+        return {"status": self.status()}
+
     def status(self) -> dict[str, Any]:
         """What happens now, for the dashboard's status line: open until, or held until."""
         doc = self.get()

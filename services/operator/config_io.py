@@ -22,7 +22,7 @@ from services.access.audit import MASK
 from services.documents.base import DocumentService
 from services.documents.build import Documents
 from services.documents.targets import TargetList, WebhookTarget
-from services.errors import ServiceError
+from services.errors import InvalidInput
 from services.operator.legacy_import import LEGACY_NAMES, LegacyImport, Notes
 from services.operator.rules_lab import RulesLab
 from services.operator.targets import new_secret, slug
@@ -32,12 +32,7 @@ Build = Callable[[Any, Notes], BaseModel | None]
 """One document's import: from the stored document to the one to write (None: nothing to
 write), with notes for the report. Called again, on the newer version, after a conflict."""
 FORMAT = "relais-config"
-__all__ = ["LEGACY_NAMES", "ConfigIO", "ImportReport", "InvalidImport"]
-
-
-class InvalidImport(ServiceError):
-    http_status = 422
-    code = "validation_error"
+__all__ = ["LEGACY_NAMES", "ConfigIO", "ImportReport"]
 
 
 @dataclass
@@ -123,7 +118,7 @@ class ConfigIO:
             return self.import_relais(doc.get("documents") or {}, actor, dry_run)
         if any(name in doc for name in (*LEGACY_NAMES, "time_window")):
             return self.import_legacy(doc, actor, dry_run, recent)
-        raise InvalidImport("not a Relais export nor the old router's documents")
+        raise InvalidInput("not a Relais export nor the old router's documents")
 
     def import_relais(
         self, documents: dict[str, Any], actor: str, dry_run: bool = False
@@ -223,7 +218,7 @@ class ConfigIO:
         `recent` stored emails (before anything is written)."""
         legacy = LegacyImport(doc, slug, self._check_url)
         if not legacy.docs:
-            raise InvalidImport("none of the old router's documents in the file")
+            raise InvalidInput("none of the old router's documents in the file")
         report = ImportReport(dry_run=dry_run)
         report.add(legacy.notes)
 
@@ -264,4 +259,4 @@ def _validate(svc: DocumentService[M], name: str, data: Any) -> M:
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
             for err in exc.errors(include_input=False, include_url=False)
         )
-        raise InvalidImport(f"{name}: {where}") from exc
+        raise InvalidInput(f"{name}: {where}") from exc

@@ -40,7 +40,7 @@ from services.documents.targets import (
     WebhookTarget,
     WebhookTargetsService,
 )
-from services.errors import Conflict, NotFound, ServiceError
+from services.errors import Conflict, InvalidInput, NotFound
 from services.net.http import OutboundError, check_target_url
 from services.operator.status import target_health
 
@@ -48,11 +48,6 @@ ROTATION_GRACE_SECONDS = 24 * 3600
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Uses = list[dict[str, str]]  # what names a target: see services.documents.rules.target_uses
-
-
-class InvalidTarget(ServiceError):
-    http_status = 422
-    code = "validation_error"
 
 
 class TargetInUse(Conflict):
@@ -130,7 +125,7 @@ def keep_masked_headers(new: TargetOptions, old: TargetOptions) -> TargetOptions
         for name, value in new.headers.items()
     }
     if any(value == MASK for value in headers.values()):
-        raise InvalidTarget("options.headers: a new header needs its real value, not the mask")
+        raise InvalidInput("options.headers: a new header needs its real value, not the mask")
     return new.model_copy(update={"headers": headers})
 
 
@@ -271,7 +266,7 @@ class TargetsAdmin:
         try:
             check_target_url(full, self._allow_private)
         except OutboundError as exc:
-            raise InvalidTarget(f"url: {exc}") from exc
+            raise InvalidInput(f"url: {exc}") from exc
         return full
 
     def create(self, body: TargetCreate, actor: str) -> tuple[WebhookTarget, str]:
@@ -287,7 +282,7 @@ class TargetsAdmin:
                 options=body.options,
             )
         except ValueError as exc:
-            raise InvalidTarget("secret: must be a whsec_ secret of 24-64 random bytes") from exc
+            raise InvalidInput("secret: must be a whsec_ secret of 24-64 random bytes") from exc
         change = partial(with_new_target, target=target, explicit_id=body.id is not None)
         saved = self._targets.update(change, actor)
         return saved.value.targets[-1], secret  # the change appends it
