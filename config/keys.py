@@ -90,7 +90,7 @@ class Keys:
     @property
     def queue_held(self) -> str:
         """ZSET delivery_id -> time it began to wait: the waitlist of deliveries whose target
-        is missing or switched off (built as `q:held` inside the queue scripts too)."""
+        is missing or switched off."""
         return f"{self.prefix}q:held"
 
     @property
@@ -107,25 +107,36 @@ class Keys:
         """HASH counters for one UTC hour (field: status or status:target)."""
         return f"{self.prefix}stats:{hour_epoch}"
 
-    # Rate-limit counters, built inside the claim script (services/delivery/scripts.py):
-    #   relais:rl:<target>:m:<minute index>  TTL 120 s
-    #   relais:rl:<target>:h:<hour index>    TTL 7200 s
-    # Per-target isolation, also built inside the claim/complete scripts:
-    #   relais:inflight:<target>  INT attempts under way (cap TARGET_MAX_IN_FLIGHT)
-    #   relais:cb:<target>        HASH circuit breaker {failures, opens, open_until, probe_until}
+    @property
+    def lua_templates(self) -> dict[str, str]:
+        """Keys a queue script builds from an id it reads (`string.format` templates with
+        `%s` placeholders; services/delivery/scripts.py)."""
+        k = Keys(self.prefix.replace("%", "%%"))
+        return {
+            "delivery": k.delivery("%s"),
+            "attempts": k.delivery_attempts("%s"),
+            "email": k.email("%s"),
+            "inflight": k.in_flight("%s"),
+            "circuit": k.circuit("%s"),
+            "rate_minute": k.rate_minute("%s", "%s"),
+            "rate_hour": k.rate_hour("%s", "%s"),
+        }
+
+    # Per-target isolation (the claim, complete and release scripts):
     def in_flight(self, target_id: str) -> str:
+        """INT attempts under way to a target (cap TARGET_MAX_IN_FLIGHT)."""
         return f"{self.prefix}inflight:{target_id}"
 
     def circuit(self, target_id: str) -> str:
+        """HASH circuit breaker {failures, opens, open_until, probe_until}."""
         return f"{self.prefix}cb:{target_id}"
 
     def target_health(self, target_id: str) -> str:
         """HASH of the last real attempt to a target (delivery or test send): last_attempt_at,
-        last_ok ('1'/'0'), last_error, last_status_code, last_ok_at. Built as `health:<target>`
-        inside the complete script too."""
+        last_ok ('1'/'0'), last_error, last_status_code, last_ok_at."""
         return f"{self.prefix}health:{target_id}"
 
-    # The reconciler (services/reconcile.py): the config versions its last pass saw, its lock.
+    # The reconciler (services/operator/waiting.py): the config versions it applied, its lock.
     @property
     def reconcile_versions(self) -> str:
         """HASH document name -> version the last complete reconcile pass applied."""
@@ -140,10 +151,11 @@ class Keys:
         """Held while one email is re-routed (TTL EMAIL_LOCK_TTL)."""
         return f"{self.prefix}lock:email:{email_id}"
 
-    def rate_minute(self, target_id: str, minute: int) -> str:
+    # Rate-limit counters (the claim script): TTL 120 s and 7200 s.
+    def rate_minute(self, target_id: str, minute: int | str) -> str:
         return f"{self.prefix}rl:{target_id}:m:{minute}"
 
-    def rate_hour(self, target_id: str, hour: int) -> str:
+    def rate_hour(self, target_id: str, hour: int | str) -> str:
         return f"{self.prefix}rl:{target_id}:h:{hour}"
 
     # Admin access ---------------------------------------------------------

@@ -17,6 +17,8 @@ REDIS_DOWN_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.ReadOnlyError,
     redis.exceptions.MasterDownError,
 )
+REDIS_DOWN_RETRY_AFTER = 30
+"""Seconds a client is asked to wait (`Retry-After`) while Redis is unreachable."""
 
 
 def resolve_url(settings: Settings) -> str:

@@ -10,15 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from routes.admin_access import actor, admin_required
 from routes.validation import json_body, query_args
 from services.app import get_services
-from services.delivery.queue import STATES
+from services.delivery.record import State
 from services.operator.records import DeliveryFilter, EmailFilter
 
 bp = Blueprint("api_records", __name__, url_prefix="/api")
 
 Text = Annotated[str, StringConstraints(max_length=200)]
-State = Literal["scheduled", "held", "in_flight", "retrying", "delivered", "dead", "cancelled"]
 EmailStatus = Literal["accepted", "ignored", "parked"]
-assert set(State.__args__) == set(STATES)  # type: ignore[attr-defined]
 
 
 class Page(BaseModel):

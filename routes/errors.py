@@ -10,12 +10,10 @@ from typing import Any, cast
 from flask import Flask, Response, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
-from config.redis_conn import REDIS_DOWN_ERRORS
+from config.redis_conn import REDIS_DOWN_ERRORS, REDIS_DOWN_RETRY_AFTER
 from services.errors import ServiceError
 
 logger = logging.getLogger(__name__)
-
-REDIS_DOWN_RETRY_AFTER = 30
 
 
 def error_response(

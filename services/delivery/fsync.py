@@ -9,7 +9,7 @@ alone and the acknowledgement is as durable as the server's own settings (config
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis
@@ -38,23 +38,39 @@ class FsyncWait:
         self._monitor = monitor
         self._timeout_ms = timeout_ms
 
-    def run(self, script: Script, keys: Sequence[Any], args: Sequence[Any]) -> Any:
-        """The script's reply; Unavailable when the fsync is not confirmed in time."""
+    def run(
+        self,
+        script: Script,
+        keys: Sequence[Any],
+        args: Sequence[Any],
+        needed: Callable[[Any], bool] | None = None,
+    ) -> Any:
+        """The script's reply; Unavailable when the fsync is not confirmed in time (and, with
+        `needed`, only when that reply calls for it: a check that found nothing wrote nothing
+        a caller relies on)."""
         try:
             if not self._monitor.current().waitaof:
                 return script(keys=keys, args=args)
-            return self._run_and_wait(script, keys, args)
+            return self._run_and_wait(script, keys, args, needed)
         except REDIS_DOWN_ERRORS:
             self._monitor.invalidate(within=RETRY_SECONDS)  # the server may come back changed
             raise
 
-    def _run_and_wait(self, script: Script, keys: Sequence[Any], args: Sequence[Any]) -> Any:
+    def _run_and_wait(
+        self,
+        script: Script,
+        keys: Sequence[Any],
+        args: Sequence[Any],
+        needed: Callable[[Any], bool] | None,
+    ) -> Any:
         with self._redis.pipeline(transaction=False) as pipe:
             script(keys=keys, args=args, client=pipe)
             pipe.execute_command("WAITAOF", 1, 0, self._timeout_ms)
             reply, synced = pipe.execute(raise_on_error=False)
         if isinstance(reply, Exception):
             raise reply
+        if needed is not None and not needed(reply):
+            return reply
         if isinstance(synced, Exception) or int(synced[0]) < 1:
             self._not_confirmed(synced)
         return reply

@@ -13,14 +13,13 @@ steps without writing anything (the rules dry run).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from config.redis_conn import REDIS_DOWN_ERRORS
+from config.redis_conn import REDIS_DOWN_ERRORS, REDIS_DOWN_RETRY_AFTER
 from email_processing.detectors import DetectorMatch, run_detectors
 from email_processing.exclusions import excluded
 from email_processing.identity import email_id, legacy_email_id, sender_email, webhook_id
@@ -30,15 +29,8 @@ from email_processing.normalize import NormalizedEmail, normalize_email
 from email_processing.rules import CompiledRules, RoutingDecision, evaluate
 from email_processing.schedule import ScheduleDecision, schedule
 from preferences import ProcessingPreferences
-from services.delivery.queue import (
-    HELD,
-    SCHEDULED,
-    TARGET_DISABLED,
-    TARGET_MISSING,
-    DeliveryQueue,
-    NewDelivery,
-    new_delivery_id,
-)
+from services.delivery.queue import DeliveryQueue
+from services.delivery.record import DeliveryRecord, Hold, State, new_delivery_id
 from services.documents.preferences import PreferencesService
 from services.documents.rules import RoutingRulesService
 from services.documents.runtime_flags import RuntimeFlags, RuntimeFlagsService
@@ -51,7 +43,6 @@ logger = logging.getLogger(__name__)
 
 ACCEPTED, DUPLICATE, IGNORED, PARKED = "accepted", "duplicate", "ignored", "parked"
 NO_TARGET = "no_target"
-REDIS_DOWN_RETRY_AFTER = 30
 
 
 @dataclass(frozen=True)
@@ -81,7 +72,7 @@ class IngestContext:
     routing: RoutingDecision | None = None
     routes: list[Route] = field(default_factory=list)
     plans: list[tuple[Route, ScheduleDecision]] = field(default_factory=list)
-    deliveries: list[NewDelivery] = field(default_factory=list)
+    deliveries: list[DeliveryRecord] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     status: str = ACCEPTED
     reason: str | None = None
@@ -105,7 +96,7 @@ class IngestContext:
 class IngestResult:
     status: str
     email_id: str
-    deliveries: list[NewDelivery]
+    deliveries: list[DeliveryRecord]
     reason: str | None = None
     context: IngestContext | None = None
 
@@ -120,8 +111,8 @@ class IngestResult:
                 {
                     "id": d.id,
                     "target": d.target_id,
-                    "deliver_at": iso_utc(d.deliver_at),
-                    "state": d.state,
+                    "deliver_at": None if d.deliver_at is None else iso_utc(d.deliver_at),
+                    "state": str(d.state),
                     **({"hold_reason": d.hold_reason} if d.hold_reason else {}),
                 }
                 for d in self.deliveries
@@ -285,8 +276,8 @@ class IngestService:
     @staticmethod
     def _problem(target: WebhookTarget | None) -> str:
         if target is None:
-            return TARGET_MISSING
-        return "" if target.enabled else TARGET_DISABLED
+            return Hold.TARGET_MISSING
+        return "" if target.enabled else Hold.TARGET_DISABLED
 
     def _admit(self, ctx: IngestContext) -> str:
         email = ctx.email
@@ -376,45 +367,39 @@ def plan_deliveries(ctx: IngestContext) -> None:
         held = decision.action == "hold"
         hold_reason = route.problem or (decision.hold_code if held else "")
         ctx.deliveries.append(
-            NewDelivery(
+            DeliveryRecord(
                 id=new_delivery_id(),
+                email_id=ctx.email_id,
                 target_id=route.target_id,
                 webhook_id=webhook_id(ctx.email_id, route.target_id),
+                state=State.HELD if hold_reason else State.SCHEDULED,
+                hold_reason=hold_reason,
+                created_at=ctx.now,
                 # Exactly `now` when sent at once: a datetime round trip may round it up.
                 deliver_at=decision.deliver_at.timestamp() if held else ctx.now,
-                state=HELD if hold_reason else SCHEDULED,
-                hold_reason=hold_reason,
-                extra=delivery_fields(ctx, decision),
+                **copied_fields(ctx, decision),
             )
         )
 
 
-def delivery_fields(ctx: IngestContext, decision: ScheduleDecision) -> dict[str, str]:
-    """The record's copy of what the payload, the lists and a later re-plan need."""
+def copied_fields(ctx: IngestContext, decision: ScheduleDecision) -> dict[str, Any]:
+    """What the record copies from the email's analysis: for the lists, a later re-plan, and
+    the decision fields of the webhook body (REFERENCE §3)."""
     routing, detector = ctx.routing, ctx.detector
+    delivery_time = detector.annotations.get("delivery_time") if detector else None
     return {
         "request_id": ctx.request_id or "",
         "subject": ctx.email.subject[:200],
         "sender_email": sender_email(ctx.email.sender),
         "priority": routing.priority if routing else "normal",
         "detector": detector.detector if detector else "",
-        "urgent": "1" if detector is not None and detector.urgent else "",
+        "urgent": detector is not None and detector.urgent,
         "window_policy": (routing.window_policy or "") if routing else "",
         "rules": ",".join(routing.matched_rules) if routing else "",
         "schedule_note": decision.reason,
-        "decision": json.dumps(payload_decision(ctx.detector, decision), ensure_ascii=False),
+        "delivery_time": str(delivery_time or ""),
+        **decision.hints(),
     }
-
-
-def payload_decision(detector: DetectorMatch | None, decision: ScheduleDecision) -> dict[str, str]:
-    """The decision fields of the webhook body (REFERENCE §3)."""
-    fields: dict[str, str] = dict(decision.hints())
-    if detector is not None:
-        fields["detector"] = detector.detector
-        delivery_time = detector.annotations.get("delivery_time")
-        if delivery_time:
-            fields["delivery_time"] = str(delivery_time)
-    return fields
 
 
 def analysis_doc(ctx: IngestContext) -> dict[str, Any]:

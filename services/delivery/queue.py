@@ -20,7 +20,7 @@ any number of workers, processes and containers:
 
 A delivery whose target is missing or switched off waits on the waitlist
 (`q:held`), outside the due-time queues, until the reconciler
-(services/reconcile.py) sees its target able to take it again. An email that
+(services/operator/waiting.py) sees its target able to take it again. An email that
 no target could take at all is parked (`emails:parked`) the same way.
 """
 
@@ -30,136 +30,35 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, cast
 
 import redis
 
-from config.keys import HEALTH_TTL, STATS_TTL, WAKE_LIST_MAX, Keys
-from services.delivery import scripts as queue_scripts
+from config.keys import HEALTH_TTL, Keys
+from services.delivery import scripts
 from services.delivery.fsync import FsyncWait
+from services.delivery.record import (
+    FIELDS,
+    NO_BREAKER,
+    Breaker,
+    Calls,
+    Claimed,
+    ClaimResult,
+    Completed,
+    DeliveryRecord,
+    Health,
+    Move,
+    Replayed,
+    ScriptCall,
+    State,
+    claimed,
+    completed,
+)
 
 logger = logging.getLogger(__name__)
 
-ATTEMPTS_KEPT = 50  # attempt documents kept per delivery (replays add more)
 WAITING_BATCH = 500  # waiting deliveries read per round trip by the reconciler
-
-SCHEDULED, HELD, IN_FLIGHT, RETRYING, DELIVERED, DEAD, CANCELLED = (
-    "scheduled",
-    "held",
-    "in_flight",
-    "retrying",
-    "delivered",
-    "dead",
-    "cancelled",
-)
-STATES = (SCHEDULED, HELD, IN_FLIGHT, RETRYING, DELIVERED, DEAD, CANCELLED)
-WAITING_STATES = frozenset({SCHEDULED, HELD, RETRYING})
-
-# Why a delivery is held (`hold_reason`). The schedule's own codes come from
-# email_processing.schedule (window, absence_day); the claim script sets the rest.
-TARGET_MISSING, TARGET_DISABLED = "target_missing", "target_disabled"
-RATE_LIMITED, CIRCUIT_OPEN = "rate_limited", "circuit_open"
-TARGET_HOLDS = frozenset({TARGET_MISSING, TARGET_DISABLED})
-"""Reasons that put a delivery on the waitlist rather than in a due-time queue."""
-
-
-@dataclass(frozen=True)
-class Breaker:
-    """What one attempt tells the target's circuit breaker, and its settings."""
-
-    signal: str  # "ok" closes it; "failed" counts towards opening; "" leaves it alone
-    threshold: int
-    cooldown: int
-    cooldown_max: int
-
-    def args(self) -> tuple[str, int, int, int]:
-        return (self.signal, self.threshold, self.cooldown, self.cooldown_max)
-
-
-@dataclass(frozen=True)
-class NewDelivery:
-    """A delivery planned by the ingest pipeline (or a re-route)."""
-
-    id: str
-    target_id: str
-    webhook_id: str
-    deliver_at: float
-    state: str = SCHEDULED
-    hold_reason: str = ""
-    extra: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def waitlisted(self) -> bool:
-        """Waiting for its target (missing or switched off) rather than for a time."""
-        return self.hold_reason in TARGET_HOLDS
-
-    def to_summary(self) -> dict[str, Any]:
-        """As listed in the stored email and the ingress answer's store."""
-        return {
-            "id": self.id,
-            "target": self.target_id,
-            "deliver_at": self.deliver_at,
-            "state": self.state,
-            "hold_reason": self.hold_reason or None,
-        }
-
-
-@dataclass(frozen=True)
-class Move:
-    """A re-plan of one waiting delivery, applied only if it is still as the caller saw it."""
-
-    delivery_id: str
-    expected_state: str
-    expected_reason: str
-    state: str
-    hold_reason: str = ""
-    deliver_at: float | None = None  # None: to the waitlist
-    fields: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Health:
-    """What a target's last real attempt said (delivery or test send), for its health."""
-
-    ok: bool | None  # None: no verdict on the receiver (our own problem)
-    error: str = ""
-    status_code: int | None = None
-
-    def args(self) -> tuple[str, str, str]:
-        ok = "" if self.ok is None else ("1" if self.ok else "0")
-        code = "" if self.status_code is None else str(self.status_code)
-        return (ok, self.error, code)
-
-
-@dataclass(frozen=True)
-class ClaimedDelivery:
-    id: str
-    token: str
-    fields: Mapping[str, str]
-
-    @property
-    def email_id(self) -> str:
-        return self.fields["email_id"]
-
-    @property
-    def target_id(self) -> str:
-        return self.fields["target_id"]
-
-    @property
-    def webhook_id(self) -> str:
-        return self.fields["webhook_id"]
-
-    @property
-    def attempts(self) -> int:
-        """Attempts already made in this cycle (reset by a replay)."""
-        return int(self.fields.get("attempts") or 0)
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    delivery: ClaimedDelivery | None
-    next_due: float | None
 
 
 @dataclass(frozen=True)
@@ -175,16 +74,8 @@ class StoredEmail:
         return links
 
 
-def new_delivery_id() -> str:
-    return "dlv_" + secrets.token_hex(12)
-
-
-def hour_bucket(ts: float) -> int:
-    return int(ts // 3600 * 3600)
-
-
 class DeliveryQueue:
-    """Atomic queue operations over delivery records."""
+    """Atomic queue operations over delivery records (services/delivery/record.py)."""
 
     def __init__(
         self,
@@ -200,17 +91,20 @@ class DeliveryQueue:
         self._fsync = fsync
         self._keys = keys
         self._clock = clock
-        self._dedup_ttl = dedup_ttl
-        self._retention = retention_ttl
-        self._admit = client.register_script(queue_scripts.ADMIT)
-        self._seen = client.register_script(queue_scripts.SEEN)
-        self._claim = client.register_script(queue_scripts.CLAIM)
-        self._complete = client.register_script(queue_scripts.COMPLETE)
-        self._release = client.register_script(queue_scripts.RELEASE)
-        self._replay = client.register_script(queue_scripts.REPLAY)
-        self._move = client.register_script(queue_scripts.MOVE)
-        self._cancel = client.register_script(queue_scripts.CANCEL)
-        self._reroute = client.register_script(queue_scripts.REROUTE)
+        self._calls = Calls(keys, dedup_ttl=dedup_ttl, retention=retention_ttl)
+        self._admit = client.register_script(scripts.ADMIT)
+        self._seen = client.register_script(scripts.SEEN)
+        self._claim = client.register_script(scripts.CLAIM)
+        self._complete = client.register_script(scripts.COMPLETE)
+        self._release = client.register_script(scripts.RELEASE)
+        self._replay = client.register_script(scripts.REPLAY)
+        self._move = client.register_script(scripts.MOVE)
+        self._cancel = client.register_script(scripts.CANCEL)
+        self._reroute = client.register_script(scripts.REROUTE)
+
+    @staticmethod
+    def _run(script: Any, call: ScriptCall) -> Any:
+        return script(keys=call.keys, args=call.args)
 
     # -- ingest -----------------------------------------------------------
 
@@ -220,7 +114,7 @@ class DeliveryQueue:
         meta: Mapping[str, Any],
         body: str,
         plain_body: str,
-        deliveries: Iterable[NewDelivery],
+        deliveries: Iterable[DeliveryRecord],
         *,
         dedup: bool,
         status: str,
@@ -230,74 +124,25 @@ class DeliveryQueue:
 
         Returns once the write is as durable as the server allows (services/delivery/fsync.py).
         """
-        now = self._clock()
-        k = self._keys
-        planned = list(deliveries)
-        args: list[Any] = [
-            now,
-            self._dedup_ttl,
-            self._retention,
-            "1" if dedup else "0",
-            email_id,
-            json.dumps(meta, ensure_ascii=False, separators=(",", ":")),
-            body,
-            plain_body,
-            status,
-            k.prefix,
-            STATS_TTL,
-            WAKE_LIST_MAX,
-            len(planned),
-        ]
-        args += self._delivery_args(planned, email_id, now)
-        keys = [
-            k.seen(email_id),
-            k.email(email_id),
-            k.emails_index,
-            k.deliveries_index,
-            k.queue_wake,
-            k.last_ingress,
-            k.stats_hour(hour_bucket(now)),
-            k.parked,
-            *(k.seen(alias) for alias in aliases if alias != email_id),
-        ]
-        return str(self._fsync.run(self._admit, keys, args))
+        call = self._calls.admit(
+            self._clock(),
+            email_id=email_id,
+            meta=meta,
+            body=body,
+            plain_body=plain_body,
+            status=status,
+            dedup=dedup,
+            deliveries=deliveries,
+            aliases=aliases,
+        )
+        return str(self._fsync.run(self._admit, call.keys, call.args))
 
     def seen(self, email_id: str, aliases: Iterable[str] = ()) -> bool:
         """Whether the email was accepted already, under this id or another (counted as a
-        duplicate push then): the check made before any analysis."""
-        now = self._clock()
-        k = self._keys
-        keys = [
-            k.stats_hour(hour_bucket(now)),
-            k.seen(email_id),
-            *(k.seen(alias) for alias in aliases if alias != email_id),
-        ]
-        return bool(self._seen(keys=keys, args=[now, self._dedup_ttl, STATS_TTL]))
-
-    @classmethod
-    def _delivery_args(cls, planned: list[NewDelivery], email_id: str, now: float) -> list[Any]:
-        args: list[Any] = []
-        for d in planned:
-            at = "" if d.waitlisted else d.deliver_at
-            args += [d.id, at, json.dumps(cls._record(d, email_id, now))]
-        return args
-
-    @staticmethod
-    def _record(d: NewDelivery, email_id: str, now: float) -> dict[str, str]:
-        record = {
-            "id": d.id,
-            "email_id": email_id,
-            "target_id": d.target_id,
-            "webhook_id": d.webhook_id,
-            "state": d.state,
-            "hold_reason": d.hold_reason,
-            "created_at": repr(now),
-            "deliver_at": repr(d.deliver_at),
-            "attempts": "0",
-            "total_attempts": "0",
-        }
-        record.update(d.extra)
-        return record
+        duplicate push then): the check made before any analysis. A duplicate is answered
+        once its first acceptance is as durable as an admit."""
+        call = self._calls.seen(self._clock(), email_id, aliases)
+        return bool(self._fsync.run(self._seen, call.keys, call.args, needed=bool))
 
     # -- workers ------------------------------------------------------------
 
@@ -318,93 +163,59 @@ class DeliveryQueue:
         with `max_in_flight` attempts under way is skipped (0: no cap); an open circuit
         breaker holds its target's deliveries until it half-opens.
         """
-        now = self._clock()
-        k = self._keys
         token = secrets.token_hex(8)
-        lease_error = json.dumps({"at": now, "outcome": "lease_expired", "error": "lease_expired"})
-        reply = self._claim(
-            keys=[
-                k.queue_scheduled_high,
-                k.queue_scheduled,
-                k.queue_leased,
-                k.queue_dead,
-                k.stats_hour(hour_bucket(now)),
-            ],
-            args=[
-                now,
-                now + lease_seconds,
-                token,
-                k.prefix,
-                max_attempts,
-                self._retention,
-                lease_error,
-                STATS_TTL,
-                json.dumps({t: list(v) for t, v in (limits or {}).items()}),
-                max_in_flight,
-                "" if targets is None else _targets_arg(targets),
-            ],
+        call = self._calls.claim(
+            self._clock(),
+            lease_seconds=lease_seconds,
+            token=token,
+            max_attempts=max_attempts,
+            limits=limits or {},
+            max_in_flight=max_in_flight,
+            targets=targets,
         )
-        if not reply[0]:
-            return ClaimResult(None, float(reply[1]) if reply[1] else None)
-        flat = reply[2:]
-        fields = dict(zip(flat[::2], flat[1::2], strict=True))
-        return ClaimResult(ClaimedDelivery(reply[0], token, fields), None)
+        return claimed(self._run(self._claim, call), token)
 
     def complete(
         self,
-        claimed: ClaimedDelivery,
-        outcome: str,
+        lease: Claimed,
+        outcome: State,
         attempt: Mapping[str, Any],
         *,
         next_at: float | None = None,
         fields: Mapping[str, str] | None = None,
         breaker: Breaker | None = None,
         health: Health | None = None,
-    ) -> int:
-        """Record an attempt: 0 when the lease was lost (expired and reclaimed), 1 done,
-        2 done and this failure opened the target's circuit breaker. `held` puts the
-        delivery on the waitlist with the `hold_reason` given in `fields`."""
-        if outcome not in (DELIVERED, RETRYING, DEAD, HELD):
+    ) -> Completed:
+        """Record an attempt and move the delivery on (delivered, retrying, dead, or held on
+        the waitlist with the `hold_reason` given in `fields`), if the lease still holds."""
+        if outcome not in (State.DELIVERED, State.RETRYING, State.DEAD, State.HELD):
             raise ValueError(f"bad outcome {outcome}")
-        now = self._clock()
-        k = self._keys
-        done = self._complete(
-            keys=[k.queue_leased, k.queue_dead, k.stats_hour(hour_bucket(now))],
-            args=[
-                claimed.id,
-                claimed.token,
-                outcome,
-                now,
-                next_at if next_at is not None else "",
-                json.dumps(attempt, ensure_ascii=False),
-                self._retention,
-                k.prefix,
-                json.dumps(dict(fields or {})),
-                claimed.target_id,
-                ATTEMPTS_KEPT,
-                STATS_TTL,
-                *(breaker.args() if breaker else ("", 1, 1, 1)),
-                *(health or Health(None)).args(),
-                HEALTH_TTL,
-            ],
+        call = self._calls.complete(
+            self._clock(),
+            lease,
+            outcome=outcome,
+            attempt=attempt,
+            next_at=next_at,
+            fields=fields or {},
+            breaker=breaker or NO_BREAKER,
+            health=health or Health(None),
         )
-        return int(done)
+        return completed(self._run(self._complete, call))
 
-    def release(self, claimed: ClaimedDelivery, hold_reason: str = "") -> bool:
+    def release(self, lease: Claimed, hold_reason: str = "") -> bool:
         """Give a lease back without counting an attempt: to its queue (the worker is shutting
         down), or to the waitlist with `hold_reason` (its target cannot take it)."""
-        k = self._keys
-        args: list[str | float] = [claimed.id, claimed.token, self._clock(), k.prefix, hold_reason]
-        return bool(self._release(keys=[k.queue_leased], args=args))
+        call = self._calls.release(self._clock(), lease, hold_reason)
+        return bool(self._run(self._release, call))
 
     def note_health(self, target_id: str, health: Health) -> None:
         """Record a test send's verdict as the target's last attempt."""
-        ok, error, code = health.args()
-        if not ok:
+        arg = health.to_arg()
+        if not arg["ok"]:
             return
         now = self._clock()
-        mapping: dict[Any, Any] = {"last_attempt_at": now, "last_ok": ok, "last_error": error}
-        mapping["last_status_code"] = code
+        mapping: dict[Any, Any] = {"last_attempt_at": now, "last_ok": arg["ok"]}
+        mapping.update(last_error=arg["error"], last_status_code=arg["status_code"])
         if health.ok:
             mapping["last_ok_at"] = now
         key = self._keys.target_health(target_id)
@@ -461,94 +272,66 @@ class DeliveryQueue:
 
     # -- operator actions -------------------------------------------------
 
-    def replay(self, delivery_id: str) -> str:
-        """'queued', 'missing', 'not_finished' or 'email_expired'."""
-        k = self._keys
-        return str(
-            self._replay(
-                keys=[k.queue_dead, k.queue_wake],
-                args=[delivery_id, self._clock(), k.prefix, self._retention, WAKE_LIST_MAX],
-            )
-        )
+    def replay(self, delivery_id: str) -> Replayed:
+        """Re-queue a finished delivery with the same webhook-id."""
+        call = self._calls.replay(self._clock(), delivery_id)
+        return Replayed(self._run(self._replay, call))
 
     def move(self, move: Move) -> bool:
         """Apply one re-plan; False when the delivery changed since it was read."""
-        k = self._keys
-        now = self._clock()
-        destination = "held" if move.deliver_at is None else "queue"
-        args: list[Any] = [
-            move.delivery_id,
-            k.prefix,
-            move.expected_state,
-            move.expected_reason,
-            destination,
-            move.state,
-            move.hold_reason,
-            "" if move.deliver_at is None else repr(move.deliver_at),
-            now,
-            json.dumps(dict(move.fields), ensure_ascii=False),
-            WAKE_LIST_MAX,
-        ]
-        keys = [k.queue_scheduled_high, k.queue_scheduled, k.queue_held, k.queue_wake]
-        return bool(self._move(keys=keys, args=args))
+        return bool(self._run(self._move, self._calls.move(self._clock(), move)))
 
     def cancel(self, delivery_id: str, reason: str) -> bool:
         """Cancel a delivery that never left; False when it is no longer waiting untouched."""
-        k = self._keys
-        args: list[Any] = [delivery_id, k.prefix, self._clock(), self._retention, reason]
-        keys = [k.queue_scheduled_high, k.queue_scheduled, k.queue_held]
-        return bool(self._cancel(keys=keys, args=args))
+        call = self._calls.cancel(self._clock(), delivery_id, reason)
+        return bool(self._run(self._cancel, call))
 
     def reroute(
         self,
         email_id: str,
         meta: Mapping[str, Any],
         status: str,
-        deliveries: Iterable[NewDelivery],
+        deliveries: Iterable[DeliveryRecord],
     ) -> int:
         """Store an email's new decision and add its new deliveries: how many were added,
         -1 when the email has expired."""
-        now = self._clock()
-        k = self._keys
-        planned = list(deliveries)
-        args: list[Any] = [
-            now,
-            k.prefix,
-            self._retention,
-            json.dumps(meta, ensure_ascii=False, separators=(",", ":")),
-            status,
-            email_id,
-            WAKE_LIST_MAX,
-            len(planned),
-            *self._delivery_args(planned, email_id, now),
-        ]
-        keys = [k.email(email_id), k.deliveries_index, k.queue_wake, k.parked]
-        return int(self._reroute(keys=keys, args=args))
+        call = self._calls.reroute(
+            self._clock(), email_id=email_id, meta=meta, status=status, deliveries=deliveries
+        )
+        return int(self._fsync.run(self._reroute, call.keys, call.args))
 
-    def waiting(self, fields: tuple[str, ...]) -> Iterator[dict[str, str]]:
+    def waiting(self, fields: tuple[str, ...]) -> Iterator[DeliveryRecord]:
         """Every delivery waiting in a queue or on the waitlist (not being attempted), with
-        the fields asked for plus `id`, in batches."""
+        the fields asked for (and `id`), in batches."""
         k = self._keys
+        names = ("id", *fields)
         pipe = self._redis.pipeline(transaction=False)
         for queue in (k.queue_scheduled_high, k.queue_scheduled, k.queue_held):
             pipe.zrange(queue, 0, -1)
         ids = sorted({str(i) for members in pipe.execute() for i in members})
         for start in range(0, len(ids), WAITING_BATCH):
-            batch = ids[start : start + WAITING_BATCH]
             pipe = self._redis.pipeline(transaction=False)
-            for delivery_id in batch:
-                pipe.hmget(k.delivery(delivery_id), fields)
-            for delivery_id, values in zip(batch, pipe.execute(), strict=True):
-                if values[0] is not None:
-                    yield {"id": delivery_id, **dict(zip(fields, values, strict=True))}
+            for delivery_id in ids[start : start + WAITING_BATCH]:
+                pipe.hmget(k.delivery(delivery_id), names)
+            for values in pipe.execute():
+                record = DeliveryRecord.from_values(names, values)
+                if record is not None:
+                    yield record
 
     def parked(self, limit: int) -> list[str]:
         """Ids of parked emails, oldest first."""
         return [str(i) for i in self._redis.zrange(self._keys.parked, 0, max(0, limit - 1))]
 
-    def get(self, delivery_id: str) -> dict[str, str] | None:
-        raw = _str_dict(self._redis.hgetall(self._keys.delivery(delivery_id)))
-        return raw or None
+    def get(self, delivery_id: str) -> DeliveryRecord | None:
+        values = self._redis.hmget(self._keys.delivery(delivery_id), FIELDS)
+        return DeliveryRecord.from_values(FIELDS, values)
+
+    def get_many(self, delivery_ids: Iterable[str]) -> list[DeliveryRecord | None]:
+        """Records by id in one round trip (None for those that expired)."""
+        pipe = self._redis.pipeline(transaction=False)
+        for delivery_id in delivery_ids:
+            pipe.hmget(self._keys.delivery(delivery_id), FIELDS)
+        return [DeliveryRecord.from_values(FIELDS, values) for values in pipe.execute()]
 
     def attempts(self, delivery_id: str) -> list[dict[str, Any]]:
         raw = self._redis.lrange(self._keys.delivery_attempts(delivery_id), 0, -1)
@@ -592,11 +375,6 @@ class DeliveryQueue:
             "parked_emails": parked,
             "oldest_due_age_seconds": round(oldest_due_age, 3),
         }
-
-
-def _targets_arg(targets: Mapping[str, bool]) -> str:
-    # An empty Lua table encodes as an object: '{}' decodes to an empty table either way.
-    return json.dumps({t: "ok" if on else "disabled" for t, on in targets.items()})
 
 
 def _str_dict(raw: Any) -> dict[str, str]:

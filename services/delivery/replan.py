@@ -9,22 +9,12 @@ atomically (only if the delivery is still as it was read), or None to leave it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from email_processing.schedule import ScheduleDecision, replan
-from services.delivery.queue import (
-    CIRCUIT_OPEN,
-    HELD,
-    RETRYING,
-    SCHEDULED,
-    TARGET_DISABLED,
-    TARGET_HOLDS,
-    TARGET_MISSING,
-    Move,
-)
+from services.delivery.record import HINT_FIELDS, TARGET_HOLDS, DeliveryRecord, Hold, Move, State
 from services.documents.time_windows import TimeWindows
 
 # What the re-plan reads of each waiting delivery record.
@@ -38,9 +28,9 @@ WAITING_FIELDS = (
     "window_policy",
     "released_by",
     "replays",
-    "decision",
+    *HINT_FIELDS,
+    "decision",  # records written before the hints were fields of their own
 )
-HINT_FIELDS = ("webhooks_time_start", "webhooks_time_end")
 SAME_TIME = 1.0  # seconds under which two due times are the same plan
 
 
@@ -55,86 +45,73 @@ class Snapshot:
     def problem(self, target_id: str) -> str:
         """Why this target cannot take mail now ('' when it can)."""
         if target_id not in self.usable:
-            return TARGET_MISSING
-        return "" if self.usable[target_id] else TARGET_DISABLED
+            return Hold.TARGET_MISSING
+        return "" if self.usable[target_id] else Hold.TARGET_DISABLED
 
 
-def plan_waiting(rec: Mapping[str, str | None], snap: Snapshot) -> Move | None:
+def plan_waiting(rec: DeliveryRecord, snap: Snapshot) -> Move | None:
     """Where one waiting delivery should be under the current configuration."""
-    state, reason = str(rec["state"]), rec.get("hold_reason") or ""
-    problem = snap.problem(str(rec["target_id"]))
+    problem = snap.problem(rec.target_id)
     if problem:
         return _to_waitlist(rec, problem)
-    if state == RETRYING or reason == CIRCUIT_OPEN:
+    if rec.state == State.RETRYING or rec.hold_reason == Hold.CIRCUIT_OPEN:
         return None  # in the hands of the retry schedule and the circuit breaker
-    if manual(rec):
-        return _due_now(rec, snap.now) if reason in TARGET_HOLDS else None
+    if rec.manual:
+        return _due_now(rec, snap.now) if rec.hold_reason in TARGET_HOLDS else None
     return _rescheduled(rec, snap)
 
 
-def manual(rec: Mapping[str, str | None]) -> bool:
-    """Released or replayed by hand: the operator chose to send it whatever the schedule."""
-    return bool(rec.get("released_by")) or int(rec.get("replays") or 0) > 0
-
-
-def _to_waitlist(rec: Mapping[str, str | None], problem: str) -> Move | None:
-    state, reason = str(rec["state"]), rec.get("hold_reason") or ""
-    if state == RETRYING or (state == HELD and reason == problem):
+def _to_waitlist(rec: DeliveryRecord, problem: str) -> Move | None:
+    if rec.state == State.RETRYING or (rec.state == State.HELD and rec.hold_reason == problem):
         return None  # a retry is held by the claim when it falls due
-    return Move(str(rec["id"]), state, reason, HELD, problem, None)
+    return Move(rec.id, rec.state, rec.hold_reason, State.HELD, problem, None)
 
 
-def _due_now(rec: Mapping[str, str | None], now: float) -> Move:
-    state, reason = str(rec["state"]), rec.get("hold_reason") or ""
-    return Move(str(rec["id"]), state, reason, SCHEDULED, "", now)
+def _due_now(rec: DeliveryRecord, now: float) -> Move:
+    return Move(rec.id, rec.state, rec.hold_reason, State.SCHEDULED, "", now)
 
 
-def decide(rec: Mapping[str, str | None], snap: Snapshot) -> ScheduleDecision:
+def decide(rec: DeliveryRecord, snap: Snapshot) -> ScheduleDecision:
     """The schedule's decision for this delivery now (never a drop: it was accepted)."""
     windows = snap.windows
-    policy = rec.get("window_policy") or None
     return replan(
-        detector=rec.get("detector") or None,
-        urgent=rec.get("urgent") == "1",
+        detector=rec.detector or None,
+        urgent=rec.urgent,
         now=datetime.fromtimestamp(snap.now, tz=windows.zone),
         tz=windows.zone,
         window=windows.window.window(),
-        target_window=windows.target_window(str(rec["target_id"])),
+        target_window=windows.target_window(rec.target_id),
         absence_days=windows.absence(),
-        window_policy=policy,  # type: ignore[arg-type]
+        window_policy=rec.window_policy or None,  # type: ignore[arg-type]
         policies=windows.policies,
     )
 
 
-def _rescheduled(rec: Mapping[str, str | None], snap: Snapshot) -> Move | None:
-    state, reason = str(rec["state"]), rec.get("hold_reason") or ""
-    current_at = float(rec.get("deliver_at") or snap.now)
+def _rescheduled(rec: DeliveryRecord, snap: Snapshot) -> Move | None:
+    current_at = rec.deliver_at if rec.deliver_at is not None else snap.now
     decision = decide(rec, snap)
-    new_state, new_reason, at = _placement(decision, state, current_at, snap.now)
-    old_decision = json.loads(rec.get("decision") or "{}")
-    new_decision = with_hints(old_decision, decision)
-    unchanged = (new_state, new_reason) == (state, reason) and abs(at - current_at) < SAME_TIME
-    if unchanged and new_decision == old_decision:
+    new_state, new_reason, at = _placement(decision, rec.state, current_at, snap.now)
+    hints = hint_fields(decision)
+    same_place = (new_state, new_reason) == (rec.state, rec.hold_reason)
+    unchanged = same_place and abs(at - current_at) < SAME_TIME
+    if unchanged and hints == {name: getattr(rec, name) for name in HINT_FIELDS}:
         return None
-    fields = {
-        "decision": json.dumps(new_decision, ensure_ascii=False),
-        "schedule_note": decision.reason,
-    }
-    return Move(str(rec["id"]), state, reason, new_state, new_reason, at, fields)
+    fields = {**hints, "schedule_note": decision.reason}
+    return Move(rec.id, rec.state, rec.hold_reason, new_state, new_reason, at, fields)
 
 
 def _placement(
-    decision: ScheduleDecision, state: str, current_at: float, now: float
-) -> tuple[str, str, float]:
+    decision: ScheduleDecision, state: State, current_at: float, now: float
+) -> tuple[State, str, float]:
     """(state, hold reason, due time) the decision gives; one already due keeps its place."""
     if decision.action == "hold" and decision.deliver_at is not None:
-        return HELD, decision.hold_code, decision.deliver_at.timestamp()
-    due_already = state == SCHEDULED and current_at <= now
-    return SCHEDULED, "", current_at if due_already else now
+        return State.HELD, decision.hold_code, decision.deliver_at.timestamp()
+    due_already = state == State.SCHEDULED and current_at <= now
+    return State.SCHEDULED, "", current_at if due_already else now
 
 
-def with_hints(stored: Mapping[str, str], decision: ScheduleDecision) -> dict[str, str]:
-    """The stored payload decision with the schedule's hints replaced by the new ones."""
-    fields = {k: v for k, v in stored.items() if k not in HINT_FIELDS}
-    fields.update(decision.hints())
-    return fields
+def hint_fields(decision: ScheduleDecision) -> dict[str, str]:
+    """The record's window-hint fields under this decision, every one written (an empty one
+    clears the hint)."""
+    hints = decision.hints()
+    return {name: hints.get(name) or "" for name in HINT_FIELDS}

@@ -1,148 +1,163 @@
 """The delivery queue's Lua scripts. Each runs atomically in Redis.
 
-Per-item keys are derived from the key prefix (ARGV), so Relais needs a
-single-node Redis (Render Key Value is one). Key layout: config/keys.py.
+Every script takes its arguments as one JSON document (`ARGV[1]`, decoded as `A`), built
+by services/delivery/record.py: named, never positional. Fixed keys come in `KEYS`, named
+at the top of each script in the order record.py lists them; a key that depends on an id
+found inside the script (a delivery's, a target's) is built from a template of
+config/keys.py, passed in `A.t` (`key('delivery', id)`), so key names live there only.
+Relais needs a single-node Redis (Render Key Value is one).
+
+Numbers that are stored (times) travel as strings, so Redis keeps them exactly.
 """
 
 from __future__ import annotations
 
 # Shared helpers, prepended to every script.
 _PREAMBLE = """
-local function dkey(prefix, id) return prefix .. 'delivery:' .. id end
-local function qkey(prefix, priority)
-  if priority == 'high' then return prefix .. 'q:scheduled:high' end
-  return prefix .. 'q:scheduled'
-end
-local function schedule(prefix, id, at)
-  local priority = redis.call('HGET', dkey(prefix, id), 'priority')
-  redis.call('ZADD', qkey(prefix, priority), at, id)
-end
-local function count(stats, field, ttl)
+local A = cjson.decode(ARGV[1])
+local function key(name, ...) return string.format(A.t[name], ...) end
+local function count(stats, field)
   redis.call('HINCRBY', stats, field, 1)
-  redis.call('EXPIRE', stats, ttl)
+  redis.call('EXPIRE', stats, A.stats_ttl)
 end
-local function waitlist(prefix, id, now)
-  redis.call('ZADD', prefix .. 'q:held', now, id)
+-- A waiting delivery goes in its due-time queue (high priority first) or on the waitlist.
+local function schedule(dkey, id, at)
+  local q = A.queues.normal
+  if redis.call('HGET', dkey, 'priority') == 'high' then q = A.queues.high end
+  redis.call('ZADD', q, at, id)
 end
-local function note_health(prefix, target, now, ok, err, code, ttl)
-  if ok == '' or not target then return end
-  local h = prefix .. 'health:' .. target
-  redis.call('HSET', h, 'last_attempt_at', now, 'last_ok', ok, 'last_error', err,
-             'last_status_code', code)
-  if ok == '1' then redis.call('HSET', h, 'last_ok_at', now) end
-  redis.call('EXPIRE', h, ttl)
+local function waitlist(id, now) redis.call('ZADD', A.queues.held, now, id) end
+local function unqueue(id)
+  redis.call('ZREM', A.queues.high, id)
+  redis.call('ZREM', A.queues.normal, id)
+  redis.call('ZREM', A.queues.held, id)
 end
-local function release_slot(prefix, target)
+local function wake(id)
+  redis.call('RPUSH', A.queues.wake, id)
+  redis.call('LTRIM', A.queues.wake, -A.wake_max, -1)
+end
+local function release_slot(target)
   if not target then return end
-  local slots = prefix .. 'inflight:' .. target
+  local slots = key('inflight', target)
   if tonumber(redis.call('GET', slots) or '0') > 0 then redis.call('DECR', slots) end
+end
+local function set_fields(dkey, fields)
+  for name, value in pairs(fields) do redis.call('HSET', dkey, name, value) end
 end
 """
 
-# KEYS: seen, email, emails_index, deliveries_index, wake, last_ingress, stats, parked,
+
+def _script(body: str) -> str:
+    return _PREAMBLE + body
+
+
+# KEYS: seen, email, emails_index, deliveries_index, last_ingress, stats, parked,
 #       then the seen keys of the email's other ids (the old formula's, for the old script)
-# ARGV: now, dedup_ttl, retention, dedup('1'|'0'), email_id, meta, body, plain_body,
-#       status, prefix, stats_ttl, wake_max, n, then n x (id, deliver_at, fields_json);
-#       an empty deliver_at puts the delivery on the waitlist (q:held: its target cannot take it)
-ADMIT = (
-    _PREAMBLE
-    + """
-local now = tonumber(ARGV[1])
-local retention = tonumber(ARGV[3])
-local prefix = ARGV[10]
-count(KEYS[7], 'ingress', ARGV[11])
-if ARGV[4] == '1' then
-  for i = 9, #KEYS do
+# A: now, dedup_ttl, retention, dedup, email_id, meta, body, plain_body, status,
+#    deliveries [{id, at ('' = the waitlist), fields}]
+# Returns 'accepted' or 'duplicate'.
+ADMIT = _script(
+    """
+local seen, email, emails, index, last, stats, parked = unpack(KEYS, 1, 7)
+local now = tonumber(A.now)
+count(stats, 'ingress')
+if A.dedup then
+  for i = 8, #KEYS do
     if redis.call('EXISTS', KEYS[i]) == 1 then
-      -- Seen under another id (the old script's formula): remember this id too, so a
-      -- reconcile asking by this id knows the email from now on.
-      redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2])
-      count(KEYS[7], 'duplicate', ARGV[11])
+      -- Seen under another id: known under this one from now on (reconcile asks by it).
+      redis.call('SET', seen, A.now, 'NX', 'EX', A.dedup_ttl)
+      count(stats, 'duplicate')
       return 'duplicate'
     end
   end
-  if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
-    count(KEYS[7], 'duplicate', ARGV[11])
+  if not redis.call('SET', seen, A.now, 'NX', 'EX', A.dedup_ttl) then
+    count(stats, 'duplicate')
     return 'duplicate'
   end
-  for i = 9, #KEYS do
-    redis.call('SET', KEYS[i], ARGV[1], 'EX', ARGV[2])
-  end
+  for i = 8, #KEYS do redis.call('SET', KEYS[i], A.now, 'EX', A.dedup_ttl) end
 end
-redis.call('HSET', KEYS[2], 'meta', ARGV[6], 'body', ARGV[7], 'plain_body', ARGV[8])
-redis.call('EXPIRE', KEYS[2], retention)
-redis.call('ZADD', KEYS[3], now, ARGV[5])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - retention)
-redis.call('SET', KEYS[6], ARGV[1])
-count(KEYS[7], ARGV[9], ARGV[11])
-if ARGV[9] == 'parked' then redis.call('ZADD', KEYS[8], now, ARGV[5]) end
-local n = tonumber(ARGV[13])
-for i = 0, n - 1 do
-  local id, at = ARGV[14 + 3 * i], ARGV[15 + 3 * i]
-  local key = dkey(prefix, id)
-  for name, value in pairs(cjson.decode(ARGV[16 + 3 * i])) do
-    redis.call('HSET', key, name, value)
-  end
-  if at == '' then
-    waitlist(prefix, id, now)
+redis.call('HSET', email, 'meta', A.meta, 'body', A.body, 'plain_body', A.plain_body)
+redis.call('EXPIRE', email, A.retention)
+redis.call('ZADD', emails, A.now, A.email_id)
+redis.call('ZREMRANGEBYSCORE', emails, '-inf', now - A.retention)
+redis.call('SET', last, A.now)
+count(stats, A.status)
+if A.status == 'parked' then redis.call('ZADD', parked, A.now, A.email_id) end
+for _, d in ipairs(A.deliveries) do
+  local dkey = key('delivery', d.id)
+  set_fields(dkey, d.fields)
+  if d.at == '' then
+    waitlist(d.id, A.now)
   else
-    schedule(prefix, id, at)
-    redis.call('RPUSH', KEYS[5], id)
+    schedule(dkey, d.id, d.at)
+    wake(d.id)
   end
-  redis.call('ZADD', KEYS[4], now, id)
+  redis.call('ZADD', index, A.now, d.id)
 end
-if n > 0 then
-  redis.call('LTRIM', KEYS[5], -tonumber(ARGV[12]), -1)
-  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - retention)
-end
+redis.call('ZREMRANGEBYSCORE', index, '-inf', now - A.retention)
 return 'accepted'
 """
 )
 
-# KEYS: scheduled_high, scheduled, leased, dead, stats
-# ARGV: now, lease_until, token, prefix, max_attempts, retention, lease_error_json, stats_ttl,
-#       limits_json ({target: [per_minute, per_hour]}), max_in_flight (0: no cap),
-#       targets_json ({target: 'ok'|'disabled'}; a target not listed is missing; '' = no check)
-CLAIM = (
-    _PREAMBLE
-    + """
-local now = tonumber(ARGV[1])
-local prefix = ARGV[4]
-local limits = cjson.decode(ARGV[9])
-local max_in_flight = tonumber(ARGV[10])
-local targets = nil
-if ARGV[11] ~= '' then targets = cjson.decode(ARGV[11]) end
+# KEYS: stats, seen, then the seen keys of the email's other ids
+# A: now, dedup_ttl
+# The cheap check before any analysis: an email already seen (under any of its ids) is a
+# duplicate, counted as the admit would count it, and known under this id from now on.
+# Returns 1 for a duplicate, 0 otherwise (the admit's claim stays the one that decides).
+SEEN = _script(
+    """
+local stats, seen = KEYS[1], KEYS[2]
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    redis.call('SET', seen, A.now, 'NX', 'EX', A.dedup_ttl)
+    count(stats, 'ingress')
+    count(stats, 'duplicate')
+    return 1
+  end
+end
+return 0
+"""
+)
+
+# KEYS: leased, dead, stats
+# A: now, lease_until, token, max_attempts, retention, lease_error,
+#    limits {target: [per_minute, per_hour]}, max_in_flight (0: no cap),
+#    targets {target: 'ok'|'disabled'} (a target not listed is missing; absent: no check)
+# Returns {id, '', field, value, ...} for a leased delivery, else {'', next due or ''}.
+CLAIM = _script(
+    """
+local leased, dead, stats = KEYS[1], KEYS[2], KEYS[3]
+local now = tonumber(A.now)
 local SCAN = 50
 
 local function reclaim_expired()
-  local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 100)
+  local expired = redis.call('ZRANGEBYSCORE', leased, '-inf', now, 'LIMIT', 0, 100)
   for _, id in ipairs(expired) do
-    local key = dkey(prefix, id)
-    redis.call('ZREM', KEYS[3], id)
-    release_slot(prefix, redis.call('HGET', key, 'target_id'))
-    local attempts = redis.call('HINCRBY', key, 'attempts', 1)
-    redis.call('HINCRBY', key, 'total_attempts', 1)
-    redis.call('RPUSH', key .. ':attempts', ARGV[7])
-    redis.call('HSET', key, 'lease', '', 'last_error', 'lease_expired', 'last_attempt_at', now)
-    if attempts >= tonumber(ARGV[5]) then
-      redis.call('HSET', key, 'state', 'dead', 'finished_at', now)
-      redis.call('ZADD', KEYS[4], now, id)
-      count(KEYS[5], 'dead', ARGV[8])
+    local dkey = key('delivery', id)
+    redis.call('ZREM', leased, id)
+    release_slot(redis.call('HGET', dkey, 'target_id'))
+    local attempts = redis.call('HINCRBY', dkey, 'attempts', 1)
+    redis.call('HINCRBY', dkey, 'total_attempts', 1)
+    redis.call('RPUSH', key('attempts', id), A.lease_error)
+    redis.call('HSET', dkey, 'lease', '', 'last_error', 'lease_expired', 'last_attempt_at', A.now)
+    if attempts >= A.max_attempts then
+      redis.call('HSET', dkey, 'state', 'dead', 'finished_at', A.now)
+      redis.call('ZADD', dead, A.now, id)
+      count(stats, 'dead')
     else
-      redis.call('HSET', key, 'state', 'retrying', 'deliver_at', now)
-      schedule(prefix, id, now)
+      redis.call('HSET', dkey, 'state', 'retrying', 'deliver_at', A.now)
+      schedule(dkey, id, A.now)
     end
   end
 end
 
 -- Fixed-window counters per target: nil when allowed (and counted), else when to retry.
 local function rate_limited(target)
-  local limit = limits[target]
+  local limit = A.limits[target]
   if not limit then return nil end
   local per_minute, per_hour = tonumber(limit[1]), tonumber(limit[2])
   local minute, hour = math.floor(now / 60), math.floor(now / 3600)
-  local mkey = prefix .. 'rl:' .. target .. ':m:' .. minute
-  local hkey = prefix .. 'rl:' .. target .. ':h:' .. hour
+  local mkey, hkey = key('rate_minute', target, minute), key('rate_hour', target, hour)
   if per_hour > 0 and tonumber(redis.call('GET', hkey) or '0') >= per_hour then
     return (hour + 1) * 3600
   end
@@ -156,74 +171,80 @@ end
 
 -- The circuit breaker: (reason, until) when the target must not be tried now.
 local function circuit(target)
-  local cb = prefix .. 'cb:' .. target
+  local cb = key('circuit', target)
   local open_until = tonumber(redis.call('HGET', cb, 'open_until') or '0')
   if open_until > now then return 'circuit_open', open_until end
   if open_until > 0 and tonumber(redis.call('HGET', cb, 'probe_until') or '0') > now then
-    return 'circuit_probe', now + 1  -- half-open: one probe at a time
+    return 'circuit_open', now + 1  -- half-open: one probe at a time
   end
   return nil
 end
 
 local function busy(target)
-  if max_in_flight <= 0 then return false end
-  return tonumber(redis.call('GET', prefix .. 'inflight:' .. target) or '0') >= max_in_flight
+  if A.max_in_flight <= 0 then return false end
+  return tonumber(redis.call('GET', key('inflight', target)) or '0') >= A.max_in_flight
 end
 
-local function hold(id, key, reason, at)
-  redis.call('HSET', key, 'state', 'held', 'hold_reason', reason, 'deliver_at', at)
-  schedule(prefix, id, at)
+-- Why its target cannot take the delivery now ('' when it can).
+local function unusable(target)
+  if not A.targets then return '' end
+  local state = A.targets[target]
+  if state == 'ok' then return '' end
+  if state == 'disabled' then return 'target_disabled' end
+  return 'target_missing'
 end
 
-local function lease(id, key, target)
-  redis.call('ZADD', KEYS[3], ARGV[2], id)
-  redis.call('HSET', key, 'state', 'in_flight', 'lease', ARGV[3],
-             'lease_until', ARGV[2], 'claimed_at', now, 'hold_reason', '')
-  local slots = prefix .. 'inflight:' .. target
+local function hold(id, dkey, reason, at)
+  redis.call('HSET', dkey, 'state', 'held', 'hold_reason', reason, 'deliver_at', at)
+  schedule(dkey, id, at)
+end
+
+local function lease(id, dkey, target)
+  redis.call('ZADD', leased, A.lease_until, id)
+  redis.call('HSET', dkey, 'state', 'in_flight', 'lease', A.token,
+             'lease_until', A.lease_until, 'claimed_at', A.now, 'hold_reason', '')
+  local slots = key('inflight', target)
   redis.call('INCR', slots)
-  redis.call('EXPIRE', slots, math.ceil(tonumber(ARGV[2]) - now) * 2 + 60)
-  local cb = prefix .. 'cb:' .. target
+  redis.call('EXPIRE', slots, math.ceil(tonumber(A.lease_until) - now) * 2 + 60)
+  local cb = key('circuit', target)
   if tonumber(redis.call('HGET', cb, 'open_until') or '0') > 0 then
-    redis.call('HSET', cb, 'probe_until', ARGV[2])
+    redis.call('HSET', cb, 'probe_until', A.lease_until)
   end
-  local email = redis.call('HGET', key, 'email_id')
-  if email then redis.call('EXPIRE', prefix .. 'email:' .. email, ARGV[6]) end
+  local email = redis.call('HGET', dkey, 'email_id')
+  if email then redis.call('EXPIRE', key('email', email), A.retention) end
   local out = {id, ''}
-  for _, v in ipairs(redis.call('HGETALL', key)) do out[#out + 1] = v end
+  for _, v in ipairs(redis.call('HGETALL', dkey)) do out[#out + 1] = v end
   return out
 end
 
 -- One due delivery: {claimed...}, 'skip' (left queued: its target is at its cap) or 'moved'.
 local function consider(queue, id)
-  local key = dkey(prefix, id)
-  if redis.call('EXISTS', key) == 0 then
+  local dkey = key('delivery', id)
+  if redis.call('EXISTS', dkey) == 0 then
     redis.call('ZREM', queue, id)
     return 'moved'
   end
-  local target = redis.call('HGET', key, 'target_id')
-  local usable = 'ok'
-  if targets then usable = targets[target] end
-  if usable ~= 'ok' then
+  local target = redis.call('HGET', dkey, 'target_id')
+  local why = unusable(target)
+  if why ~= '' then
     -- Its target is missing or switched off: it waits for it, no attempt counted.
     redis.call('ZREM', queue, id)
-    local why = 'target_missing'
-    if usable == 'disabled' then why = 'target_disabled' end
-    redis.call('HSET', key, 'state', 'held', 'hold_reason', why)
-    waitlist(prefix, id, now)
+    redis.call('HSET', dkey, 'state', 'held', 'hold_reason', why)
+    waitlist(id, A.now)
     return 'moved'
   end
   if busy(target) then return 'skip' end
   redis.call('ZREM', queue, id)
   local reason, at = circuit(target)
-  if reason then hold(id, key, reason, at); return 'moved' end
+  if reason then hold(id, dkey, reason, at); return 'moved' end
   local later = rate_limited(target)
-  if later then hold(id, key, 'rate_limited', later); return 'moved' end
-  return lease(id, key, target)
+  if later then hold(id, dkey, 'rate_limited', later); return 'moved' end
+  return lease(id, dkey, target)
 end
 
 local function earliest()
   local best = nil
-  for _, q in ipairs({KEYS[1], KEYS[2]}) do
+  for _, q in ipairs({A.queues.high, A.queues.normal}) do
     local first = redis.call('ZRANGE', q, 0, 0, 'WITHSCORES')
     if first[2] and (best == nil or tonumber(first[2]) < best) then best = tonumber(first[2]) end
   end
@@ -232,7 +253,7 @@ end
 
 reclaim_expired()
 local skipped = false
-for _, q in ipairs({KEYS[1], KEYS[2]}) do
+for _, q in ipairs({A.queues.high, A.queues.normal}) do
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', q, '-inf', now, 'LIMIT', 0, SCAN)) do
     local result = consider(q, id)
     if type(result) == 'table' then return result end
@@ -245,239 +266,193 @@ return {'', best and tostring(best) or ''}
 """
 )
 
-# KEYS: leased, dead, stats
-# ARGV: id, token, outcome, now, next_at, attempt_json, retention, prefix, fields_json, target,
-#       attempts_kept, stats_ttl, breaker ('ok'|'failed'|''), breaker_threshold,
-#       breaker_cooldown, breaker_cooldown_max, health ('1' answered ok, '0' failed, '' no
-#       verdict on the receiver), health_error, health_status_code, health_ttl
-# Outcomes: delivered, retrying, dead, or held (the target was switched off by this answer:
-# the delivery waits on the waitlist with the hold_reason given in fields_json).
-# Returns 0 (lease lost), 1, or 2 when this attempt opened the target's circuit breaker.
-COMPLETE = (
-    _PREAMBLE
-    + """
-local prefix = ARGV[8]
-local key = dkey(prefix, ARGV[1])
-if redis.call('HGET', key, 'lease') ~= ARGV[2] then
-  return 0
-end
-local akey = key .. ':attempts'
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('RPUSH', akey, ARGV[6])
-redis.call('LTRIM', akey, -tonumber(ARGV[11]), -1)
-redis.call('HINCRBY', key, 'attempts', 1)
-redis.call('HINCRBY', key, 'total_attempts', 1)
-for name, value in pairs(cjson.decode(ARGV[9])) do
-  redis.call('HSET', key, name, value)
-end
-redis.call('HSET', key, 'state', ARGV[3], 'lease', '', 'last_attempt_at', ARGV[4])
-release_slot(prefix, ARGV[10])
+# KEYS: delivery, attempts, leased, dead, stats, circuit, health, inflight
+# A: id, token, outcome (delivered|retrying|dead|held), now, next_at, attempt, fields,
+#    target, retention, attempts_kept, breaker {signal, threshold, cooldown, cooldown_max},
+#    health {ok ('1'|'0'|''), error, status_code}, health_ttl
+# `held`: the target was switched off by this answer; the delivery waits on the waitlist.
+# Returns 0 (lease lost), 1 (recorded) or 2 (recorded, and this attempt opened the circuit).
+COMPLETE = _script(
+    """
+local dkey, akey, leased, dead, stats, cb, health, slots = unpack(KEYS, 1, 8)
+if redis.call('HGET', dkey, 'lease') ~= A.token then return 0 end
+redis.call('ZREM', leased, A.id)
+redis.call('RPUSH', akey, A.attempt)
+redis.call('LTRIM', akey, -A.attempts_kept, -1)
+redis.call('HINCRBY', dkey, 'attempts', 1)
+redis.call('HINCRBY', dkey, 'total_attempts', 1)
+set_fields(dkey, A.fields)
+redis.call('HSET', dkey, 'state', A.outcome, 'lease', '', 'last_attempt_at', A.now)
+if tonumber(redis.call('GET', slots) or '0') > 0 then redis.call('DECR', slots) end
+
 local opened = 0
-local cb = prefix .. 'cb:' .. ARGV[10]
-if ARGV[13] == 'ok' then
+local b = A.breaker
+if b.signal == 'ok' then
   redis.call('DEL', cb)
-elseif ARGV[13] == 'failed' then
+elseif b.signal == 'failed' then
   redis.call('HDEL', cb, 'probe_until')
-  local failures = redis.call('HINCRBY', cb, 'failures', 1)
-  if failures >= tonumber(ARGV[14]) then
+  if redis.call('HINCRBY', cb, 'failures', 1) >= b.threshold then
     local opens = redis.call('HINCRBY', cb, 'opens', 1)
-    local cooldown = math.min(tonumber(ARGV[16]), tonumber(ARGV[15]) * 2 ^ (opens - 1))
-    redis.call('HSET', cb, 'open_until', tonumber(ARGV[4]) + cooldown, 'failures', 0)
+    local cooldown = math.min(b.cooldown_max, b.cooldown * 2 ^ (opens - 1))
+    redis.call('HSET', cb, 'open_until', tonumber(A.now) + cooldown, 'failures', 0)
     opened = 1
   end
-  redis.call('EXPIRE', cb, tonumber(ARGV[16]) * 4 + 3600)
+  redis.call('EXPIRE', cb, b.cooldown_max * 4 + 3600)
 end
-note_health(prefix, ARGV[10], ARGV[4], ARGV[17], ARGV[18], ARGV[19], ARGV[20])
-count(KEYS[3], ARGV[3], ARGV[12])
-count(KEYS[3], ARGV[3] .. ':' .. ARGV[10], ARGV[12])
-if ARGV[3] == 'held' then
-  waitlist(prefix, ARGV[1], ARGV[4])
+
+local h = A.health
+if h.ok ~= '' then
+  redis.call('HSET', health, 'last_attempt_at', A.now, 'last_ok', h.ok,
+             'last_error', h.error, 'last_status_code', h.status_code)
+  if h.ok == '1' then redis.call('HSET', health, 'last_ok_at', A.now) end
+  redis.call('EXPIRE', health, A.health_ttl)
+end
+
+count(stats, A.outcome)
+count(stats, A.outcome .. ':' .. A.target)
+if A.outcome == 'held' then
+  waitlist(A.id, A.now)
   return 1 + opened
 end
-if ARGV[3] == 'retrying' then
-  redis.call('HSET', key, 'deliver_at', ARGV[5])
-  schedule(prefix, ARGV[1], ARGV[5])
+if A.outcome == 'retrying' then
+  redis.call('HSET', dkey, 'deliver_at', A.next_at)
+  schedule(dkey, A.id, A.next_at)
   return 1 + opened
 end
-redis.call('HSET', key, 'finished_at', ARGV[4])
-if ARGV[3] == 'dead' then
-  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
-end
-redis.call('EXPIRE', key, ARGV[7])
-redis.call('EXPIRE', akey, ARGV[7])
+redis.call('HSET', dkey, 'finished_at', A.now)
+if A.outcome == 'dead' then redis.call('ZADD', dead, A.now, A.id) end
+redis.call('EXPIRE', dkey, A.retention)
+redis.call('EXPIRE', akey, A.retention)
 return 1 + opened
 """
 )
 
-# KEYS: leased ; ARGV: id, token, now, prefix, hold_reason
-# An empty hold_reason puts the delivery back in its queue (shutdown); else it goes to the
-# waitlist with that reason (its target turned out to be missing or switched off).
-RELEASE = (
-    _PREAMBLE
-    + """
-local key = dkey(ARGV[4], ARGV[1])
-if redis.call('HGET', key, 'lease') ~= ARGV[2] then
-  return 0
-end
-redis.call('ZREM', KEYS[1], ARGV[1])
-local target = redis.call('HGET', key, 'target_id')
-release_slot(ARGV[4], target)
-if target then redis.call('HDEL', ARGV[4] .. 'cb:' .. target, 'probe_until') end
-if ARGV[5] ~= '' then
-  redis.call('HSET', key, 'state', 'held', 'lease', '', 'hold_reason', ARGV[5])
-  waitlist(ARGV[4], ARGV[1], ARGV[3])
+# KEYS: delivery, leased, inflight, circuit
+# A: id, token, now, hold_reason ('' = back to its queue, the worker is stopping; else the
+#    waitlist: its target turned out to be missing or switched off)
+# Returns 1 when given back, 0 when the lease was lost already.
+RELEASE = _script(
+    """
+local dkey, leased, slots, cb = unpack(KEYS, 1, 4)
+if redis.call('HGET', dkey, 'lease') ~= A.token then return 0 end
+redis.call('ZREM', leased, A.id)
+if tonumber(redis.call('GET', slots) or '0') > 0 then redis.call('DECR', slots) end
+redis.call('HDEL', cb, 'probe_until')
+if A.hold_reason ~= '' then
+  redis.call('HSET', dkey, 'state', 'held', 'lease', '', 'hold_reason', A.hold_reason)
+  waitlist(A.id, A.now)
   return 1
 end
 local state = 'scheduled'
-if tonumber(redis.call('HGET', key, 'attempts') or '0') > 0 then state = 'retrying' end
-redis.call('HSET', key, 'state', state, 'lease', '', 'deliver_at', ARGV[3])
-schedule(ARGV[4], ARGV[1], ARGV[3])
+if tonumber(redis.call('HGET', dkey, 'attempts') or '0') > 0 then state = 'retrying' end
+redis.call('HSET', dkey, 'state', state, 'lease', '', 'deliver_at', A.now)
+schedule(dkey, A.id, A.now)
 return 1
 """
 )
 
-# KEYS: dead, wake ; ARGV: id, now, prefix, retention, wake_max
+# KEYS: delivery, attempts, dead
+# A: id, now, retention
 # Re-queues a finished delivery (dead, delivered or cancelled) with the same webhook-id.
-REPLAY = (
-    _PREAMBLE
-    + """
-local prefix = ARGV[3]
-local key = dkey(prefix, ARGV[1])
-local state = redis.call('HGET', key, 'state')
+# Returns 'queued', 'missing', 'not_finished' or 'email_expired'.
+REPLAY = _script(
+    """
+local dkey, akey, dead = unpack(KEYS, 1, 3)
+local state = redis.call('HGET', dkey, 'state')
 if not state then return 'missing' end
 if state ~= 'dead' and state ~= 'delivered' and state ~= 'cancelled' then
   return 'not_finished'
 end
-local email = prefix .. 'email:' .. redis.call('HGET', key, 'email_id')
+local email = key('email', redis.call('HGET', dkey, 'email_id'))
 if redis.call('EXISTS', email) == 0 then return 'email_expired' end
-redis.call('EXPIRE', email, ARGV[4])
-redis.call('HSET', key, 'state', 'scheduled', 'attempts', 0, 'deliver_at', ARGV[2],
-           'replayed_at', ARGV[2], 'finished_at', '', 'hold_reason', '', 'cancel_reason', '')
-redis.call('HINCRBY', key, 'replays', 1)
-redis.call('PERSIST', key)
-redis.call('PERSIST', key .. ':attempts')
-redis.call('ZREM', KEYS[1], ARGV[1])
-schedule(prefix, ARGV[1], ARGV[2])
-redis.call('RPUSH', KEYS[2], ARGV[1])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[5]), -1)
+redis.call('EXPIRE', email, A.retention)
+redis.call('HSET', dkey, 'state', 'scheduled', 'attempts', 0, 'deliver_at', A.now,
+           'replayed_at', A.now, 'finished_at', '', 'hold_reason', '', 'cancel_reason', '')
+redis.call('HINCRBY', dkey, 'replays', 1)
+redis.call('PERSIST', dkey)
+redis.call('PERSIST', akey)
+redis.call('ZREM', dead, A.id)
+schedule(dkey, A.id, A.now)
+wake(A.id)
 return 'queued'
 """
 )
 
-# KEYS: scheduled_high, scheduled, held, wake
-# ARGV: id, prefix, expected_state, expected_hold_reason, destination ('queue'|'held'), state,
-#       hold_reason, deliver_at, now, fields_json, wake_max
+# KEYS: delivery
+# A: id, now, expected_state, expected_reason, state, hold_reason,
+#    deliver_at ('' = to the waitlist), fields
 # Moves a waiting delivery (scheduled, held or retrying; never one being attempted) to its
-# queue at `deliver_at` or to the waitlist, only if it is still in the state the caller saw.
+# queue at `deliver_at` or to the waitlist, only if it is still as the caller read it.
 # Returns 1 when moved, 0 when it changed meanwhile.
-MOVE = (
-    _PREAMBLE
-    + """
-local id, prefix = ARGV[1], ARGV[2]
-local key = dkey(prefix, id)
-local state = redis.call('HGET', key, 'state')
-local reason = redis.call('HGET', key, 'hold_reason') or ''
-if state ~= ARGV[3] or reason ~= ARGV[4] then return 0 end
+MOVE = _script(
+    """
+local dkey = KEYS[1]
+local state = redis.call('HGET', dkey, 'state')
+local reason = redis.call('HGET', dkey, 'hold_reason') or ''
+if state ~= A.expected_state or reason ~= A.expected_reason then return 0 end
 if state ~= 'scheduled' and state ~= 'held' and state ~= 'retrying' then return 0 end
-redis.call('ZREM', KEYS[1], id)
-redis.call('ZREM', KEYS[2], id)
-redis.call('ZREM', KEYS[3], id)
-for name, value in pairs(cjson.decode(ARGV[10])) do
-  redis.call('HSET', key, name, value)
-end
-redis.call('HSET', key, 'state', ARGV[6], 'hold_reason', ARGV[7])
-if ARGV[5] == 'held' then
-  waitlist(prefix, id, ARGV[9])
+unqueue(A.id)
+set_fields(dkey, A.fields)
+redis.call('HSET', dkey, 'state', A.state, 'hold_reason', A.hold_reason)
+if A.deliver_at == '' then
+  waitlist(A.id, A.now)
   return 1
 end
-redis.call('HSET', key, 'deliver_at', ARGV[8])
-schedule(prefix, id, ARGV[8])
-if tonumber(ARGV[8]) <= tonumber(ARGV[9]) then
-  redis.call('RPUSH', KEYS[4], id)
-  redis.call('LTRIM', KEYS[4], -tonumber(ARGV[11]), -1)
-end
+redis.call('HSET', dkey, 'deliver_at', A.deliver_at)
+schedule(dkey, A.id, A.deliver_at)
+if tonumber(A.deliver_at) <= tonumber(A.now) then wake(A.id) end
 return 1
 """
 )
 
-# KEYS: scheduled_high, scheduled, held ; ARGV: id, prefix, now, retention, reason
+# KEYS: delivery ; A: id, now, retention, reason
 # Cancels a delivery that never left (held or scheduled, no attempt made): re-routed elsewhere.
 # Returns 1 when cancelled, 0 when it is no longer waiting untouched.
-CANCEL = (
-    _PREAMBLE
-    + """
-local id, prefix = ARGV[1], ARGV[2]
-local key = dkey(prefix, id)
-local state = redis.call('HGET', key, 'state')
+CANCEL = _script(
+    """
+local dkey = KEYS[1]
+local state = redis.call('HGET', dkey, 'state')
 if state ~= 'scheduled' and state ~= 'held' then return 0 end
-if tonumber(redis.call('HGET', key, 'total_attempts') or '0') > 0 then return 0 end
-redis.call('ZREM', KEYS[1], id)
-redis.call('ZREM', KEYS[2], id)
-redis.call('ZREM', KEYS[3], id)
-redis.call('HSET', key, 'state', 'cancelled', 'finished_at', ARGV[3], 'hold_reason', '',
-           'cancel_reason', ARGV[5])
-redis.call('EXPIRE', key, ARGV[4])
+if tonumber(redis.call('HGET', dkey, 'total_attempts') or '0') > 0 then return 0 end
+unqueue(A.id)
+redis.call('HSET', dkey, 'state', 'cancelled', 'finished_at', A.now, 'hold_reason', '',
+           'cancel_reason', A.reason)
+redis.call('EXPIRE', dkey, A.retention)
 return 1
 """
 )
 
-# KEYS: email, deliveries_index, wake, parked
-# ARGV: now, prefix, retention, meta_json, status, email_id, wake_max, n,
-#       then n x (id, deliver_at, fields_json) as in ADMIT ('' deliver_at: the waitlist)
+# KEYS: email, deliveries_index, parked
+# A: now, retention, meta, status, email_id, deliveries [{id, at, fields}] as in ADMIT
 # Re-routing: the stored email gets its new decision and the deliveries it lacks. A delivery
 # id that exists already is left alone, so two re-routes of one email never add it twice.
 # Returns the number of deliveries added, or -1 when the email has expired.
-REROUTE = (
-    _PREAMBLE
-    + """
-local now, prefix = tonumber(ARGV[1]), ARGV[2]
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-redis.call('HSET', KEYS[1], 'meta', ARGV[4])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-if ARGV[5] == 'parked' then
-  redis.call('ZADD', KEYS[4], now, ARGV[6])
+REROUTE = _script(
+    """
+local email, index, parked = unpack(KEYS, 1, 3)
+if redis.call('EXISTS', email) == 0 then return -1 end
+redis.call('HSET', email, 'meta', A.meta)
+redis.call('EXPIRE', email, A.retention)
+if A.status == 'parked' then
+  redis.call('ZADD', parked, A.now, A.email_id)
 else
-  redis.call('ZREM', KEYS[4], ARGV[6])
+  redis.call('ZREM', parked, A.email_id)
 end
 local added = 0
-for i = 0, tonumber(ARGV[8]) - 1 do
-  local id, at = ARGV[9 + 3 * i], ARGV[10 + 3 * i]
-  local key = dkey(prefix, id)
-  if redis.call('EXISTS', key) == 0 then
-    for name, value in pairs(cjson.decode(ARGV[11 + 3 * i])) do
-      redis.call('HSET', key, name, value)
-    end
-    if at == '' then
-      waitlist(prefix, id, now)
+for _, d in ipairs(A.deliveries) do
+  local dkey = key('delivery', d.id)
+  if redis.call('EXISTS', dkey) == 0 then
+    set_fields(dkey, d.fields)
+    if d.at == '' then
+      waitlist(d.id, A.now)
     else
-      schedule(prefix, id, at)
-      redis.call('RPUSH', KEYS[3], id)
+      schedule(dkey, d.id, d.at)
+      wake(d.id)
     end
-    redis.call('ZADD', KEYS[2], now, id)
+    redis.call('ZADD', index, A.now, d.id)
     added = added + 1
   end
 end
-redis.call('LTRIM', KEYS[3], -tonumber(ARGV[7]), -1)
 return added
-"""
-)
-
-# KEYS: stats, seen, then the seen keys of the email's other ids
-# ARGV: now, dedup_ttl, stats_ttl
-# The cheap check before any analysis: an email already seen (under any of its ids) is a
-# duplicate, counted as the admit would count it, and known under this id from now on.
-# Returns 1 for a duplicate, 0 otherwise (the admit's claim stays the one that decides).
-SEEN = (
-    _PREAMBLE
-    + """
-for i = 2, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 then
-    redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ARGV[2])
-    count(KEYS[1], 'ingress', ARGV[3])
-    count(KEYS[1], 'duplicate', ARGV[3])
-    return 1
-  end
-end
-return 0
 """
 )

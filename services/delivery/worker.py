@@ -14,23 +14,18 @@ from typing import Any, Protocol
 
 from config.log import request_id_var
 from config.redis_conn import REDIS_DOWN_ERRORS
-from email_processing.payload import build_payload
 from preferences import ProcessingPreferences
-from services.delivery.queue import (
-    DEAD,
-    DELIVERED,
-    HELD,
-    RETRYING,
-    TARGET_DISABLED,
-    TARGET_MISSING,
+from services.delivery.queue import DeliveryQueue, StoredEmail
+from services.delivery.record import (
     Breaker,
-    ClaimedDelivery,
+    Claimed,
     ClaimResult,
-    DeliveryQueue,
+    Completed,
     Health,
-    StoredEmail,
+    Hold,
+    State,
 )
-from services.delivery.signing import signature_headers
+from services.delivery.request import SignedRequest, WebhookRequests
 from services.documents.preferences import PreferencesService
 from services.documents.runtime_flags import RuntimeFlagsService
 from services.documents.targets import WebhookTarget, WebhookTargetsService
@@ -140,16 +135,16 @@ def next_step(
     jitter: float,
     retry_after_max: float,
     rng: random.Random,
-) -> tuple[str, float | None]:
+) -> tuple[State, float | None]:
     """(outcome, next attempt time) after an attempt."""
     if verdict.ok:
-        return DELIVERED, None
+        return State.DELIVERED, None
     if verdict.gone or attempts_done >= len(schedule):
-        return DEAD, None
+        return State.DEAD, None
     delay = schedule[attempts_done] * (1 + rng.uniform(-jitter, jitter))
     if verdict.retry_after is not None:
         delay = max(delay, min(verdict.retry_after, retry_after_max))
-    return RETRYING, now + max(0.0, delay)
+    return State.RETRYING, now + max(0.0, delay)
 
 
 class Deliverer:
@@ -167,6 +162,7 @@ class Deliverer:
         rng: random.Random | None = None,
         offload: LinkOffload | None = None,
     ) -> None:
+        self.requests = WebhookRequests(clock, config.user_agent)
         self._queue = queue
         self._targets = targets
         self._prefs = preferences
@@ -177,15 +173,15 @@ class Deliverer:
         self._rng = rng or random.Random()
         self._offload = offload
 
-    def attempt(self, claimed: ClaimedDelivery) -> str:
-        """Deliver once; return the outcome recorded (delivered, retrying, dead)."""
-        token = request_id_var.set(claimed.fields.get("request_id") or None)
+    def attempt(self, claimed: Claimed) -> State:
+        """Deliver once; return the outcome recorded (delivered, retrying, dead, held)."""
+        token = request_id_var.set(claimed.record.request_id or None)
         try:
             return self._attempt(claimed)
         finally:
             request_id_var.reset(token)
 
-    def _attempt(self, claimed: ClaimedDelivery) -> str:
+    def _attempt(self, claimed: Claimed) -> State:
         prefs = self._prefs.get()
         target = self._targets.find(claimed.target_id)
         if target is None or not target.enabled:
@@ -194,26 +190,27 @@ class Deliverer:
         if email is None:
             return self._record(claimed, prefs, Verdict(ok=False, error="email_expired"), {})
         links = self._links(claimed, email)
-        payload = self._payload(claimed, target, email, links)
-        body, headers = self.signed_request(target, claimed.webhook_id, payload)
-        verdict = self.send(target, body, headers, prefs)
+        payload = self.requests.payload(claimed.record, email, links)
+        request = self.requests.signed(target, claimed.webhook_id, payload)
+        verdict = self.send(target, request, prefs)
         if verdict.gone:
             self._targets.disable(target.id, GONE_REASON)
-        return self._record(claimed, prefs, verdict, headers, _offload_note(self._offload, links))
+        note = _offload_note(self._offload, links)
+        return self._record(claimed, prefs, verdict, request.headers, note)
 
-    def _wait_for_target(self, claimed: ClaimedDelivery, target: WebhookTarget | None) -> str:
+    def _wait_for_target(self, claimed: Claimed, target: WebhookTarget | None) -> State:
         """The target went away since the claim: back to the waitlist, no attempt counted."""
-        reason = TARGET_MISSING if target is None else TARGET_DISABLED
+        reason = Hold.TARGET_MISSING if target is None else Hold.TARGET_DISABLED
         if self._queue.release(claimed, hold_reason=reason):
             logger.warning("delivery %s held: target %s %s", claimed.id, claimed.target_id, reason)
-        return HELD
+        return State.HELD
 
     def housekeeping(self) -> None:
         """Periodic work an idle worker thread runs (the R2 clean-up when it is due)."""
         if self._offload is not None:
             self._offload.housekeeping()
 
-    def _links(self, claimed: ClaimedDelivery, email: StoredEmail) -> list[dict[str, Any]] | None:
+    def _links(self, claimed: Claimed, email: StoredEmail) -> list[dict[str, Any]] | None:
         """The email's delivery links, with their R2 copies when offload is on."""
         links = email.delivery_links
         if links and self._offload is not None:
@@ -229,43 +226,19 @@ class Deliverer:
             config.breaker_cooldown_max,
         )
 
-    def _payload(
-        self,
-        claimed: ClaimedDelivery,
-        target: WebhookTarget,
-        email: StoredEmail,
-        links: list[dict[str, Any]] | None,
-    ) -> dict[str, Any]:
-        decision = json.loads(claimed.fields.get("decision") or "{}")
-        return build_payload(
-            email.meta, email.body, target_id=target.id, decision=decision, links=links
-        )
-
-    def signed_request(
-        self, target: WebhookTarget, webhook_id: str, payload: Mapping[str, Any]
-    ) -> tuple[str, dict[str, str]]:
-        """The exact body and headers a target receives (also used by the test send)."""
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        now = self._clock()
-        headers = dict(target.options.headers)
-        headers.update(signature_headers(target.signing_secrets(now), webhook_id, int(now), body))
-        headers["Content-Type"] = "application/json"
-        headers["User-Agent"] = self._config.user_agent
-        return body, headers
-
     def send(
         self,
         target: WebhookTarget,
-        body: str,
-        headers: Mapping[str, str],
+        request: SignedRequest,
         prefs: ProcessingPreferences,
     ) -> Verdict:
+        """POST a signed request to a target (the guarded path) and judge the answer."""
         started = time.monotonic()
         try:
             resp = self._http.post(
                 target.url,
-                body.encode("utf-8"),
-                headers,
+                request.body.encode("utf-8"),
+                request.headers,
                 connect_timeout=self._config.connect_timeout,
                 read_timeout=target.options.timeout_sec or prefs.webhook_timeout_sec,
             )
@@ -275,18 +248,19 @@ class Deliverer:
 
     def _record(
         self,
-        claimed: ClaimedDelivery,
+        claimed: Claimed,
         prefs: ProcessingPreferences,
         verdict: Verdict,
         headers: Mapping[str, str],
         note: Mapping[str, Any] | None = None,
-    ) -> str:
+    ) -> State:
         now = self._clock()
         attempts_done = claimed.attempts + 1
+        outcome: State
         if verdict.gone:
-            outcome, next_at = HELD, None  # the target is switched off: wait for it
+            outcome, next_at = State.HELD, None  # the target is switched off: wait for it
         elif verdict.error in PERMANENT_ERRORS:
-            outcome, next_at = DEAD, None
+            outcome, next_at = State.DEAD, None
         else:
             outcome, next_at = next_step(
                 attempts_done,
@@ -313,8 +287,8 @@ class Deliverer:
             "last_status_code": "" if verdict.status_code is None else str(verdict.status_code),
             "last_error": verdict.error or "",
         }
-        if outcome == HELD:
-            fields["hold_reason"] = TARGET_DISABLED
+        if outcome == State.HELD:
+            fields["hold_reason"] = Hold.TARGET_DISABLED
         self._metrics.deliveries.labels(outcome, claimed.target_id).inc()
         self._metrics.attempt_seconds.labels(outcome).observe(verdict.duration)
         done = self._queue.complete(
@@ -326,9 +300,9 @@ class Deliverer:
             breaker=self._breaker(verdict),
             health=health_of(verdict),
         )
-        if not done:
+        if done == Completed.LEASE_LOST:
             logger.warning("delivery %s: lease lost before the attempt was recorded", claimed.id)
-        elif done == 2:
+        elif done == Completed.CIRCUIT_OPENED:
             logger.warning(
                 "circuit open: target %s after %d failed attempts in a row",
                 claimed.target_id,
@@ -375,19 +349,19 @@ def recordable_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: (v if k.lower() in ours else "***") for k, v in headers.items()}
 
 
-def _log_outcome(claimed: ClaimedDelivery, outcome: str, verdict: Verdict) -> None:
-    if outcome == HELD:
+def _log_outcome(claimed: Claimed, outcome: State, verdict: Verdict) -> None:
+    if outcome == State.HELD:
         logger.error(
             "delivery held: %s, target %s switched off (%s)",
             claimed.id,
             claimed.target_id,
             GONE_REASON,
         )
-    elif outcome == DEAD:
+    elif outcome == State.DEAD:
         logger.error(
             "delivery dead: %s to target %s (%s)", claimed.id, claimed.target_id, verdict.error
         )
-    elif outcome == RETRYING:
+    elif outcome == State.RETRYING:
         logger.info("delivery retrying: %s (%s)", claimed.id, verdict.error)
     else:
         logger.info("delivery delivered: %s to target %s", claimed.id, claimed.target_id)
@@ -439,7 +413,7 @@ class WorkerPool:
         self._clock = clock
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._in_flight: dict[int, ClaimedDelivery] = {}
+        self._in_flight: dict[int, Claimed] = {}
         self._lock = threading.Lock()
 
     @property
@@ -474,7 +448,7 @@ class WorkerPool:
                 logger.warning("shutdown: released delivery %s for another worker", claimed.id)
         logger.info("delivery workers stopped (%d released)", len(leftovers))
 
-    def run_once(self) -> str | None:
+    def run_once(self) -> State | None:
         """Claim and attempt one due delivery; None if nothing is due."""
         result = self._claim()
         if result.delivery is None:

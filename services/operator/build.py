@@ -43,7 +43,8 @@ def build(
 ) -> Operator:
     """The operator's services, wired to keep waiting mail in step with every config write."""
     docs, queue = documents, delivery.queue
-    records = Records(client, keys, queue, access.audit, clock, docs.flags)
+    requests = delivery.deliverer.requests
+    records = Records(client, keys, queue, access.audit, clock, docs.flags, requests)
     lab = RulesLab(delivery.ingest, queue)
     targets = TargetsAdmin(
         docs.targets,

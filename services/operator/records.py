@@ -15,44 +15,14 @@ from typing import Any
 import redis
 
 from config.keys import Keys
-from email_processing.payload import build_payload
 from services.access.audit import AuditLog
-from services.delivery.queue import HELD, RETRYING, SCHEDULED, DeliveryQueue
+from services.delivery.queue import DeliveryQueue
+from services.delivery.record import FINISHED_STATES, QUEUED_STATES, DeliveryRecord, Replayed
+from services.delivery.request import WebhookRequests
 from services.documents.runtime_flags import RuntimeFlagsService
 from services.errors import NotFound
 
 SCAN_BATCH = 500
-QUEUED_STATES = frozenset({"dead", "scheduled", "held", "retrying", "in_flight"})
-"""States whose deliveries are all in a queue (dead letters, scheduled, waitlist, leased)."""
-PAUSED = "paused"
-"""The waiting reason of a due delivery while sending is switched off (runtime flag)."""
-DELIVERY_FIELDS = (
-    "id",
-    "email_id",
-    "target_id",
-    "webhook_id",
-    "state",
-    "created_at",
-    "deliver_at",
-    "attempts",
-    "total_attempts",
-    "last_status_code",
-    "last_error",
-    "hold_reason",
-    "finished_at",
-    "detector",
-    "rules",
-    "priority",
-    "subject",
-    "sender_email",
-    "replays",
-    "request_id",
-    "released_by",
-    "cancel_reason",
-    "schedule_note",
-)
-_NUMBERS = frozenset({"created_at", "deliver_at", "finished_at"})
-_INTEGERS = frozenset({"attempts", "total_attempts", "replays"})
 # Listed from the stored meta; the analysis is reduced to what a list shows.
 EMAIL_LIST_FIELDS = (
     "email_id",
@@ -118,22 +88,6 @@ class EmailFilter:
         return all(checks)
 
 
-def _delivery(values: list[Any]) -> dict[str, Any] | None:
-    if values[0] is None:
-        return None
-    rec: dict[str, Any] = {}
-    for name, value in zip(DELIVERY_FIELDS, values, strict=True):
-        if value in (None, ""):
-            rec[name] = None
-        elif name in _NUMBERS:
-            rec[name] = float(value)
-        elif name in _INTEGERS:
-            rec[name] = int(value)
-        else:
-            rec[name] = value
-    return rec
-
-
 def _email_row(meta: dict[str, Any]) -> dict[str, Any]:
     row = {name: meta.get(name) for name in EMAIL_LIST_FIELDS}
     analysis = meta.get("analysis") or {}
@@ -154,7 +108,9 @@ class Records:
         audit: AuditLog,
         clock: Callable[[], float],
         flags: RuntimeFlagsService,
+        requests: WebhookRequests,
     ) -> None:
+        self._requests = requests
         self._redis = client
         self._keys = keys
         self._queue = queue
@@ -187,13 +143,10 @@ class Records:
                     yield rec
 
     def _fetch(self, ids: list[str]) -> Iterator[dict[str, Any]]:
-        pipe = self._redis.pipeline(transaction=False)
-        for delivery_id in ids:
-            pipe.hmget(self._keys.delivery(delivery_id), DELIVERY_FIELDS)
-        for values in pipe.execute():
-            rec = _delivery(values)
-            if rec is not None:
-                yield rec
+        paused = self._paused()
+        for record in self._queue.get_many(ids):
+            if record is not None:
+                yield self._shown(record, paused)
 
     def _queued(self, flt: DeliveryFilter) -> Iterator[dict[str, Any]]:
         """Dead or unfinished deliveries, read from their queues rather than the whole index.
@@ -252,84 +205,65 @@ class Records:
             raise NotFound("no stored email with this id (it may have expired)")
         doc = dict(stored.meta)
         ids = [d["id"] for d in doc.get("deliveries", [])]
-        doc["deliveries"] = [self._waiting_reason(self._current(i)) for i in ids]
+        doc["deliveries"] = [self._current(i) for i in ids]
         if include_body:
             doc["body"] = stored.body
             doc["plain_body"] = stored.plain_body or None
         return doc
 
     def _current(self, delivery_id: str) -> dict[str, Any]:
-        values = self._redis.hmget(self._keys.delivery(delivery_id), DELIVERY_FIELDS)
-        return _delivery(values) or {"id": delivery_id, "state": "expired"}
+        record = self._queue.get(delivery_id)
+        return self._shown(record) if record else {"id": delivery_id, "state": "expired"}
 
     # -- deliveries ---------------------------------------------------------
 
     def list_deliveries(self, flt: DeliveryFilter, offset: int, limit: int) -> dict[str, Any]:
-        page = self._page(self.matching_deliveries(flt), offset, limit)
-        paused = self._paused()
-        page["items"] = [self._waiting_reason(rec, paused) for rec in page["items"]]
-        return page
+        return self._page(self.matching_deliveries(flt), offset, limit)
 
     def _paused(self) -> bool:
         return not self._flags.get().webhook_sending_enabled
 
-    def _waiting_reason(self, rec: dict[str, Any], paused: bool | None = None) -> dict[str, Any]:
-        """Add `waiting_reason`: why a waiting delivery has not left, as one code. A held one
-        says its hold reason; a due one says `paused` while sending is switched off."""
-        reason = None
-        state = rec.get("state")
-        due = (rec.get("deliver_at") or 0) <= self._clock()
-        if state == HELD:
-            reason = rec.get("hold_reason")
-        elif state in (SCHEDULED, RETRYING) and due and self._is_paused(paused):
-            reason = PAUSED
-        rec["waiting_reason"] = reason
+    def _shown(self, record: DeliveryRecord, paused: bool | None = None) -> dict[str, Any]:
+        """A record as the API shows it, with `waiting_reason` (DeliveryRecord.waiting_reason)."""
+        rec = record.to_api()
+        rec["waiting_reason"] = record.waiting_reason(self._clock(), self._is_paused(paused))
         return rec
 
     def _is_paused(self, known: bool | None) -> bool:
         return self._paused() if known is None else known
 
     def delivery(self, delivery_id: str, include_payload: bool = False) -> dict[str, Any]:
-        values = self._redis.hmget(self._keys.delivery(delivery_id), DELIVERY_FIELDS)
-        rec = _delivery(values)
-        if rec is None:
+        record = self._queue.get(delivery_id)
+        if record is None:
             raise NotFound("no delivery with this id (it may have expired)")
-        raw_decision = self._redis.hget(self._keys.delivery(delivery_id), "decision")
-        rec["decision"] = json.loads(raw_decision) if raw_decision else {}
-        self._waiting_reason(rec)
+        rec = self._shown(record)
+        rec["decision"] = record.payload_fields()
         rec["attempts_log"] = self._queue.attempts(delivery_id)
         if include_payload:
-            rec["payload"] = self._payload(rec)
+            rec["payload"] = self._payload(record)
         return rec
 
-    def _payload(self, rec: dict[str, Any]) -> dict[str, Any] | None:
+    def _payload(self, record: DeliveryRecord) -> dict[str, Any] | None:
         """The body the target receives, rebuilt as the worker does (R2 copies aside)."""
-        stored = self._queue.load_email(str(rec["email_id"]))
-        if stored is None:
-            return None
-        return build_payload(
-            stored.meta,
-            stored.body,
-            target_id=str(rec["target_id"]),
-            decision=rec["decision"],
-            links=stored.delivery_links,
-        )
+        stored = self._queue.load_email(record.email_id)
+        return None if stored is None else self._requests.payload(record, stored)
 
-    def replay(self, delivery_id: str, actor: str) -> str:
+    def replay(self, delivery_id: str, actor: str) -> Replayed:
+        """Re-queue one finished delivery (same webhook-id), audited: the API's and the CLI's."""
         outcome = self._queue.replay(delivery_id)
-        if outcome == "missing":
+        if outcome == Replayed.MISSING:
             raise NotFound("no delivery with this id (it may have expired)")
-        if outcome == "queued":
+        if outcome == Replayed.QUEUED:
             self._audit.record(actor, "replay", f"delivery:{delivery_id}")
         return outcome
 
     def replay_matching(self, flt: DeliveryFilter, actor: str, dry_run: bool) -> dict[str, Any]:
         """Replay every finished delivery the filter matches (or count them)."""
-        finished = ("dead", "delivered", "cancelled")
-        candidates = [r["id"] for r in self.matching_deliveries(flt) if r["state"] in finished]
+        rows = self.matching_deliveries(flt)
+        candidates = [r["id"] for r in rows if r["state"] in FINISHED_STATES]
         if dry_run:
             return {"matched": len(candidates), "queued": 0}
         outcomes = [self._queue.replay(delivery_id) for delivery_id in candidates]
-        queued = outcomes.count("queued")
+        queued = outcomes.count(Replayed.QUEUED)
         self._audit.record(actor, "replay_many", "deliveries", detail=f"{queued} re-queued")
         return {"matched": len(candidates), "queued": queued, "skipped": len(candidates) - queued}

@@ -10,10 +10,10 @@ from typing import Any
 import redis
 
 from config.keys import Keys
-from services.delivery.queue import HELD, RETRYING, SCHEDULED, DeliveryQueue, hour_bucket
+from services.delivery.queue import DeliveryQueue
+from services.delivery.record import DeliveryRecord, State, hour_bucket
 from services.documents.build import Documents
 from services.documents.targets import WebhookTarget
-from services.operator.records import PAUSED
 from services.operator.status import Facts, Waiting, banner, target_health
 
 HOURS = 7 * 24
@@ -29,7 +29,7 @@ SERIES = (
 )
 OUTCOMES = ("delivered", "retrying", "dead")
 STATE_SAMPLE = 10_000  # queued deliveries inspected to split them by state and reason
-_WAITING_FIELDS = ("target_id", "state", "hold_reason", "deliver_at")
+_WAITING_FIELDS = ("id", "target_id", "state", "hold_reason", "deliver_at")
 
 
 class Stats:
@@ -110,7 +110,7 @@ class Stats:
         circuits = self._queue.circuits(ids)
         return [(t, target_health(t, last[t.id], circuits[t.id], now)) for t in targets]
 
-    def _queued(self) -> list[dict[str, str]]:
+    def _queued(self) -> list[DeliveryRecord]:
         """Queued and waitlisted deliveries (sampled up to STATE_SAMPLE), with their reasons."""
         k = self._keys
         ids: list[str] = []
@@ -119,8 +119,8 @@ class Stats:
         pipe = self._redis.pipeline(transaction=False)
         for delivery_id in ids:
             pipe.hmget(self._keys.delivery(delivery_id), _WAITING_FIELDS)
-        rows = (dict(zip(_WAITING_FIELDS, values, strict=True)) for values in pipe.execute())
-        return [row for row in rows if row["state"]]
+        rows = (DeliveryRecord.from_values(_WAITING_FIELDS, v) for v in pipe.execute())
+        return [row for row in rows if row is not None]
 
     def _waiting(self, now: float) -> tuple[Waiting, dict[str, int]]:
         """What waits, by target and reason, and the deliveries per state."""
@@ -128,15 +128,15 @@ class Stats:
         by_target: dict[str, Counter[str]] = {}
         states: Counter[str] = Counter()
         for row in self._queued():
-            states[row["state"]] += 1
-            why = waiting_reason(row, now, paused)
+            states[row.state] += 1
+            why = row.waiting_reason(now, paused)
             if why:
-                by_target.setdefault(row["target_id"], Counter())[why] += 1
+                by_target.setdefault(row.target_id, Counter())[why] += 1
         depth = self._queue.depth()
         counts = {
-            "scheduled": states[SCHEDULED],
-            "held": states[HELD],
-            "retrying": states[RETRYING],
+            "scheduled": states[State.SCHEDULED],
+            "held": states[State.HELD],
+            "retrying": states[State.RETRYING],
             "in_flight": depth["in_flight"],
             "dead": depth["dead"],
         }
@@ -158,14 +158,6 @@ def success_rate(hours: list[dict[str, int]]) -> float | None:
     delivered = sum(h["delivered"] for h in hours)
     failed = sum(h["retrying"] + h["dead"] for h in hours)
     return round(delivered / (delivered + failed), 4) if delivered + failed else None
-
-
-def waiting_reason(row: dict[str, str], now: float, paused: bool) -> str | None:
-    """Why a queued delivery has not left: its hold reason, `paused`, or None (due/retry)."""
-    if row["state"] == HELD:
-        return row.get("hold_reason") or None
-    due = float(row.get("deliver_at") or 0) <= now
-    return PAUSED if paused and due else None
 
 
 def per_target(raw_hours: list[tuple[int, dict[str, str]]]) -> dict[str, dict[str, int]]:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.delivery.queue import CIRCUIT_OPEN, RATE_LIMITED, TARGET_HOLDS
+from services.delivery.record import PAUSED, TARGET_HOLDS, Hold
 from services.documents.targets import WebhookTarget
 
 RED, AMBER, GREEN = "red", "amber", "green"
@@ -135,7 +135,7 @@ def _unusable_targets(facts: Facts) -> list[dict[str, Any]]:
 def _amber(facts: Facts) -> list[dict[str, Any]]:
     found = _target_trouble(facts)
     waiting = facts.waiting
-    for code in ("paused", "window", "absence_day", RATE_LIMITED):
+    for code in (PAUSED, "window", "absence_day", Hold.RATE_LIMITED):
         if waiting.total(code):
             found.append(reason(f"waiting_{code}", AMBER, count=waiting.total(code)))
     explained = any(r["code"] == "target_failing" for r in found)
@@ -154,8 +154,8 @@ def _target_trouble(facts: Facts) -> list[dict[str, Any]]:
     found = []
     for target, health in facts.targets:
         state = health["state"]
-        if state == CIRCUIT_OPEN:
-            waiting = facts.waiting.for_target(target.id, frozenset({CIRCUIT_OPEN}))
+        if state == Hold.CIRCUIT_OPEN:
+            waiting = facts.waiting.for_target(target.id, frozenset({Hold.CIRCUIT_OPEN}))
             found.append(
                 reason(
                     "circuit_open",

@@ -24,11 +24,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from config.ids import TargetId
 from email_processing.identity import sender_email, webhook_id
 from email_processing.inbound import InboundEmail
-from email_processing.payload import build_payload
 from email_processing.rules import RuleSet, expand_webhook_url
 from preferences import ProcessingPreferences
 from services.access.audit import MASK
-from services.delivery.queue import DeliveryQueue
+from services.delivery.queue import DeliveryQueue, StoredEmail
 from services.delivery.worker import Deliverer, health_of, recordable_headers
 from services.documents.base import Requires
 from services.documents.preferences import PreferencesService
@@ -344,20 +343,20 @@ class TargetsAdmin:
         """Preview the signed request, or send it for real through the guarded path."""
         target = self.get(target_id)
         meta, html = self._sample(body.email_id)
-        payload = build_payload(meta, html, target_id=target.id)
-        payload["event"] = "relais.test"
-        request_body, headers = self._deliverer.signed_request(
+        requests = self._deliverer.requests
+        payload = requests.test_payload(target.id, StoredEmail(meta, html, ""))
+        request = requests.signed(
             target, webhook_id(meta["email_id"], target.id + ":test"), payload
         )
         preview = {
             "url": target.url,
-            "headers": recordable_headers(headers),
+            "headers": recordable_headers(request.headers),
             "body": payload,
         }
         if body.mode == "preview":
             return {"mode": "preview", "request": preview}
         prefs: ProcessingPreferences = self._prefs.get()
-        verdict = self._deliverer.send(target, request_body, headers, prefs)
+        verdict = self._deliverer.send(target, request, prefs)
         self._queue.note_health(target.id, health_of(verdict))
         return {
             "mode": "send",

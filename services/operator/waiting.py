@@ -25,7 +25,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import redis
@@ -33,16 +33,13 @@ import redis
 from config.keys import EMAIL_LOCK_TTL, RECONCILE_LOCK_TTL, Keys
 from services.access.audit import AuditLog
 from services.delivery.ingest import IngestContext, IngestService, analysis_doc
-from services.delivery.queue import (
-    CANCELLED,
-    HELD,
-    SCHEDULED,
+from services.delivery.queue import DeliveryQueue, StoredEmail
+from services.delivery.record import (
     TARGET_HOLDS,
     WAITING_STATES,
-    DeliveryQueue,
+    DeliveryRecord,
     Move,
-    NewDelivery,
-    StoredEmail,
+    State,
 )
 from services.delivery.replan import WAITING_FIELDS, Snapshot, plan_waiting
 from services.documents.build import Documents
@@ -102,7 +99,7 @@ class RerouteResult:
     before: str
     status: str
     reason: str | None
-    new: list[NewDelivery] = field(default_factory=list)
+    new: list[DeliveryRecord] = field(default_factory=list)
     kept: list[dict[str, Any]] = field(default_factory=list)
     cancelled: list[dict[str, Any]] = field(default_factory=list)
     applied: bool = False
@@ -117,7 +114,7 @@ class RerouteResult:
             "new": [
                 {
                     "target": d.target_id,
-                    "state": d.state,
+                    "state": str(d.state),
                     "hold_reason": d.hold_reason or None,
                     "deliver_at": d.deliver_at,
                 }
@@ -229,7 +226,7 @@ class WaitingMail:
         snap = self.snapshot()
         moved = 0
         for rec in self._queue.waiting(WAITING_FIELDS):
-            if rec.get("state") not in WAITING_STATES:
+            if rec.state not in WAITING_STATES:
                 continue
             move = plan_waiting(rec, snap)
             if move is not None and self._queue.move(move):
@@ -274,21 +271,21 @@ class WaitingMail:
         rec = self._queue.get(delivery_id)
         if rec is None:
             raise NotFound("no delivery with this id (it may have expired)")
-        outcome = self._release(delivery_id, rec, actor)
+        outcome = self._release(rec, actor)
         if outcome != "released":
             raise NotReleasable(outcome, WHY_NOT[outcome])
         self._audit.record(actor, "release", f"delivery:{delivery_id}")
         return outcome
 
-    def _release(self, delivery_id: str, rec: Mapping[str, str], actor: str) -> str:
-        state, reason = rec.get("state", ""), rec.get("hold_reason") or ""
-        if state not in WAITING_STATES:
+    def _release(self, rec: DeliveryRecord, actor: str) -> str:
+        if rec.state not in WAITING_STATES:
             return "not_waiting"
-        if reason in TARGET_HOLDS:
-            return reason  # the target must come back (or the email be re-routed) first
+        if rec.hold_reason in TARGET_HOLDS:
+            return rec.hold_reason  # the target must come back (or the email be re-routed) first
         now = self._clock()
         fields = {"released_by": actor, "released_at": repr(now)}
-        move = Move(delivery_id, state, reason, _released_state(state), "", now, fields)
+        state = _released_state(rec.state)
+        move = Move(rec.id, rec.state, rec.hold_reason, state, "", now, fields)
         return "released" if self._queue.move(move) else "changed"
 
     def release_matching(self, flt: DeliveryFilter, actor: str, dry_run: bool) -> dict[str, Any]:
@@ -301,8 +298,8 @@ class WaitingMail:
             matched += 1
             if dry_run:
                 continue
-            raw = self._queue.get(rec["id"])
-            outcome = self._release(rec["id"], raw, actor) if raw else "missing"
+            current = self._queue.get(rec["id"])
+            outcome = self._release(current, actor) if current else "missing"
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
         released = outcomes.pop("released", 0)
         if released:
@@ -365,10 +362,9 @@ class WaitingMail:
         received = float(stored.meta.get("ingested_at") or 0) or None
         return self._ingest.evaluate(email, received_at=received, email_id=email_id)
 
-    def _current_deliveries(self, stored: StoredEmail) -> list[dict[str, str]]:
+    def _current_deliveries(self, stored: StoredEmail) -> list[DeliveryRecord]:
         ids = [d["id"] for d in stored.meta.get("deliveries", [])]
-        found = (self._queue.get(i) for i in ids)
-        return [rec for rec in found if rec]
+        return [rec for rec in self._queue.get_many(ids) if rec]
 
     def _apply(
         self, stored: StoredEmail, ctx: IngestContext, result: RerouteResult, actor: str
@@ -387,9 +383,9 @@ class WaitingMail:
         logger.info("email %s re-routed by %s: %s", result.email_id, actor, detail)
 
 
-def _released_state(state: str) -> str:
+def _released_state(state: State) -> State:
     """A released held delivery is scheduled; a retry keeps its state (attempts go on)."""
-    return SCHEDULED if state == HELD else state
+    return State.SCHEDULED if state == State.HELD else state
 
 
 def _bounded(
@@ -409,13 +405,13 @@ def reroute_delivery_id(email_id: str, target_id: str, generation: int) -> str:
 
 
 def plan_reroute(
-    stored: StoredEmail, ctx: IngestContext, existing: list[dict[str, str]]
+    stored: StoredEmail, ctx: IngestContext, existing: list[DeliveryRecord]
 ) -> RerouteResult:
     """New deliveries for the targets the email lacks, kept ones, and cancelled ones."""
     result = RerouteResult(ctx.email_id, str(stored.meta.get("status", "")), ctx.status, ctx.reason)
-    live = [rec for rec in existing if rec.get("state") != CANCELLED]
+    live = [rec for rec in existing if rec.state != State.CANCELLED]
     for delivery in ctx.deliveries:
-        same = [_summary(rec) for rec in live if rec.get("target_id") == delivery.target_id]
+        same = [rec.to_summary() for rec in live if rec.target_id == delivery.target_id]
         if same:
             result.kept += same
         else:
@@ -424,41 +420,22 @@ def plan_reroute(
     return result
 
 
-def _cancellable(live: list[dict[str, str]], chosen: set[str]) -> list[dict[str, Any]]:
+def _cancellable(live: list[DeliveryRecord], chosen: set[str]) -> list[dict[str, Any]]:
     """Untouched deliveries to targets the email no longer goes to."""
-    return [_summary(r) for r in live if r.get("target_id") not in chosen and _untouched(r)]
+    return [r.to_summary() for r in live if r.target_id not in chosen and _untouched(r)]
 
 
-def _fresh(delivery: NewDelivery, email_id: str, existing: list[dict[str, str]]) -> NewDelivery:
+def _fresh(
+    delivery: DeliveryRecord, email_id: str, existing: list[DeliveryRecord]
+) -> DeliveryRecord:
     """The planned delivery under an id two concurrent re-routes agree on."""
-    generation = sum(1 for rec in existing if rec.get("target_id") == delivery.target_id)
-    return _with_id(delivery, reroute_delivery_id(email_id, delivery.target_id, generation))
+    generation = sum(1 for rec in existing if rec.target_id == delivery.target_id)
+    return replace(delivery, id=reroute_delivery_id(email_id, delivery.target_id, generation))
 
 
-def _with_id(delivery: NewDelivery, delivery_id: str) -> NewDelivery:
-    return NewDelivery(
-        id=delivery_id,
-        target_id=delivery.target_id,
-        webhook_id=delivery.webhook_id,
-        deliver_at=delivery.deliver_at,
-        state=delivery.state,
-        hold_reason=delivery.hold_reason,
-        extra=delivery.extra,
-    )
-
-
-def _untouched(rec: Mapping[str, str]) -> bool:
+def _untouched(rec: DeliveryRecord) -> bool:
     """Waiting and never attempted: cancelling it loses nothing a receiver has seen."""
-    return rec.get("state") in (HELD, SCHEDULED) and int(rec.get("total_attempts") or 0) == 0
-
-
-def _summary(rec: Mapping[str, str]) -> dict[str, Any]:
-    return {
-        "id": rec.get("id"),
-        "target": rec.get("target_id"),
-        "state": rec.get("state"),
-        "hold_reason": rec.get("hold_reason") or None,
-    }
+    return rec.state in (State.HELD, State.SCHEDULED) and rec.total_attempts == 0
 
 
 def rerouted_meta(

@@ -97,7 +97,7 @@ def test_release_sends_held_mail_now_and_says_why_it_cannot(app, sink):
     client = app.test_client()
     body = client.post("/api/ingress/gmail", json=old_payload(subject="Facture"), headers=auth())
     delivery_id = body.get_json()["deliveries"][0]["id"]
-    assert services.delivery.queue.get(delivery_id)["hold_reason"] == "window"
+    assert services.delivery.queue.get(delivery_id).hold_reason == "window"
     counted = invoke(app, "release", "--status", "held", "--dry-run")
     assert json.loads(counted.output) == {"matched": 1, "released": 0, "skipped": {}}
     done = invoke(app, "release", delivery_id)

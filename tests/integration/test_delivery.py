@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from services.delivery.record import Completed, State
 from services.documents.targets import TargetList, TargetOptions, WebhookTarget
 from tests.conftest import TEST_WHSEC, auth, old_payload
 from tests.support.sink import Reply
@@ -65,7 +66,7 @@ def test_delivered_payload_has_every_old_field_and_ours(app, services, sink):
         "gmail_message_id": "gm1",
         "labels": ["INBOX"],
     }
-    assert record(services, accepted["deliveries"][0]["id"])["state"] == "delivered"
+    assert record(services, accepted["deliveries"][0]["id"]).state == "delivered"
 
 
 def test_signature_verifies_with_standardwebhooks(app, services, sink):
@@ -97,11 +98,11 @@ def test_retries_follow_the_schedule_then_deliver(app, services, sink, clock):
     delivery_id = push(app)["deliveries"][0]["id"]
     start = clock()
     assert services.delivery.workers.run_once() == "retrying"
-    assert float(record(services, delivery_id)["deliver_at"]) == pytest.approx(start + 5)
+    assert record(services, delivery_id).deliver_at == pytest.approx(start + 5)
     assert services.delivery.workers.run_once() is None  # not due yet
     clock.advance(5)
     assert services.delivery.workers.run_once() == "retrying"
-    assert float(record(services, delivery_id)["deliver_at"]) == pytest.approx(start + 5 + 300)
+    assert record(services, delivery_id).deliver_at == pytest.approx(start + 5 + 300)
     clock.advance(300)
     assert services.delivery.workers.run_once() == "delivered"
     attempts = services.delivery.queue.attempts(delivery_id)
@@ -125,7 +126,7 @@ def test_jitter_spreads_retries_within_bounds(make_app, sink, clock):
     for n in range(8):
         delivery_id = push(app, subject=f"s{n}")["deliveries"][0]["id"]
         services.delivery.workers.run_once()
-        delays.add(round(float(record(services, delivery_id)["deliver_at"]) - clock(), 3))
+        delays.add(round(record(services, delivery_id).deliver_at - clock(), 3))
     assert all(80 <= d <= 120 for d in delays)
     assert len(delays) > 1
 
@@ -139,8 +140,8 @@ def test_dead_after_the_last_attempt(app, services, sink, clock):
         clock.advance(3600)
     assert outcomes == ["retrying", "retrying", "retrying", "dead"]
     rec = record(services, delivery_id)
-    assert rec["state"] == "dead"
-    assert rec["last_status_code"] == "500"
+    assert rec.state == "dead"
+    assert rec.last_status_code == "500"
     assert services.delivery.queue.depth()["dead"] == 1
     assert services.delivery.workers.run_once() is None
 
@@ -149,7 +150,7 @@ def test_retry_after_is_honoured(app, services, sink, clock):
     sink.script("/hook", Reply(status=429, headers={"Retry-After": "120"}), 200)
     delivery_id = push(app)["deliveries"][0]["id"]
     assert services.delivery.workers.run_once() == "retrying"
-    assert float(record(services, delivery_id)["deliver_at"]) == pytest.approx(clock() + 120)
+    assert record(services, delivery_id).deliver_at == pytest.approx(clock() + 120)
     clock.advance(119)
     assert services.delivery.workers.run_once() is None
     clock.advance(1)
@@ -163,7 +164,7 @@ def test_410_holds_the_delivery_and_disables_the_target(app, services, sink, clo
     target = services.documents.targets.find("default")
     assert target.enabled is False and "410" in target.disabled_reason
     held = record(services, first)
-    assert (held["state"], held["hold_reason"], held["last_error"]) == (
+    assert (held.state, held.hold_reason, held.last_error) == (
         "held",
         "target_disabled",
         "gone",
@@ -180,10 +181,10 @@ def test_delivery_to_a_target_disabled_after_acceptance_waits_unsent(app, servic
     services.documents.targets.disable("default", "operator")
     assert services.delivery.workers.run_once() is None
     rec = record(services, delivery_id)
-    assert (rec["state"], rec["hold_reason"], rec["total_attempts"]) == (
+    assert (rec.state, rec.hold_reason, rec.total_attempts) == (
         "held",
         "target_disabled",
-        "0",
+        0,
     )
     assert sink.requests == []
 
@@ -294,7 +295,7 @@ def test_replay_requeues_dead_and_delivered_with_the_same_webhook_id(app, servic
     for _ in SCHEDULE:
         services.delivery.workers.run_once()
         clock.advance(3600)
-    assert record(services, delivery_id)["state"] == "dead"
+    assert record(services, delivery_id).state == "dead"
     assert services.delivery.queue.replay(delivery_id) == "queued"
     assert services.delivery.queue.depth()["dead"] == 0
     assert services.delivery.workers.run_once() == "delivered"
@@ -303,7 +304,7 @@ def test_replay_requeues_dead_and_delivered_with_the_same_webhook_id(app, servic
     received = sink.wait_for(6)
     assert len({r.webhook_id for r in received}) == 1
     rec = record(services, delivery_id)
-    assert rec["replays"] == "2" and rec["total_attempts"] == "6"
+    assert rec.replays == 2 and rec.total_attempts == 6
 
 
 @pytest.mark.parametrize("state_setup", ["missing", "scheduled"])
@@ -322,10 +323,11 @@ def test_expired_lease_puts_the_delivery_back(app, services, sink, clock):
     clock.advance(61)
     assert services.delivery.workers.run_once() == "delivered"
     rec = record(services, delivery_id)
-    assert rec["attempts"] == "2"
+    assert rec.attempts == 2
     assert services.delivery.queue.attempts(delivery_id)[0]["error"] == "lease_expired"
     # The crashed worker's late completion is refused: its lease is gone.
-    assert services.delivery.queue.complete(crashed, "delivered", {"n": 1}) == 0
+    lost = services.delivery.queue.complete(crashed, State.DELIVERED, {"n": 1})
+    assert lost == Completed.LEASE_LOST
 
 
 def test_release_gives_the_lease_back_without_counting_an_attempt(app, services):
@@ -333,7 +335,7 @@ def test_release_gives_the_lease_back_without_counting_an_attempt(app, services)
     claimed = services.delivery.queue.claim(60, 4).delivery
     assert services.delivery.queue.release(claimed) is True
     rec = record(services, delivery_id)
-    assert (rec["state"], rec["attempts"]) == ("scheduled", "0")
+    assert (rec.state, rec.attempts) == ("scheduled", 0)
     assert services.delivery.queue.claim(60, 4).delivery.id == delivery_id
 
 
@@ -344,5 +346,5 @@ def test_private_target_is_refused_when_not_allowed(make_app, sink, clock):
     services = app.extensions["relais"]
     delivery_id = push(app)["deliveries"][0]["id"]
     assert services.delivery.workers.run_once() == "dead"
-    assert record(services, delivery_id)["last_error"] == "invalid_url"
+    assert record(services, delivery_id).last_error == "invalid_url"
     assert sink.requests == []

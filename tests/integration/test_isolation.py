@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.delivery.record import State
 from services.documents.targets import TargetList, WebhookTarget
 from tests.conftest import TEST_WHSEC, auth, old_payload
 from tests.support.admin import AdminClient
@@ -54,10 +55,8 @@ def test_a_target_at_its_cap_is_skipped_not_moved(app, services):
     assert other.target_id != one.target_id  # the same target's next delivery waits its turn
     assert claim(services) is None  # both targets busy: nothing else may go
     waiting = {first[one.target_id], second[one.target_id]} - {one.id}
-    assert (
-        services.delivery.queue.get(waiting.pop())["state"] == "scheduled"
-    )  # left queued, untouched
-    services.delivery.queue.complete(one, "delivered", {"n": 1})
+    assert services.delivery.queue.get(waiting.pop()).state == "scheduled"  # left queued, untouched
+    services.delivery.queue.complete(one, State.DELIVERED, {"n": 1})
     assert claim(services).target_id == one.target_id
 
 
@@ -67,9 +66,9 @@ def test_a_failing_target_opens_its_circuit_and_holds_without_attempts(app, serv
     outcomes = drain(services)
     assert sorted(outcomes) == ["delivered"] * 5 + ["retrying"] * 3  # b unaffected
     held = [services.delivery.queue.get(i) for i in ids]
-    circuit_held = [r for r in held if r["hold_reason"] == "circuit_open"]
-    assert circuit_held and all(r["state"] == "held" for r in circuit_held)
-    assert all(r["attempts"] == "0" for r in circuit_held)  # holding is not an attempt
+    circuit_held = [r for r in held if r.hold_reason == "circuit_open"]
+    assert circuit_held and all(r.state == "held" for r in circuit_held)
+    assert all(r.attempts == 0 for r in circuit_held)  # holding is not an attempt
     open_until = services.delivery.queue.circuits(["a"])["a"]["open_until"]
     assert open_until == pytest.approx(clock() + 30)
     assert sorted({r.path for r in sink.requests}) == ["/a", "/b"]
@@ -95,7 +94,7 @@ def test_half_open_probe_success_closes_the_circuit(app, services, sink, clock):
     clock.advance(30)
     drain(services)
     assert services.delivery.queue.circuits(["a"])["a"] == {"failures": 0, "open_until": None}
-    assert {services.delivery.queue.get(i)["state"] for i in ids} == {"delivered"}
+    assert {services.delivery.queue.get(i).state for i in ids} == {"delivered"}
 
 
 def test_half_open_probe_failure_reopens_with_a_longer_cooldown(app, services, sink, clock):
@@ -116,7 +115,7 @@ def test_only_one_probe_at_a_time_when_half_open(app, services, sink, clock):
     probe = services.delivery.queue.claim(60, 8, max_in_flight=10).delivery
     assert probe is not None and probe.target_id == "a"
     assert services.delivery.queue.claim(60, 8, max_in_flight=10).delivery is None
-    states = {services.delivery.queue.get(i)["hold_reason"] for i in a_ids if i != probe.id}
+    states = {services.delivery.queue.get(i).hold_reason for i in a_ids if i != probe.id}
     assert states <= {"circuit_probe", "circuit_open", ""}  # deferred, not lost
 
 

@@ -44,7 +44,7 @@ def test_request_id_flows_from_request_to_logs_and_delivery_record(make_app, sin
     assert resp.headers["X-Request-ID"] == "req-flow-1"
     services = app.extensions["relais"]
     delivery_id = resp.get_json()["deliveries"][0]["id"]
-    assert services.delivery.queue.get(delivery_id)["request_id"] == "req-flow-1"
+    assert services.delivery.queue.get(delivery_id).request_id == "req-flow-1"
     caplog.clear()
     assert services.delivery.workers.run_once() == "delivered"  # in another "thread" of work, later
     lines = json_lines(caplog)

@@ -376,11 +376,11 @@ def test_rate_limit_defers_and_never_drops(app, services, sink, clock):
         None,
     ]
     records = [services.delivery.queue.get(i) for i in ids]
-    assert sorted(r["state"] for r in records) == ["delivered", "delivered", "held"]
-    deferred = next(r for r in records if r["state"] == "held")
-    assert deferred["hold_reason"] == "rate_limited" and deferred["attempts"] == "0"
-    assert float(deferred["deliver_at"]) == (clock() // 60 + 1) * 60
-    clock.set(float(deferred["deliver_at"]))
+    assert sorted(r.state for r in records) == ["delivered", "delivered", "held"]
+    deferred = next(r for r in records if r.state == "held")
+    assert deferred.hold_reason == "rate_limited" and deferred.attempts == 0
+    assert deferred.deliver_at == (clock() // 60 + 1) * 60
+    clock.set(deferred.deliver_at)
     assert services.delivery.workers.run_once() == "delivered"
     assert len(sink.wait_for(3)) == 3
 

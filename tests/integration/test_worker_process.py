@@ -70,7 +70,7 @@ def test_kill_9_mid_attempt_is_reclaimed_and_delivered_again_with_the_same_id(ap
     finally:
         stop(worker, signal.SIGKILL)
     services = app.extensions["relais"]
-    assert services.delivery.queue.get(delivery_id)["state"] == "in_flight"
+    assert services.delivery.queue.get(delivery_id).state == "in_flight"
     assert wait_outcome(services) == "delivered"
     first, second = sink.wait_for(2)
     assert first.webhook_id == second.webhook_id
@@ -86,7 +86,7 @@ def test_sigterm_lets_the_attempt_finish_and_exits_0(app, env, sink):
     code, out = stop(worker)
     assert code == 0, out
     assert "shutdown" in out
-    assert app.extensions["relais"].delivery.queue.get(delivery_id)["state"] == "delivered"
+    assert app.extensions["relais"].delivery.queue.get(delivery_id).state == "delivered"
     assert len(sink.requests) == 1
 
 
@@ -100,6 +100,6 @@ def test_sigterm_past_the_grace_period_releases_the_delivery(app, env, sink):
     assert code == 0, out
     assert time.monotonic() - started < 5
     services = app.extensions["relais"]
-    assert services.delivery.queue.get(delivery_id)["state"] == "scheduled"
+    assert services.delivery.queue.get(delivery_id).state == "scheduled"
     assert wait_outcome(services) == "delivered"
     assert len({r.webhook_id for r in sink.wait_for(2)}) == 1

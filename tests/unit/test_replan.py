@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.delivery.record import DeliveryRecord
 from services.delivery.replan import Snapshot, plan_waiting
 from services.documents.time_windows import TimeWindows
 
@@ -37,10 +38,9 @@ def rec(**fields):
         "window_policy": "",
         "released_by": "",
         "replays": "",
-        "decision": "{}",
     }
     base.update(fields)
-    return base
+    return DeliveryRecord.from_hash(base)
 
 
 def snap(usable=None, **window):
@@ -69,24 +69,24 @@ def test_a_waitlisted_delivery_whose_target_is_back_is_planned_by_the_schedule()
     )
     assert (move.state, move.hold_reason) == ("held", "window")
     assert move.deliver_at == datetime(2026, 11, 18, 14, 0, tzinfo=PARIS).timestamp()
-    assert json.loads(move.fields["decision"]) == {
-        "webhooks_time_start": "maintenant",
-        "webhooks_time_end": "18h00",
-    }
+    assert move.fields["webhooks_time_start"] == "maintenant"
+    assert move.fields["webhooks_time_end"] == "18h00"
 
 
-def test_a_held_delivery_leaves_when_the_window_goes():
-    held = rec(
-        state="held",
-        hold_reason="window",
-        deliver_at="1796310000",
-        decision=json.dumps(
-            {"webhooks_time_start": "maintenant", "webhooks_time_end": "18h00", "detector": "x"}
-        ),
-    )
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"webhooks_time_start": "maintenant", "webhooks_time_end": "18h00"},
+        # written before the hints were fields of their own
+        {"decision": json.dumps({"webhooks_time_start": "maintenant", "detector": "x"})},
+    ],
+)
+def test_a_held_delivery_leaves_when_the_window_goes(stored):
+    held = rec(state="held", hold_reason="window", deliver_at="1796310000", **stored)
     move = plan_waiting(held, snap())
     assert (move.state, move.hold_reason, move.deliver_at) == ("scheduled", "", NOON)
-    assert json.loads(move.fields["decision"]) == {"detector": "x"}  # the window's hints are gone
+    # the window's hints are cleared, each one written so no older copy shows through
+    assert move.fields["webhooks_time_start"] == move.fields["webhooks_time_end"] == ""
 
 
 def test_an_absence_day_holds_a_scheduled_delivery_to_the_next_day():
