@@ -1,5 +1,5 @@
-"""The processing-preferences model. Imports nothing else of ours."""
+"""The processing-preferences model (of ours, it imports config.ids and the detectors' names)."""
 
-from preferences.model import DETECTOR_NAMES, ProcessingPreferences, RateLimit
+from preferences.model import ProcessingPreferences, RateLimit
 
-__all__ = ["DETECTOR_NAMES", "ProcessingPreferences", "RateLimit"]
+__all__ = ["ProcessingPreferences", "RateLimit"]

@@ -7,9 +7,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from config.ids import TargetId
+from email_processing.detectors import DETECTOR_NAMES
 
 MAX_RETRY_DELAY = 7 * 86400
-DETECTOR_NAMES = ("recadrage", "desabonnement_journee_tarifs")
 
 Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 

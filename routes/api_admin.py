@@ -56,15 +56,19 @@ def audit(query: AuditQuery) -> Any:
     return jsonify({"items": get_services().access.audit.entries(query.offset, query.limit)})
 
 
+@bp.get("/detectors")
+@admin_required
+def detectors() -> Any:
+    """The detectors' names, in the order they run (what rules and preferences may name)."""
+    return jsonify({"items": get_services().operator.lab.detectors()})
+
+
 @bp.get("/config/export")
 @admin_required
 @query_args(ExportQuery)
 def export_config(query: ExportQuery) -> Any:
     """Every config document as one JSON document (secrets only when asked)."""
-    services = get_services()
-    if query.include_secrets:
-        services.access.audit.record(actor(), "export", "config", detail="with secrets")
-    return jsonify(services.operator.config_io.export(query.include_secrets))
+    return jsonify(get_services().operator.config_io.export(query.include_secrets, actor()))
 
 
 @bp.post("/config/import")

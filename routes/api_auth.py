@@ -70,14 +70,13 @@ def login(body: LoginRequest) -> Any:
     services = get_services()
     ip = request.remote_addr or "unknown"
     try:
-        result = services.access.admin_auth.login(
+        result = services.access.login(
             body.username, body.password, ip, request.cookies.get(DEVICE_COOKIE)
         )
     except ServiceError as exc:
         note_refused_login(exc, ip)
         raise
     services.metrics.auth_events.labels("login_ok").inc()
-    services.access.audit.record(result.session.user, "login", "session", detail="password")
     resp = _signed_in(result.sid, result.session, jsonify(session_doc(result.session)))
     return set_device_cookie(resp, result.device) if result.device else resp
 
@@ -104,13 +103,7 @@ def logout() -> Any:
 def logout_all() -> Any:
     """Close every session of this user, in every instance (old cookies stop working), and
     revoke every magic link, named ones included: nothing signed in before still works."""
-    user = actor()
-    services = get_services()
-    services.access.admin_auth.logout_everywhere(user)
-    revoked = services.access.magic_links.revoke_all()
-    services.access.audit.record(
-        user, "logout_everywhere", "session", detail=f"{revoked} magic links revoked"
-    )
+    revoked = get_services().access.logout_everywhere(actor())
     return clear_session_cookie(jsonify({"success": True, "magic_links_revoked": revoked}))
 
 
@@ -126,11 +119,7 @@ def list_magic_links() -> Any:
 @json_body(MagicLinkRequest)
 def create_magic_link(body: MagicLinkRequest) -> Any:
     """A new link: its URL is shown once, now."""
-    services = get_services()
-    token, link = services.access.magic_links.create(
-        created_by=actor(), name=body.name, days=body.days
-    )
-    services.access.audit.record(actor(), "create", f"magic_link:{link.id}", None, link.to_dict())
+    token, link = get_services().access.create_link(actor(), body.name, body.days)
     url = f"{request.host_url.rstrip('/')}/auth/magic/{token}"
     resp = jsonify({"url": url, "link": link.to_dict()})
     resp.status_code = 201
@@ -141,10 +130,7 @@ def create_magic_link(body: MagicLinkRequest) -> Any:
 @admin_required
 def revoke_magic_link(link_id: str) -> Any:
     """Revoke a link at once."""
-    link = get_services().access.magic_links.revoke(link_id)
-    get_services().access.audit.record(
-        actor(), "revoke", f"magic_link:{link.id}", link.to_dict(), None
-    )
+    get_services().access.revoke_link(actor(), link_id)
     return jsonify({"success": True})
 
 
@@ -164,12 +150,11 @@ def magic_consume() -> Any:
         return refused
     token = request.form.get("token", "")
     services = get_services()
-    link = services.access.magic_links.consume(token)
-    if link is None:
+    opened = services.access.login_with_link(token, services.settings.dashboard_user)
+    if opened is None:
         services.metrics.auth_events.labels("magic_link_refused").inc()
         logger.warning("magic link refused (unknown, used or expired) from %s", request.remote_addr)
         return render_template("magic_confirm.html", token=None, link=None), 400
     services.metrics.auth_events.labels("magic_link_ok").inc()
-    sid, session = services.access.admin_auth.open_session(services.settings.dashboard_user)
-    services.access.audit.record(session.user, "login", "session", detail=f"magic link {link.id}")
+    sid, session = opened
     return _signed_in(sid, session, make_response(redirect("/", code=303)))

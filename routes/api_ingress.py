@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from email_processing.inbound import InboundEmail
 from routes.errors import error_response
 from routes.validation import json_body
 from services.app import get_services
+from services.delivery.ingest import InboundEmail
 
 bp = Blueprint("api_ingress", __name__, url_prefix="/api/ingress")
 

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from email_processing.inbound import InboundEmail
-from email_processing.rules import RuleSet
 from routes.admin_access import admin_required
 from routes.validation import json_body
-from services.app import Services, get_services
-from services.errors import InvalidInput, NotFound
-from services.operator.rules_lab import MAX_REPLAY, stored_to_inbound
+from services.app import get_services
+from services.delivery.ingest import InboundEmail
+from services.documents.rules import RuleSet
+from services.errors import InvalidInput
+from services.operator.rules_lab import MAX_REPLAY
 
 bp = Blueprint("api_rules_lab", __name__, url_prefix="/api/routing_rules")
 
@@ -46,15 +46,9 @@ def dry_run(body: DryRun) -> Any:
                 body.replay_last, draft, include_unchanged=body.include_unchanged
             )
         )
-    return jsonify(services.operator.lab.test(_sample(services, body), body.rules))
-
-
-def _sample(services: Services, body: DryRun) -> InboundEmail:
+    lab = services.operator.lab
     if body.email is not None:
-        return body.email
+        return jsonify(lab.test(body.email, body.rules))
     if body.email_id:
-        stored = services.delivery.queue.load_email(body.email_id)
-        if stored is None:
-            raise NotFound("no stored email with this id")
-        return stored_to_inbound(stored)
+        return jsonify(lab.test_stored(body.email_id, body.rules))
     raise InvalidInput("give `email`, `email_id` or `replay_last`")

@@ -88,8 +88,4 @@ def rotate_secret(target_id: str) -> Any:
 @json_body(TestSend)
 def test_target(target_id: str, body: TestSend) -> Any:
     """Preview the signed request, or send it for real (through the SSRF guard)."""
-    services = get_services()
-    result = services.operator.targets.test_send(target_id, body)
-    if body.mode == "send":
-        services.access.audit.record(actor(), "test_send", f"target:{target_id}")
-    return jsonify(result)
+    return jsonify(get_services().operator.targets.test_send(target_id, body, actor()))

@@ -10,18 +10,58 @@ from pydantic import SecretStr
 
 from config.keys import Keys
 from config.settings import Settings
-from services.access.admin_auth import AdminAuth, SessionPolicy
+from services.access.admin_auth import AdminAuth, AdminSession, LoginResult, SessionPolicy
 from services.access.audit import AuditLog
 from services.access.ingress_auth import IngressAuth
-from services.access.magic_links import MagicLinks
+from services.access.magic_links import MagicLink, MagicLinks
 
 
 @dataclass
 class Access:
+    """Who may do what. The actions an operator takes here are audited here."""
+
     audit: AuditLog
     admin_auth: AdminAuth
     magic_links: MagicLinks
     ingress_auth: IngressAuth
+
+    def login(self, user: str, password: str, client_ip: str, device: str | None) -> LoginResult:
+        """A session for the right user name and password (InvalidCredentials or
+        TooManyAttempts otherwise), audited."""
+        result = self.admin_auth.login(user, password, client_ip, device)
+        self.audit.record(result.session.user, "login", "session", detail="password")
+        return result
+
+    def login_with_link(self, token: str, user: str) -> tuple[str, AdminSession] | None:
+        """A session for a magic link's token (used up when one-shot), audited; None when
+        the link is unknown, used or expired."""
+        link = self.magic_links.consume(token)
+        if link is None:
+            return None
+        sid, session = self.admin_auth.open_session(user)
+        self.audit.record(session.user, "login", "session", detail=f"magic link {link.id}")
+        return sid, session
+
+    def logout_everywhere(self, user: str) -> int:
+        """Close every session of `user` and revoke every magic link; how many links went."""
+        self.admin_auth.logout_everywhere(user)
+        revoked = self.magic_links.revoke_all()
+        self.audit.record(
+            user, "logout_everywhere", "session", detail=f"{revoked} magic links revoked"
+        )
+        return revoked
+
+    def create_link(self, actor: str, name: str, days: int | None) -> tuple[str, MagicLink]:
+        """A new magic link (its token, shown once), audited."""
+        token, link = self.magic_links.create(created_by=actor, name=name, days=days)
+        self.audit.record(actor, "create", f"magic_link:{link.id}", None, link.to_dict())
+        return token, link
+
+    def revoke_link(self, actor: str, link_id: str) -> MagicLink:
+        """Revoke a magic link at once (NotFound when there is none), audited."""
+        link = self.magic_links.revoke(link_id)
+        self.audit.record(actor, "revoke", f"magic_link:{link.id}", link.to_dict(), None)
+        return link
 
 
 def secret_value(secret: SecretStr | None) -> str:

@@ -23,7 +23,7 @@ from config.redis_conn import REDIS_DOWN_ERRORS, REDIS_DOWN_RETRY_AFTER
 from email_processing.detectors import DetectorMatch, run_detectors
 from email_processing.exclusions import excluded
 from email_processing.identity import email_id, legacy_email_id, sender_email, webhook_id
-from email_processing.inbound import InboundEmail
+from email_processing.inbound import InboundEmail as InboundEmail  # the ingress contract
 from email_processing.links import Link, extract_links
 from email_processing.normalize import NormalizedEmail, normalize_email
 from email_processing.rules import CompiledRules, RoutingDecision, evaluate

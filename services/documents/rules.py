@@ -8,7 +8,8 @@ from typing import Any
 
 from config.settings import Settings
 from config.store import ConfigStore
-from email_processing.rules import CompiledRules, Rule, RuleSet, compile_rules
+from email_processing.rules import CompiledRules, Rule, compile_rules
+from email_processing.rules import RuleSet as RuleSet  # the document's model
 from email_processing.rules.models import migrate_ruleset
 from services.documents.base import DocumentService, Requires, Versioned
 from services.documents.targets import TargetList, WebhookTargetsService

@@ -55,6 +55,7 @@ def build(
         allow_private=settings.private_targets_allowed,
         env_managed=bool(settings.webhook_url),
         clock=clock,
+        audit=access.audit,
     )
     waiting = WaitingMail(client, keys, queue, delivery.ingest, docs, records, access.audit, clock)
     docs.on_change(
@@ -69,6 +70,6 @@ def build(
         readiness=Readiness(client, keys, queue, docs.store, durability),
         lab=lab,
         targets=targets,
-        config_io=ConfigIO(docs, clock, lab, targets.normalize_url),
+        config_io=ConfigIO(docs, clock, lab, targets.normalize_url, access.audit),
         waiting=waiting,
     )

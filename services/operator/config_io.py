@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from services.access.audit import MASK
+from services.access.audit import MASK, AuditLog
 from services.documents.base import DocumentService
 from services.documents.build import Documents
 from services.documents.targets import TargetList, WebhookTarget
@@ -81,6 +81,7 @@ class ConfigIO:
         clock: Callable[[], float] = time.time,
         lab: RulesLab | None = None,
         check_url: Callable[[str], str] = lambda url: url,
+        audit: AuditLog | None = None,
     ) -> None:
         """`check_url` gives the URL a target is saved with, or raises (the same check as
         saving a target: an import never stores a URL the API would refuse)."""
@@ -88,11 +89,15 @@ class ConfigIO:
         self._clock = clock
         self._lab = lab
         self._check_url = check_url
+        self._audit = audit
         self._docs: dict[str, DocumentService[Any]] = documents.by_name()
 
     # -- export -------------------------------------------------------------
 
-    def export(self, include_secrets: bool) -> dict[str, Any]:
+    def export(self, include_secrets: bool, actor: str) -> dict[str, Any]:
+        """Every document as one JSON document; an export with the secrets is audited."""
+        if include_secrets and self._audit is not None:
+            self._audit.record(actor, "export", "config", detail="with secrets")
         documents = {name: svc.get().model_dump(mode="json") for name, svc in self._docs.items()}
         if not include_secrets:
             documents["webhook_targets"] = _strip_secrets(documents["webhook_targets"])

@@ -7,10 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from email_processing.detectors import DETECTOR_NAMES
 from email_processing.inbound import InboundEmail
 from email_processing.rules import RuleSet, compile_rules
 from services.delivery.ingest import IngestContext, IngestService, analysis_doc
 from services.delivery.queue import DeliveryQueue, StoredEmail
+from services.errors import NotFound
 
 MAX_REPLAY = 1000
 REPLAY_BUDGET_SECONDS = 10.0  # "what would change" stops here and says so
@@ -74,6 +76,18 @@ class RulesLab:
             **Outcome.of(ctx).to_dict(),
             **analysis_doc(ctx),
         }
+
+    def test_stored(self, email_id: str, draft: RuleSet | None = None) -> dict[str, Any]:
+        """`test` on a stored email (NotFound when it has expired)."""
+        stored = self._queue.load_email(email_id)
+        if stored is None:
+            raise NotFound("no stored email with this id")
+        return self.test(stored_to_inbound(stored), draft)
+
+    @staticmethod
+    def detectors() -> list[str]:
+        """The detectors' names, in the order they run (the dashboard lists them from here)."""
+        return list(DETECTOR_NAMES)
 
     def replay_last(
         self, count: int, draft: RuleSet, *, include_unchanged: bool = False

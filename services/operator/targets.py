@@ -26,7 +26,7 @@ from email_processing.identity import sender_email, webhook_id
 from email_processing.inbound import InboundEmail
 from email_processing.rules import RuleSet, expand_webhook_url
 from preferences import ProcessingPreferences
-from services.access.audit import MASK
+from services.access.audit import MASK, AuditLog
 from services.delivery.queue import DeliveryQueue, StoredEmail
 from services.delivery.worker import Deliverer, health_of, recordable_headers
 from services.documents.base import Requires
@@ -221,7 +221,9 @@ class TargetsAdmin:
         allow_private: bool,
         env_managed: bool,
         clock: Callable[[], float],
+        audit: AuditLog,
     ) -> None:
+        self._audit = audit
         self._targets = targets
         self._rules = rules
         self._deliverer = deliverer
@@ -339,8 +341,8 @@ class TargetsAdmin:
         saved = self._targets.update(lambda doc: marked(change(doc), target_id, replaces), actor)
         return find(saved.value, target_id), secret
 
-    def test_send(self, target_id: str, body: TestSend) -> dict[str, Any]:
-        """Preview the signed request, or send it for real through the guarded path."""
+    def test_send(self, target_id: str, body: TestSend, actor: str) -> dict[str, Any]:
+        """Preview the signed request, or send it for real through the guarded path (audited)."""
         target = self.get(target_id)
         meta, html = self._sample(body.email_id)
         requests = self._deliverer.requests
@@ -358,6 +360,7 @@ class TargetsAdmin:
         prefs: ProcessingPreferences = self._prefs.get()
         verdict = self._deliverer.send(target, request, prefs)
         self._queue.note_health(target.id, health_of(verdict))
+        self._audit.record(actor, "test_send", f"target:{target_id}")
         return {
             "mode": "send",
             "request": preview,
