@@ -292,6 +292,20 @@ def test_a_preference_is_saved_and_takes_effect(
     assert live.sink.wait_for(1)[0].path == "/hook"
 
 
+def test_the_detectors_shown_are_the_ones_the_server_lists(signed_in: Any) -> None:
+    """Preferences and schedule name the detectors GET /api/detectors lists, not a copy."""
+    page = signed_in
+    names = ["recadrage", "desabonnement_journee_tarifs", "quote_request"]
+    page.route("**/api/detectors", lambda route: route.fulfill(json={"items": names}))
+    panel = open_tab(page, "Preferences")
+    switch = panel.get_by_role("switch", name="Detector “quote_request”")
+    switch.wait_for()
+    assert switch.is_checked()  # a detector the document does not mention is on
+    assert panel.get_by_text("Off: it never matches, and the emails it would recognise").count() == 1
+    schedule = open_tab(page, "Schedule")
+    schedule.get_by_label("Emails of “quote_request”", exact=True).wait_for()
+
+
 def test_someone_elses_save_is_a_conflict_with_a_reload(signed_in: Any, live: Live) -> None:
     page = signed_in
     panel = open_tab(page, "Preferences")

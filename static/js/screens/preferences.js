@@ -1,6 +1,7 @@
 // Preferences: every field of the processing preferences, with what it changes.
 
 import { api } from '../api.js';
+import { detectorNames } from '../detectors.js';
 import { field, h } from '../dom.js';
 import { addMessages, t } from '../i18n.js';
 import { parseIntList, parseLines } from '../configLogic.js';
@@ -27,6 +28,7 @@ addMessages({
     'preferences.max_email_size_kb': 'Maximum email size (KB)',
     'preferences.max_email_size_kb.help': 'Emails whose HTML body is larger are ignored. Empty: no limit. 1 to 65536.',
     'preferences.detector': 'Detector “{detector}”',
+    'preferences.detector.other': 'Off: it never matches, and the emails it would recognise follow the rules and the default route.',
     'preferences.detector.recadrage': 'Recognises the “Recadrage” mission emails and their deadlines. Off: it never matches, and those emails follow the rules and the default route like any other.',
     'preferences.detector.desabonnement_journee_tarifs': 'Recognises the unsubscribe / day-rate emails (and marks urgent ones). Off: it never matches.',
     'preferences.per_minute': 'Per minute',
@@ -58,6 +60,7 @@ addMessages({
     'preferences.max_email_size_kb': 'Taille maximale d’un e-mail (Ko)',
     'preferences.max_email_size_kb.help': 'Les e-mails dont le corps HTML est plus gros sont ignorés. Vide : aucune limite. De 1 à 65536.',
     'preferences.detector': 'Détecteur « {detector} »',
+    'preferences.detector.other': 'Désactivé : il ne reconnaît plus rien, et les e-mails qu’il aurait reconnus suivent les règles et la route par défaut.',
     'preferences.detector.recadrage': 'Reconnaît les e-mails de missions « Recadrage » et leurs échéances. Désactivé : il ne reconnaît plus rien, et ces e-mails suivent les règles et la route par défaut comme les autres.',
     'preferences.detector.desabonnement_journee_tarifs': 'Reconnaît les e-mails de désabonnement / tarifs à la journée (et marque les urgents). Désactivé : il ne reconnaît plus rien.',
     'preferences.per_minute': 'Par minute',
@@ -71,7 +74,8 @@ addMessages({
   },
 });
 
-const DETECTORS = ['recadrage', 'desabonnement_journee_tarifs'];
+/** The detectors' names, from the server (see ../detectors.js). */
+let detectors = /** @type {string[]} */ ([]);
 const LIST_LIMITS = { min: 0, max: 7 * 86400, minItems: 1, maxItems: 50 };
 
 /**
@@ -193,7 +197,7 @@ function filtersSection(state) {
     keywordsField(state, t('preferences.exclude_keywords'), t('preferences.exclude_keywords.help'), d.exclude_keywords, (words) => {
       d.exclude_keywords = words;
     }),
-    DETECTORS.map((name) =>
+    detectors.map((name) =>
       keywordsField(
         state,
         t('preferences.exclude_for', { detector: name }),
@@ -209,6 +213,16 @@ function filtersSection(state) {
 }
 
 /**
+ * What a detector's switch does, in words (a detector without its own words gets the general ones).
+ * @param {string} name
+ */
+function detectorHelp(name) {
+  const key = `preferences.detector.${name}`;
+  const text = t(key);
+  return text === key ? t('preferences.detector.other') : text;
+}
+
+/**
  * @param {import('../configWidgets.js').DocState} state
  */
 function detectorsSection(state) {
@@ -217,8 +231,8 @@ function detectorsSection(state) {
     'fieldset',
     { class: 'card' },
     h('legend', { text: t('preferences.detectors') }),
-    DETECTORS.map((name) =>
-      switchField(t('preferences.detector', { detector: name }), t(`preferences.detector.${name}`), d.detectors[name] !== false, (v) => {
+    detectors.map((name) =>
+      switchField(t('preferences.detector', { detector: name }), detectorHelp(name), d.detectors[name] !== false, (v) => {
         d.detectors[name] = v;
         state.changed();
       }),
@@ -282,7 +296,10 @@ export function PreferencesTab(el, _ctx) {
     },
   });
   async function load() {
-    targets = await api.get('/api/targets').then((r) => r.items).catch(() => []);
+    [targets, detectors] = await Promise.all([
+      api.get('/api/targets').then((r) => r.items).catch(() => []),
+      detectorNames(),
+    ]);
     await editor.load();
   }
   return {

@@ -2,6 +2,7 @@
 // outside the window, with a line saying in words what happens now.
 
 import { api } from '../api.js';
+import { detectorNames } from '../detectors.js';
 import { field, h, replace, uid } from '../dom.js';
 import { addMessages, getLang, t } from '../i18n.js';
 import { ACTIONS, DEFAULT_CASE, WEEKDAYS, formatHHMM, formatMoment, nowStatus, parseHHMM, policyKeys } from '../scheduleLogic.js';
@@ -98,7 +99,8 @@ addMessages({
   },
 });
 
-const DETECTORS = ['recadrage', 'desabonnement_journee_tarifs'];
+/** The detectors' names, from the server (see ../detectors.js). */
+let detectors = /** @type {string[]} */ ([]);
 
 /**
  * The now line in words.
@@ -233,7 +235,7 @@ function policiesFieldset(state) {
     h(
       'div',
       { class: 'grid' },
-      policyKeys(d.policies, DETECTORS).map((key) => {
+      policyKeys(d.policies, detectors).map((key) => {
         const options = [
           ...(key === DEFAULT_CASE ? [] : [['', t('schedule.policy.unset')]]),
           ...ACTIONS.map((a) => [a, t(`schedule.action.${a}`)]),
@@ -320,7 +322,10 @@ export function ScheduleTab(el, _ctx) {
   el.insertBefore(nowBanner, el.children[1] || null);
 
   async function load() {
-    targets = await api.get('/api/targets').then((r) => r.items).catch(() => []);
+    [targets, detectors] = await Promise.all([
+      api.get('/api/targets').then((r) => r.items).catch(() => []),
+      detectorNames(),
+    ]);
     await editor.load();
     refreshNow(editor.state);
   }
