@@ -51,6 +51,7 @@ class Route:
 
     target_id: str
     problem: str = ""
+    target_name: str = ""
 
 
 @dataclass
@@ -268,7 +269,8 @@ class IngestService:
             ctx.ignore("default_route_drop")
             return
         for target_id in decision.targets:
-            route = Route(target_id, self._problem(self._targets.find(target_id)))
+            target = self._targets.find(target_id)
+            route = Route(target_id, self._problem(target), target.name if target else "")
             ctx.routes.append(route)
             if route.problem:
                 ctx.notes.append(f"target {target_id}: {route.problem}; its delivery waits for it")
@@ -371,6 +373,7 @@ def plan_deliveries(ctx: IngestContext) -> None:
                 id=new_delivery_id(),
                 email_id=ctx.email_id,
                 target_id=route.target_id,
+                target_name=route.target_name,
                 webhook_id=webhook_id(ctx.email_id, route.target_id),
                 state=State.HELD if hold_reason else State.SCHEDULED,
                 hold_reason=hold_reason,

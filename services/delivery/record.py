@@ -75,6 +75,7 @@ class DeliveryRecord:
     id: str
     email_id: str = ""
     target_id: str = ""
+    target_name: str = ""  # the target's name when routed: kept if it is renamed or deleted
     webhook_id: str = ""
     state: State = State.SCHEDULED
     hold_reason: str = ""

@@ -101,3 +101,13 @@ def test_replaying_the_dead_letters_counts_only_them(mixed):
     admin, _ = mixed
     dry = admin.post("/api/deliveries/replay", json={"status": "dead", "dry_run": True})
     assert dry.get_json() == {"matched": 1, "queued": 0}
+
+
+def test_a_delivery_names_its_target_as_it_was_when_routed(app, delivered):
+    admin = AdminClient(app)
+    (target,) = admin.get("/api/targets").get_json()["items"]
+    (item,) = admin.get("/api/deliveries").get_json()["items"]
+    assert item["target_id"] == target["id"] and target["name"]
+    assert item["target_name"] == target["name"]
+    detail = admin.get(f"/api/deliveries/{item['id']}").get_json()
+    assert detail["target_name"] == target["name"]

@@ -307,7 +307,7 @@ export function DeliveriesTab(el, ctx) {
             items.map((d) => [
               when(d.created_at),
               h('span', { class: 'state-cell' }, stateBadge(d.state), waitingLine(d)),
-              d.target_id,
+              h('span', { title: d.target_id, text: d.target_name || d.target_id }),
               h('a', { href: hashFor({ id: d.id }), 'aria-current': d.id === openId ? 'true' : null, text: d.subject || t('deliveries.no_subject') }),
               d.detector,
               d.rules,
@@ -387,7 +387,7 @@ export function DeliveriesTab(el, ctx) {
     const pairs = [
       [t('deliveries.detail.state'), stateBadge(rec.state)],
       [t('deliveries.detail.waiting'), waitingFact(rec)],
-      [t('deliveries.detail.target'), rec.target_id],
+      [t('deliveries.detail.target'), rec.target_name && rec.target_name !== rec.target_id ? `${rec.target_name} (${rec.target_id})` : rec.target_id],
       [t('deliveries.detail.webhook_id'), h('code', { text: rec.webhook_id || '' })],
       [t('deliveries.detail.email'), rec.email_id ? h('a', { href: routeHash('emails', { id: rec.email_id }), text: rec.email_id }) : null],
       [t('deliveries.detail.subject'), rec.subject],
