@@ -301,7 +301,8 @@ def test_the_detectors_shown_are_the_ones_the_server_lists(signed_in: Any) -> No
     switch = panel.get_by_role("switch", name="Detector “quote_request”")
     switch.wait_for()
     assert switch.is_checked()  # a detector the document does not mention is on
-    assert panel.get_by_text("Off: it never matches, and the emails it would recognise").count() == 1
+    general = "Off: it never matches, and the emails it would recognise"
+    assert panel.get_by_text(general).count() == 1
     schedule = open_tab(page, "Schedule")
     schedule.get_by_label("Emails of “quote_request”", exact=True).wait_for()
 
