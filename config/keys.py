@@ -23,6 +23,9 @@ RECONCILE_LOCK_TTL = 120
 EMAIL_LOCK_TTL = 30
 HEALTH_TTL = 90 * DAY  # a target's last-attempt record outlives quiet months
 R2_CLEANUP_LOCK_TTL = 900
+# Gmail API: a consent in progress (state, PKCE verifier) lives this long. (A sync's lock
+# lives WORKER_LEASE_SECONDS, renewed before each message.)
+GMAIL_OAUTH_TTL = 600
 
 
 def r2_reuse_ttl(retention_seconds: int) -> int:
@@ -215,6 +218,33 @@ class Keys:
     def r2_stats(self) -> str:
         """HASH of offload counters (copied, reused, failed, failed:<reason>...), no TTL."""
         return f"{self.prefix}r2:stats"
+
+    # Gmail API push (services/gmail/)
+    def gmail_mailbox(self, address: str) -> str:
+        """HASH of one connected mailbox (state, encrypted token, history id, watch), no TTL."""
+        return f"{self.prefix}gmail:mailbox:{address}"
+
+    @property
+    def gmail_mailboxes(self) -> str:
+        """SET of the connected mailboxes' addresses."""
+        return f"{self.prefix}gmail:mailboxes"
+
+    @property
+    def gmail_due(self) -> str:
+        """ZSET address -> when its next sync is due (now on a push; the fallback poll else)."""
+        return f"{self.prefix}gmail:due"
+
+    @property
+    def gmail_wake(self) -> str:
+        """LIST the sync thread blocks on: a push rings it."""
+        return f"{self.prefix}gmail:wake"
+
+    def gmail_sync_lock(self, address: str) -> str:
+        return f"{self.prefix}gmail:lock:{address}"
+
+    def gmail_oauth(self, state_hash: str) -> str:
+        """A consent in progress: its PKCE verifier and the admin session that started it."""
+        return f"{self.prefix}gmail:oauth:{state_hash}"
 
     @property
     def last_ingress(self) -> str:

@@ -33,6 +33,8 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "DASHBOARD_PASSWORD": lambda: secrets.token_urlsafe(18),
     "WEBHOOK_SECRET": _whsec,
     "FLASK_SECRET_KEY": lambda: secrets.token_urlsafe(48),
+    # Fernet's key form: 32 random bytes, URL-safe base64 (Gmail refresh tokens at rest).
+    "RELAIS_ENCRYPTION_KEY": lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
 }
 REQUIRED_IN_PRODUCTION = ("PROCESS_API_TOKEN", "DASHBOARD_PASSWORD", "FLASK_SECRET_KEY")
 
@@ -80,6 +82,8 @@ def _check_production(settings: Settings, missing: list[str]) -> Settings:
     required = [name for name in missing if name in REQUIRED_IN_PRODUCTION]
     if settings.webhook_url and "WEBHOOK_SECRET" in missing:
         required.append("WEBHOOK_SECRET")
+    if settings.gmail_refresh_token and "RELAIS_ENCRYPTION_KEY" in missing:
+        required.append("RELAIS_ENCRYPTION_KEY")  # the mailbox's token is stored encrypted
     if required:
         raise SettingsError(
             f"missing secrets in production: {', '.join(required)} "

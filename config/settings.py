@@ -110,6 +110,58 @@ class Settings(BaseSettings):
     r2_cleanup_interval_minutes: int = Field(60, ge=0, le=7 * 24 * 60)
     r2_insecure_test_sources: bool = False
 
+    # Gmail API push (services/gmail/): a watch publishes mailbox changes to Pub/Sub, whose
+    # push subscription posts them to /api/ingress/pubsub.
+    gmail_client_id: str | None = None
+    gmail_client_secret: SecretStr | None = None
+    gmail_address: str | None = Field(None, max_length=320)
+    gmail_refresh_token: SecretStr | None = None
+    gmail_pubsub_topic: str | None = Field(
+        None,
+        pattern=r"^projects/[a-z][a-z0-9-]{4,61}[a-z0-9]/topics/[A-Za-z][A-Za-z0-9_.~+%-]{2,254}$",
+    )
+    gmail_watch_labels: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["INBOX"])
+    gmail_poll_fallback_seconds: int = Field(300, ge=10, le=86400)
+    gmail_label_processed: str | None = Field(None, max_length=225)
+    pubsub_audience: str | None = None
+    pubsub_service_account: str | None = None
+    relais_encryption_key: SecretStr | None = None
+    google_api_root: str = "https://gmail.googleapis.com"
+    google_token_uri: str = "https://oauth2.googleapis.com/token"  # noqa: S105 (an address)
+    google_auth_uri: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_oidc_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"
+
+    @field_validator("gmail_watch_labels", mode="before")
+    @classmethod
+    def _split_labels(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()] or ["INBOX"]
+        return value
+
+    @field_validator(
+        "google_api_root", "google_token_uri", "google_auth_uri", "google_oidc_certs_url"
+    )
+    @classmethod
+    def _check_google_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an absolute http(s) URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _check_gmail(self) -> Settings:
+        if bool(self.gmail_address) != bool(self.gmail_refresh_token):
+            raise ValueError("GMAIL_ADDRESS and GMAIL_REFRESH_TOKEN go together")
+        if self.gmail_refresh_token and not (self.gmail_client_id and self.gmail_client_secret):
+            raise ValueError("GMAIL_REFRESH_TOKEN needs GMAIL_CLIENT_ID and GMAIL_CLIENT_SECRET")
+        if self.pubsub_audience and not self.pubsub_service_account:
+            raise ValueError("PUBSUB_AUDIENCE needs PUBSUB_SERVICE_ACCOUNT (the push's identity)")
+        return self
+
+    @property
+    def gmail_oauth_configured(self) -> bool:
+        """A Google OAuth client is set: mailboxes can be connected."""
+        return bool(self.gmail_client_id and self.gmail_client_secret)
+
     @model_validator(mode="after")
     def _check_r2(self) -> Settings:
         from config.r2_settings import check_r2

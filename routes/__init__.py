@@ -8,6 +8,7 @@ from routes import (
     api_admin,
     api_auth,
     api_documents,
+    api_gmail,
     api_ingress,
     api_records,
     api_rules,
@@ -28,6 +29,7 @@ BLUEPRINTS = (
     api_rules,
     api_records,
     api_admin,
+    api_gmail,
     openapi,
 )
 

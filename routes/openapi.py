@@ -48,6 +48,8 @@ SECURITY_SCHEMES = {
     "session": {"type": "apiKey", "in": "cookie", "name": "relais_session"},
     "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},
     "ingressToken": {"type": "http", "scheme": "bearer"},
+    # Pub/Sub push: Google's OIDC token for PUBSUB_AUDIENCE, signed for PUBSUB_SERVICE_ACCOUNT.
+    "pubsubOidc": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
 }
 _SKIPPED_ENDPOINTS = frozenset({"static", "openapi.openapi"})
 
@@ -57,6 +59,8 @@ def _security(auth: str | None, method: str) -> list[dict[str, list[str]]]:
         return [{"session": []}] if method == "get" else [{"session": [], "csrf": []}]
     if auth == "ingress":
         return [{"ingressToken": []}]
+    if auth == "pubsub":
+        return [{"pubsubOidc": []}]
     return []
 
 

@@ -1,6 +1,6 @@
 """Builds every service once per app: one facade per domain, each from its own build().
 
-Floors, top to bottom (an import never goes up): operator → delivery → documents →
+Floors, top to bottom (an import never goes up): operator → gmail → delivery → documents →
 offload, access → net, metrics, errors → email_processing, config, preferences.
 """
 
@@ -20,6 +20,8 @@ from services.delivery import build as delivery_build
 from services.delivery.build import Delivery
 from services.documents import build as documents_build
 from services.documents.build import Documents
+from services.gmail import build as gmail_build
+from services.gmail.build import Gmail
 from services.metrics import Metrics
 from services.net.http import OutboundHttp, Resolver
 from services.offload.service import R2TransferService, build_r2_service
@@ -38,11 +40,13 @@ class Services:
     documents: Documents
     offload: R2TransferService | None
     delivery: Delivery
+    gmail: Gmail
     operator: Operator
 
     def close(self, grace: float | None = None) -> None:
         """Stop the delivery threads, then close the Redis and HTTP pools."""
-        self.delivery.workers.stop(grace)
+        self.delivery.stop_workers(grace)
+        self.gmail.close()
         if self.offload is not None:
             self.offload.close()
         self.delivery.http.close()
@@ -69,7 +73,21 @@ def build_services(
     delivery = delivery_build.build(
         settings, client, keys, clock, documents, metrics, http, offload
     )
-    operator = operator_build.build(settings, client, keys, clock, documents, access, delivery)
+    gmail = gmail_build.build(settings, client, keys, clock, delivery, access.audit, metrics)
+    gmail.connect_from_env()
+    operator = operator_build.build(
+        settings, client, keys, clock, documents, access, delivery, gmail
+    )
     return Services(
-        settings, clock, client, keys, metrics, access, documents, offload, delivery, operator
+        settings,
+        clock,
+        client,
+        keys,
+        metrics,
+        access,
+        documents,
+        offload,
+        delivery,
+        gmail,
+        operator,
     )

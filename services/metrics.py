@@ -51,6 +51,31 @@ class Metrics:
             registry=r,
         )
 
+        self.gmail_notifications = Counter(
+            "relais_gmail_notifications",
+            "Pub/Sub pushes by outcome: recorded, unknown_mailbox, refused",
+            ["outcome"],
+            registry=r,
+        )
+        self.gmail_syncs = Counter(
+            "relais_gmail_syncs",
+            "Mailbox syncs by outcome: ok, full (history gone), error, needs_reconnect",
+            ["outcome"],
+            registry=r,
+        )
+        self.messages_admitted = Counter(
+            "relais_messages_admitted",
+            "Emails accepted (not duplicates) by source: apps_script, gmail_api",
+            ["source"],
+            registry=r,
+        )
+        self.gmail_sync_lag = Histogram(
+            "relais_gmail_sync_lag_seconds",
+            "From a message's arrival in Gmail (internalDate) to its admission",
+            buckets=(0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600),
+            registry=r,
+        )
+
     def exposition(self, gauges: Callable[[], dict[str, Any]]) -> bytes:
         """The text format: counters of every process, plus gauges read now."""
         scrape = CollectorRegistry()

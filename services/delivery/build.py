@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import redis
 
@@ -20,6 +21,12 @@ from services.metrics import Metrics
 from services.net.http import OutboundHttp
 
 
+class Companion(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 @dataclass
 class Delivery:
     durability: DurabilityMonitor
@@ -32,6 +39,7 @@ class Delivery:
     clock: Callable[[], float]
     metrics: Metrics
     reconciler: Reconciler | None = None
+    companions: list[Companion] = field(default_factory=list)
     workers: WorkerPool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -57,7 +65,21 @@ class Delivery:
         this process's pool, or one of `threads` threads; returned running."""
         pool = self.workers if threads is None else self.pool(threads)
         pool.start()
+        for companion in self.companions:
+            companion.start()
         return pool
+
+    def stop_workers(self, grace: float | None = None, pool: WorkerPool | None = None) -> None:
+        """Stop this process's delivery threads (`pool`, as start_workers returned it) and
+        the threads that run beside them."""
+        for companion in self.companions:
+            companion.stop()
+        (pool or self.workers).stop(grace)
+
+    def add_companion(self, companion: Companion) -> None:
+        """A thread that runs wherever delivery threads run (the Gmail sync): started and
+        stopped with them."""
+        self.companions.append(companion)
 
     def set_reconciler(self, reconciler: Reconciler) -> None:
         """Idle delivery threads keep waiting mail in step with the configuration."""

@@ -42,6 +42,7 @@ from services.metrics import Metrics
 logger = logging.getLogger(__name__)
 
 ACCEPTED, DUPLICATE, IGNORED, PARKED = "accepted", "duplicate", "ignored", "parked"
+APPS_SCRIPT, GMAIL_API = "apps_script", "gmail_api"  # the sources an email arrives by
 NO_TARGET = "no_target"
 
 
@@ -67,6 +68,7 @@ class IngestContext:
     request_id: str | None = None
     received_at: float | None = None  # when the email first arrived (a re-route runs later)
     email_id: str = ""
+    source: str = "apps_script"  # how it reached Relais: apps_script or gmail_api
     normalized: NormalizedEmail | None = None
     links: list[Link] = field(default_factory=list)
     detector: DetectorMatch | None = None
@@ -175,13 +177,18 @@ class IngestService:
             plan_deliveries,
         ]
 
-    def ingest(self, email: InboundEmail, request_id: str | None = None) -> IngestResult:
+    def ingest(
+        self, email: InboundEmail, request_id: str | None = None, source: str = APPS_SCRIPT
+    ) -> IngestResult:
+        """Admit one email (`source`: apps_script or gmail_api): its analysis, its deliveries
+        and its dedup claim in one transaction."""
         flags = self._flags.get()
         if not flags.gmail_ingress_enabled:
             raise IngressDisabled("ingress is switched off (runtime flag gmail_ingress_enabled)")
         if not flags.disable_email_id_dedup and self._seen_already(email):
             return IngestResult(DUPLICATE, email_id(email), [])
         ctx = self.evaluate(email, request_id=request_id, flags=flags)
+        ctx.source = source
         if ctx.normalized is not None and ctx.normalized.truncated:
             logger.warning(
                 "email %s: body truncated to %d chars for matching", ctx.email_id, self._max_chars
@@ -189,6 +196,7 @@ class IngestService:
         if self._admit(ctx) == DUPLICATE:
             logger.info("ingress duplicate: %s", ctx.email_id)
             return IngestResult(DUPLICATE, ctx.email_id, [])
+        self._metrics.messages_admitted.labels(source).inc()
         logger.info(
             "ingress %s: %s (%d deliveries%s)",
             ctx.status,
@@ -425,6 +433,7 @@ def email_meta(ctx: IngestContext) -> dict[str, Any]:
         sender_email=sender_email(email.sender),
         ingested_at=ctx.now,
         request_id=ctx.request_id,
+        source=ctx.source,
         status=ctx.status,
         reason=ctx.reason,
         truncated=bool(ctx.normalized and ctx.normalized.truncated),

@@ -12,6 +12,8 @@ from config.settings import Settings
 from services.access.build import Access
 from services.delivery.build import Delivery
 from services.documents.build import Documents
+from services.documents.targets import ENV_TARGET_ID
+from services.gmail.build import Gmail
 from services.operator.config_io import ConfigIO
 from services.operator.readiness import Readiness
 from services.operator.records import Records
@@ -40,6 +42,7 @@ def build(
     documents: Documents,
     access: Access,
     delivery: Delivery,
+    gmail: Gmail,
 ) -> Operator:
     """The operator's services, wired to keep waiting mail in step with every config write."""
     docs, queue = documents, delivery.queue
@@ -63,13 +66,28 @@ def build(
     )
     delivery.set_reconciler(waiting)
     durability = delivery.durability
-    stats = Stats(client, keys, queue, docs, clock, lambda: durability.current().level)
+    stats = Stats(
+        client,
+        keys,
+        queue,
+        docs,
+        clock,
+        lambda: durability.current().level,
+        lambda: [(m["address"], m["health"]) for m in gmail.mailboxes()],
+    )
     return Operator(
         records=records,
         stats=stats,
         readiness=Readiness(client, keys, queue, docs.store, durability),
         lab=lab,
         targets=targets,
-        config_io=ConfigIO(docs, clock, lab, targets.normalize_url, access.audit),
+        config_io=ConfigIO(
+            docs,
+            clock,
+            lab,
+            targets.normalize_url,
+            access.audit,
+            env_target=ENV_TARGET_ID if settings.webhook_url else None,
+        ),
         waiting=waiting,
     )

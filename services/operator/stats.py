@@ -41,6 +41,7 @@ class Stats:
         documents: Documents,
         clock: Callable[[], float],
         durability: Callable[[], str | None] = lambda: None,
+        mailboxes: Callable[[], list[tuple[str, str]]] = list,
     ) -> None:
         self._redis = client
         self._keys = keys
@@ -50,6 +51,7 @@ class Stats:
         self._targets = documents.targets
         self._flags = documents.flags
         self._durability = durability
+        self._mailboxes = mailboxes
 
     def overview(self) -> dict[str, Any]:
         now = self._clock()
@@ -92,6 +94,7 @@ class Stats:
             last_ingress_at=float(last_ingress) if last_ingress else None,
             retrying=states["retrying"],
             durability=self._durability(),
+            mailboxes=self._mailboxes(),
         )
 
     def _raw_hours(self, now: float) -> list[tuple[int, dict[str, str]]]:

@@ -78,6 +78,10 @@ class Facts:
     last_ingress_at: float | None
     retrying: int = 0
     durability: str | None = None
+    mailboxes: list[tuple[str, str]] = field(default_factory=list)  # (address, health)
+
+
+MAILBOX_AMBER = frozenset({"watch_expired", "sync_failing", "no_notification"})
 
 
 def reason(code: str, level: str, **params: Any) -> dict[str, Any]:
@@ -105,6 +109,11 @@ def _red(facts: Facts) -> list[dict[str, Any]]:
     found += _unusable_targets(facts)
     if facts.dead:
         found.append(reason("dead_letters", RED, count=facts.dead))
+    found += [
+        reason("mailbox_needs_reconnect", RED, mailbox=address)
+        for address, health in facts.mailboxes
+        if health == "needs_reconnect"
+    ]
     return found
 
 
@@ -144,6 +153,11 @@ def _amber(facts: Facts) -> list[dict[str, Any]]:
     if facts.oldest_due_age >= BACKLOG_SECONDS:
         found.append(reason("backlog", AMBER, minutes=int(facts.oldest_due_age // 60)))
     found += _quiet(facts)
+    found += [
+        reason(f"mailbox_{health}", AMBER, mailbox=address)
+        for address, health in facts.mailboxes
+        if health in MAILBOX_AMBER
+    ]
     if facts.durability in WEAK_DURABILITY:
         found.append(reason("no_persistence", AMBER, durability=facts.durability))
     return found

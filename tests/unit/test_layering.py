@@ -5,6 +5,7 @@ Layers, from the top (a module imports its own layer's modules and lower layers 
     routes                       the HTTP edge and the CLI: talk to services only
     services.app, .container     wiring: builds the domain facades
     services.operator            what the admin API does across domains
+    services.gmail               Gmail API push: mailboxes, Pub/Sub pushes, the sync
     services.delivery            ingest, the queue, the workers
     services.offload             R2 copies of delivery links
     services.documents           the config documents
@@ -36,6 +37,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("services.documents",),
     ("services.offload",),
     ("services.delivery",),
+    ("services.gmail",),
     ("services.operator",),
     ("services.app", "services.container"),
     ("routes",),
