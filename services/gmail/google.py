@@ -255,11 +255,16 @@ class GmailApi:
         data = str(self._call(address, "GET", path).get("data", ""))
         return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
 
+    def labels(self, address: str) -> dict[str, tuple[str, str]]:
+        """The mailbox's labels: id -> (name, type: system or user)."""
+        found = self._call(address, "GET", "labels").get("labels", [])
+        return {str(x["id"]): (str(x.get("name", "")), str(x.get("type", ""))) for x in found}
+
     def label_id(self, address: str, name: str) -> str:
         """The id of the user label `name`, created when missing."""
-        for label in self._call(address, "GET", "labels").get("labels", []):
-            if label.get("name") == name:
-                return str(label["id"])
+        for label_id, (label_name, _) in self.labels(address).items():
+            if label_name == name:
+                return label_id
         return str(self._call(address, "POST", "labels", body={"name": name})["id"])
 
     def add_label(self, address: str, message_id: str, label_id: str) -> None:
@@ -273,23 +278,35 @@ def _grant_reason(exc: Exception) -> str:
 
 
 def _decoded(resp: urllib3.BaseHTTPResponse, path: str) -> dict[str, Any]:
-    status = resp.status
-    if (status == 204 or not resp.data) and status < 300:
-        return {}
+    """The answer's JSON object, or the error it means."""
+    doc = _json(resp.data)
+    if resp.status < 300:
+        return doc
+    raise _error(resp.status, path, _reason(doc))
+
+
+def _json(data: bytes) -> dict[str, Any]:
     try:
-        doc = json.loads(resp.data) if resp.data else {}
+        doc = json.loads(data) if data else {}
     except ValueError:
-        doc = {}
-    if status < 300:
-        return doc if isinstance(doc, dict) else {}
-    reason = _reason(doc)
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+ERRORS: dict[int, type[GoogleError]] = {
+    401: GrantRevoked,
+    429: GoogleUnavailable,
+    500: GoogleUnavailable,
+    502: GoogleUnavailable,
+    503: GoogleUnavailable,
+    504: GoogleUnavailable,
+}
+
+
+def _error(status: int, path: str, reason: str) -> GoogleError:
     if status == 404 and path == "history":
-        raise HistoryGone(status, reason)
-    if status in (429, 500, 502, 503, 504):
-        raise GoogleUnavailable(status, reason)
-    if status == 401:
-        raise GrantRevoked(status, reason)
-    raise GoogleError(status, reason)
+        return HistoryGone(status, reason)
+    return ERRORS.get(status, GoogleError)(status, reason)
 
 
 def _reason(doc: Any) -> str:

@@ -82,12 +82,18 @@ class Mailbox:
             return "needs_reconnect"
         if self.watch_expires_at is not None and self.watch_expires_at <= now:
             return "watch_expired"
-        if self.last_error and (self.last_sync_ok_at or 0) < (self.last_sync_at or 0):
+        if self._failing:
             return "sync_failing"
+        return "no_notification" if self._silent(now, fallback_seconds) else "ok"
+
+    @property
+    def _failing(self) -> bool:
+        """The last sync stopped on an error (none has succeeded since)."""
+        return bool(self.last_error) and (self.last_sync_ok_at or 0) < (self.last_sync_at or 0)
+
+    def _silent(self, now: float, fallback_seconds: int) -> bool:
         heard = self.last_notification_at or self.connected_at or now
-        if self.watch_expires_at is not None and now - heard > 3 * fallback_seconds:
-            return "no_notification"
-        return "ok"
+        return self.watch_expires_at is not None and now - heard > 3 * fallback_seconds
 
 
 def _decode(kind: Any, value: str) -> Any:

@@ -157,15 +157,7 @@ def parse_push(body: Mapping[str, Any]) -> Notification:
     message = body.get("message")
     if not isinstance(message, dict):
         raise ValueError("message: an object is required")
-    data = message.get("data")
-    if not isinstance(data, str) or len(data) > 10_000:
-        raise ValueError("message.data: base64 JSON is required")
-    try:
-        doc = json.loads(base64.b64decode(data, validate=False))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise ValueError("message.data: not base64 JSON") from exc
-    if not isinstance(doc, dict):
-        raise ValueError("message.data: a JSON object is required")
+    doc = _data(message.get("data"))
     address = doc.get("emailAddress")
     history = doc.get("historyId")
     if not isinstance(address, str) or not 3 <= len(address) <= 320 or "@" not in address:
@@ -174,3 +166,16 @@ def parse_push(body: Mapping[str, Any]) -> Notification:
         raise ValueError("message.data.historyId: a number is required")
     message_id = str(message.get("messageId") or message.get("message_id") or "")[:100]
     return Notification(address.lower(), str(history), message_id)
+
+
+def _data(data: Any) -> dict[str, Any]:
+    """message.data: base64 of a JSON object."""
+    if not isinstance(data, str) or len(data) > 10_000:
+        raise ValueError("message.data: base64 JSON is required")
+    try:
+        doc = json.loads(base64.b64decode(data, validate=False))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise ValueError("message.data: not base64 JSON") from exc
+    if not isinstance(doc, dict):
+        raise ValueError("message.data: a JSON object is required")
+    return doc

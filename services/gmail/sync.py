@@ -40,6 +40,7 @@ WATCH_RENEW_BEFORE = 86400.0  # renew a watch a day before its 7-day expiry
 FULL_SYNC_MAX = 2000  # messages read by one full sync
 FULL_SYNC_MARGIN = 3600.0  # a full sync reads from an hour before the last good sync
 FULL_SYNC_WINDOW = 7 * 86400.0  # and never further back than this
+LABELS_TTL = 600.0  # label names are read again after this (or when an unknown id shows up)
 
 
 class Ingest(Protocol):
@@ -91,6 +92,7 @@ class MailboxSync:
         self._clock = clock
         self._metrics = metrics
         self._label_ids: dict[str, str] = {}
+        self._label_names: dict[str, tuple[float, dict[str, tuple[str, str]]]] = {}
 
     @property
     def can_run(self) -> bool:
@@ -251,7 +253,7 @@ class MailboxSync:
                 msg.raw,
                 gmail_id=msg.id,
                 thread_id=msg.thread_id,
-                label_ids=msg.label_ids,
+                label_ids=self._user_label_names(address, msg.label_ids),
                 internal_date_ms=msg.internal_date_ms,
                 snippet=msg.snippet,
             )
@@ -269,6 +271,19 @@ class MailboxSync:
             self._metrics.gmail_sync_lag.observe(lag)
         self._label(address, msg.id)
         return True
+
+    def _user_label_names(self, address: str, label_ids: Iterable[str]) -> list[str]:
+        """The names of the message's user labels, as the Apps Script sends them (rules on
+        labels match the same words whichever path brought the email)."""
+        now = self._clock()
+        cached = self._label_names.get(address)
+        if cached is None or now - cached[0] > LABELS_TTL or any(
+            i not in cached[1] for i in label_ids
+        ):
+            cached = (now, self._api.labels(address))
+            self._label_names[address] = cached
+        known = cached[1]
+        return [known[i][0] for i in label_ids if i in known and known[i][1] == "user"]
 
     def _label(self, address: str, message_id: str) -> None:
         """GMAIL_LABEL_PROCESSED: tag the admitted message (a failure is logged, not fatal)."""

@@ -370,3 +370,32 @@ def test_disconnecting_stops_the_watch_and_forgets_the_token(app, google, connec
     assert google.stop_calls == [ADDRESS]
     assert admin.get("/api/gmail/mailboxes").get_json()["items"] == []
     assert admin.delete(f"/api/gmail/mailboxes/{ADDRESS}").status_code == 404
+
+
+def test_labels_reach_the_payload_as_names_of_user_labels_like_the_apps_script(
+    app, google, sink, connected
+):
+    labels = google.mailbox(ADDRESS).labels
+    labels["Label_7"] = {"id": "Label_7", "name": "Clients/Média", "type": "user"}
+    new_mail(google, "Lot étiqueté", labels=("INBOX", "UNREAD", "Label_7"))
+    push(app, google)
+    assert sync(app).admitted == 1
+    deliver_all(app)
+    assert sink.wait_for(1)[0].json()["labels"] == ["Clients/Média"]
+
+
+def test_admitted_messages_are_labelled_when_asked(make_app, google, sink, clock):
+    app = make_app(
+        clock=clock,
+        webhook_url=sink.url(),
+        gmail_address=ADDRESS,
+        gmail_refresh_token=google.refresh_token_for(ADDRESS),
+        gmail_label_processed="Relais/envoyé",
+        **gmail_settings(google),
+    )
+    sync(app)
+    msg = new_mail(google, "Lot à étiqueter")
+    push(app, google)
+    assert sync(app).admitted == 1
+    names = {v["id"]: v["name"] for v in google.mailbox(ADDRESS).labels.values()}
+    assert "Relais/envoyé" in [names[i] for i in google.message(msg.id).label_ids]
