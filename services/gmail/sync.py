@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from email_processing.mime import MimeError, parse_message
-
 from services.delivery.ingest import DUPLICATE, GMAIL_API, InboundEmail, IngestResult
 from services.errors import IngressDisabled
 from services.gmail.google import (
@@ -277,8 +276,10 @@ class MailboxSync:
         labels match the same words whichever path brought the email)."""
         now = self._clock()
         cached = self._label_names.get(address)
-        if cached is None or now - cached[0] > LABELS_TTL or any(
-            i not in cached[1] for i in label_ids
+        if (
+            cached is None
+            or now - cached[0] > LABELS_TTL
+            or any(i not in cached[1] for i in label_ids)
         ):
             cached = (now, self._api.labels(address))
             self._label_names[address] = cached
