@@ -20,17 +20,43 @@ from dataclasses import dataclass
 logger = logging.getLogger(__name__)
 
 
+MAGIC_LINK_MAX_MINUTES = 15  # Relais's bound (MAGIC_LINK_TTL_MINUTES)
+
+
 def _seconds_to_minutes(value: str) -> str:
     """MAGIC_LINK_TTL_SECONDS (60 s at least) as whole minutes, at most Relais's 15."""
     try:
         seconds = max(60, int(value.strip()))
     except ValueError:
         return value  # Settings then names MAGIC_LINK_TTL_MINUTES as malformed
-    return str(min(15, math.ceil(seconds / 60)))
+    return str(min(MAGIC_LINK_MAX_MINUTES, math.ceil(seconds / 60)))
+
+
+def _ttl_change(value: str) -> str:
+    """What became of the old lifetime when it does not fit Relais's whole minutes up to 15:
+    an operator who set an hour must learn that links now last 15 minutes, and why."""
+    try:
+        seconds = int(value.strip())
+    except ValueError:
+        return ""
+    minutes = _seconds_to_minutes(value)
+    if seconds > MAGIC_LINK_MAX_MINUTES * 60:
+        return (
+            f" ({seconds} s is capped to {MAGIC_LINK_MAX_MINUTES} minutes, the longest a "
+            "magic link lives in Relais: it signs in whoever holds it, so a link that leaks "
+            "from a mailbox or a chat must not stay usable long)"
+        )
+    if seconds % 60 or seconds < 60:
+        return f" ({seconds} s becomes {minutes} minute(s): Relais counts whole minutes)"
+    return ""
 
 
 def _same(value: str) -> str:
     return value
+
+
+def _nothing_to_add(_value: str) -> str:
+    return ""
 
 
 @dataclass(frozen=True)
@@ -38,13 +64,15 @@ class Alias:
     old: str
     new: str
     convert: Callable[[str], str] = _same
+    change: Callable[[str], str] = _nothing_to_add
+    """Words on a value the conversion changes (never a secret's: only TTLs have one)."""
 
 
 ALIASES = (
     Alias("TRIGGER_PAGE_USER", "DASHBOARD_USER"),
     Alias("TRIGGER_PAGE_PASSWORD", "DASHBOARD_PASSWORD"),
     Alias("POLLING_TIMEZONE", "TIMEZONE"),
-    Alias("MAGIC_LINK_TTL_SECONDS", "MAGIC_LINK_TTL_MINUTES", _seconds_to_minutes),
+    Alias("MAGIC_LINK_TTL_SECONDS", "MAGIC_LINK_TTL_MINUTES", _seconds_to_minutes, _ttl_change),
     Alias("FLASK_LOG_LEVEL", "LOG_LEVEL", lambda value: value.strip().upper()),
     Alias("WEBHOOK_TIME_START", "WEBHOOKS_TIME_START"),
     Alias("WEBHOOK_TIME_END", "WEBHOOKS_TIME_END"),
@@ -89,13 +117,16 @@ def aliased(environ: Mapping[str, str]) -> dict[str, str]:
 
 
 def warnings(environ: Mapping[str, str]) -> list[str]:
-    """One line per old variable set: what it became, or why it has no effect. No values."""
+    """One line per old variable set: what it became, or why it has no effect. No secret
+    values (only what a conversion changed, e.g. a magic-link lifetime capped)."""
     lines = []
     for alias in ALIASES:
-        if _get(environ, alias.old) is None:
+        value = _get(environ, alias.old)
+        if value is None:
             continue
         if _get(environ, alias.new) is None:
-            lines.append(f"{alias.old} (old router) is read as {alias.new}; rename it")
+            change = alias.change(value)
+            lines.append(f"{alias.old} (old router) is read as {alias.new}{change}; rename it")
         else:
             lines.append(f"{alias.old} (old router) is ignored: {alias.new} is set")
     for name in sorted({key.upper() for key in environ}):

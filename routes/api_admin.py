@@ -78,9 +78,11 @@ def export_config(query: ExportQuery) -> Any:
 def import_config(query: ImportQuery, body: ImportBody) -> Any:
     """Import a Relais export or the old router's documents; report what was mapped.
 
-    `dry_run=true` maps and validates everything and reports, but writes nothing. For the
-    old router's rules, the report's `rules_effect` says what they would route differently
-    on the last `recent` stored emails.
+    `dry_run=true` maps and validates everything and reports (`would_write`), but writes
+    nothing. For the old router's rules, the report's `rules_effect` says what they would
+    route differently on the last `recent` stored emails. What of the old router's documents
+    cannot be imported is listed under `problems` and the rest imports; when nothing can be,
+    the answer is 422 with the report.
     """
     report = get_services().operator.config_io.import_any(
         body.model_dump(), actor(), query.dry_run, query.recent

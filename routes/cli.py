@@ -48,7 +48,7 @@ def worker(threads: int | None) -> None:
     signal.signal(signal.SIGINT, on_signal)
     while not stop.wait(1.0):
         pass
-    pool.stop()
+    services.delivery.stop_workers(pool=pool)
     logger.info("shutdown: worker exited cleanly")
 
 
@@ -246,10 +246,25 @@ def import_legacy(source: Path, dry_run: bool, recent: int) -> None:
     """Import the old router's configuration: a folder of its documents (webhook_config.json,
     routing_rules.json, ...) or its dashboard's export file. Prints the mapping report."""
     doc = _legacy_documents(source)
-    report = get_services().operator.config_io.import_legacy(
-        dict(doc), "cli", dry_run=dry_run, recent=recent
-    )
+    try:
+        report = get_services().operator.config_io.import_legacy(
+            dict(doc), "cli", dry_run=dry_run, recent=recent
+        )
+    except ServiceError as exc:  # bad input: its report and why, never a traceback
+        if isinstance(exc.fields.get("report"), dict):
+            click.echo(json.dumps(exc.fields["report"], indent=1, ensure_ascii=False))
+        raise click.ClickException(exc.message) from None
     click.echo(json.dumps(report, indent=1, ensure_ascii=False))
+    _say_problems(report)
+
+
+def _say_problems(report: dict[str, object]) -> None:
+    """What was left out, on stderr: the import went on without it (exit code 0)."""
+    problems = report.get("problems")
+    if isinstance(problems, list) and problems:
+        click.echo(f"{len(problems)} problem(s), left out of the import:", err=True)
+        for line in problems:
+            click.echo(f"  - {line}", err=True)
 
 
 def _legacy_documents(source: Path) -> dict[str, object]:

@@ -7,7 +7,12 @@ from email_processing.rules.engine import (
     compile_rules,
     evaluate,
 )
-from email_processing.rules.legacy import expand_webhook_url, import_legacy_rules
+from email_processing.rules.legacy import (
+    UnusableWebhook,
+    expand_webhook_url,
+    import_legacy_rules,
+    mask_url,
+)
 from email_processing.rules.models import (
     FIELDS,
     Condition,
@@ -32,9 +37,11 @@ __all__ = [
     "RuleActions",
     "RuleSet",
     "TraceEntry",
+    "UnusableWebhook",
     "WindowPolicy",
     "compile_rules",
     "evaluate",
     "expand_webhook_url",
     "import_legacy_rules",
+    "mask_url",
 ]

@@ -24,6 +24,12 @@ MAKE_DEFAULT_HOST = "hook.eu2.make.com"
 _MAKE_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,200}")
 _ID_CHARS = 100
 _NAME_CHARS = 200
+MASK_TAIL = 4  # characters of a URL's secret part an operator sees, to tell targets apart
+_MASK_MIN_CHARS = 12  # below this, even the tail would give too much of the secret away
+
+
+class UnusableWebhook(ValueError):
+    """A rule's webhook URL that cannot become a target; the message says why (never the URL)."""
 
 
 def expand_webhook_url(value: str) -> str:
@@ -40,12 +46,28 @@ def expand_webhook_url(value: str) -> str:
 
 
 def mask_url(url: str) -> str:
-    """Scheme and host only: webhook URLs carry secrets."""
+    """Scheme, host and the last 4 characters of the rest: the path of a webhook URL is its
+    secret (a Make token), yet an operator must tell two targets on one host apart
+    (`https://hook.eu2.make.com/…a1b2`). Not a URL (a malformed Make token): no more than its
+    last 4 characters either. Masking a masked URL changes nothing."""
+    if "://" not in url:
+        return f"(not a URL: {mask_secret(url.strip())})"
     try:
-        parts = urlsplit(url)
+        parts = urlsplit(url.strip())
+        port = parts.port
     except ValueError:
         return "(unparsable URL)"
-    return f"{parts.scheme}://{parts.hostname}/…" if parts.hostname else "(not a URL)"
+    if not parts.hostname:
+        return "(not a URL)"
+    host = parts.hostname + (f":{port}" if port else "")
+    rest = (parts.path + (f"?{parts.query}" if parts.query else "")).strip("/")
+    tail = rest if rest.startswith("…") else mask_secret(rest) if rest else ""
+    return f"{parts.scheme}://{host}/{tail}"
+
+
+def mask_secret(secret: str) -> str:
+    """`…` and the last 4 characters; only `…` when that would give too much away."""
+    return f"…{secret[-MASK_TAIL:]}" if len(secret) >= _MASK_MIN_CHARS else "…"
 
 
 def _condition(raw: Any) -> tuple[Condition | None, str]:
@@ -79,31 +101,35 @@ def _unique_id(raw_id: Any, position: int, taken: set[str]) -> str:
     return candidate
 
 
-def _status(*, enabled: bool, incomplete: bool) -> str:
-    if incomplete:
-        return "imported disabled, review its conditions"
-    return "imported" if enabled else "imported (disabled, as it was)"
-
-
 class _Importer:
-    """Converts rules one by one, remembering targets and writing the report."""
+    """Converts rules one by one, remembering targets; `problems` lists only what the operator
+    must look at (a rule imported as it was needs no line: the caller reports it)."""
 
     def __init__(self, target_id_for_url: Callable[[str], str]) -> None:
         self.target_id_for_url = target_id_for_url
-        self.targets: dict[str, str] = {}
+        self.targets: dict[str, str | UnusableWebhook] = {}
         self.taken: set[str] = set()
-        self.report: list[str] = []
+        self.problems: list[str] = []
 
-    def target(self, actions: Mapping[str, Any]) -> str | None:
-        """Target id for the rule's webhook, one caller lookup per distinct URL."""
+    def target(self, label: str, actions: Mapping[str, Any]) -> str | None:
+        """Target id for the rule's webhook, one caller lookup per distinct URL; None (and a
+        problem said) when the rule has no URL or its URL cannot be a target."""
         url = actions.get("webhook_url")
         if not isinstance(url, str) or not url.strip():
+            self.problems.append(f"{label}: not imported, it has no webhook_url")
             return None
         url = expand_webhook_url(url)
         if url not in self.targets:
-            self.targets[url] = self.target_id_for_url(url)
-            self.report.append(f"webhook {mask_url(url)} -> target {self.targets[url]!r}")
-        return self.targets[url] or None
+            try:
+                self.targets[url] = self.target_id_for_url(url)
+            except UnusableWebhook as exc:
+                self.targets[url] = exc
+        found = self.targets[url]
+        if isinstance(found, UnusableWebhook) or not found:
+            why = str(found) if found else "no target for it"
+            self.problems.append(f"{label}: not imported, its webhook {mask_url(url)}: {why}")
+            return None
+        return found
 
     def conditions(self, label: str, raws: Any) -> tuple[list[Condition], bool]:
         """Convertible conditions, and whether any had to be left out (reported)."""
@@ -113,7 +139,7 @@ class _Importer:
             condition, why = _condition(raw)
             if condition is None:
                 dropped = True
-                self.report.append(f"{label}: condition {index} left out: {why}")
+                self.problems.append(f"{label}: condition {index} left out: {why}")
             else:
                 kept.append(condition)
         return kept, dropped
@@ -121,60 +147,64 @@ class _Importer:
     def actions(self, label: str, raw: Mapping[str, Any], target: str) -> RuleActions:
         priority = raw.get("priority", "normal")
         if priority not in ("normal", "high"):
-            self.report.append(f"{label}: unknown priority, imported as normal")
+            self.problems.append(f"{label}: unknown priority, imported as normal")
             priority = "normal"
         stop = raw.get("stop_processing")
         if not isinstance(stop, bool):
-            self.report.append(f"{label}: stop_processing missing, imported as stop")
+            self.problems.append(f"{label}: stop_processing missing, imported as stop")
             stop = True
         return RuleActions(targets=[target], stop=stop, priority=priority)
 
     def rule(self, position: int, raw: Any) -> Rule | None:
         if not isinstance(raw, Mapping):
-            self.report.append(f"rule #{position}: not an object, skipped")
+            self.problems.append(f"rule #{position}: not an object, not imported")
             return None
         rule_id = _unique_id(raw.get("id"), position, self.taken)
         name = str(raw.get("name") or rule_id)[:_NAME_CHARS]
         label = f"rule {rule_id!r} ({name})"
         raw_actions = raw.get("actions")
         actions: Mapping[str, Any] = raw_actions if isinstance(raw_actions, Mapping) else {}
-        target = self.target(actions)
         conditions, incomplete = self.conditions(label, raw.get("conditions"))
-        if target is None or not conditions:
-            why = "no webhook_url mapped to a target" if target is None else "no usable condition"
-            self.report.append(f"{label}: skipped, {why}")
+        if not conditions:
+            self.problems.append(f"{label}: not imported, no usable condition")
             return None
-        enabled = raw.get("enabled", True) is not False and not incomplete
+        target = self.target(label, actions)
+        if target is None:
+            return None
+        if incomplete:
+            self.problems.append(f"{label}: imported disabled, review its conditions")
         try:
-            rule = Rule(
+            return Rule(
                 id=rule_id,
                 name=name,
-                enabled=enabled,
+                enabled=raw.get("enabled", True) is not False and not incomplete,
                 match="all",
                 conditions=conditions,
                 actions=self.actions(label, actions, target),
             )
         except ValidationError:
-            self.report.append(f"{label}: skipped, the mapped target id is not valid")
+            self.problems.append(f"{label}: not imported, the mapped target id is not valid")
             return None
-        self.report.append(f"{label}: {_status(enabled=enabled, incomplete=incomplete)}")
-        return rule
 
 
 def import_legacy_rules(
     doc: Mapping[str, Any], target_id_for_url: Callable[[str], str]
 ) -> tuple[RuleSet, list[str]]:
-    """The old `routing_rules` document as a RuleSet, and a readable report of the mapping.
+    """The old `routing_rules` document as a RuleSet, and the problems met on the way.
 
     Old rules send to a `webhook_url`; `target_id_for_url` names the target for each
-    distinct URL (Make shorthands expanded first). A rule that lost a condition is imported
-    disabled (running it without that condition would catch more mail than before).
+    distinct URL (Make shorthands expanded first), or raises UnusableWebhook: that rule is
+    then left out and said so, and the others import. A rule that lost a condition is
+    imported disabled (running it without that condition would catch more mail than
+    before). A document without any rule is a problem too: an operator who gave one expects
+    rules from it.
     """
     importer = _Importer(target_id_for_url)
     raws = doc.get("rules")
     if not isinstance(raws, list):
-        importer.report.append("no rules list in the document")
-        raws = []
+        importer.problems.append("no rules list in the document: no rule imported")
+        return RuleSet(), importer.problems
     rules = [rule for index, raw in enumerate(raws) if (rule := importer.rule(index, raw))]
-    importer.report.append(f"{len(rules)} of {len(raws)} rules imported")
-    return RuleSet(rules=rules), importer.report
+    if not rules:
+        importer.problems.append(f"no rule imported ({len(raws)} in the document)")
+    return RuleSet(rules=rules), importer.problems

@@ -23,7 +23,8 @@ from services.documents.base import DocumentService
 from services.documents.build import Documents
 from services.documents.targets import TargetList, WebhookTarget
 from services.errors import InvalidInput
-from services.operator.legacy_import import LEGACY_NAMES, LegacyImport, Notes
+from services.operator.legacy_import import LEGACY_NAMES, LegacyImport
+from services.operator.legacy_report import Notes
 from services.operator.rules_lab import RulesLab
 from services.operator.targets import new_secret, slug
 
@@ -43,17 +44,14 @@ class ImportReport(Notes):
     dry_run: bool = False
     rules_effect: dict[str, Any] | None = None
 
-    def add(self, notes: Notes) -> None:
-        self.mapped += notes.mapped
-        self.not_mapped += notes.not_mapped
-        self.generated_secrets.update(notes.generated_secrets)
-
     def to_dict(self) -> dict[str, Any]:
-        """A dry run names what would be written; its secrets are not the ones an import makes."""
+        """A dry run says `would_write`, never `written`: nothing was. Its secrets are not the
+        ones an import makes. `problems` repeats the items the operator must act on."""
         secrets = self.generated_secrets
         doc = {
             "dry_run": self.dry_run,
-            "written": self.written,
+            ("would_write" if self.dry_run else "written"): self.written,
+            "problems": self.problems(),
             "mapped": [item.to_dict() for item in self.mapped],
             "not_mapped": [item.to_dict() for item in self.not_mapped],
             "generated_secrets": dict.fromkeys(secrets, MASK) if self.dry_run else secrets,
@@ -82,9 +80,12 @@ class ConfigIO:
         lab: RulesLab | None = None,
         check_url: Callable[[str], str] = lambda url: url,
         audit: AuditLog | None = None,
+        env_target: str | None = None,
     ) -> None:
         """`check_url` gives the URL a target is saved with, or raises (the same check as
-        saving a target: an import never stores a URL the API would refuse)."""
+        saving a target: an import never stores a URL the API would refuse). `env_target`:
+        the target WEBHOOK_URL defines, when set (the old router's URL never doubles it)."""
+        self._env_target = env_target
         self._targets = documents.targets
         self._clock = clock
         self._lab = lab
@@ -220,8 +221,11 @@ class ConfigIO:
     ) -> dict[str, Any]:
         """The old router's documents, or its dashboard's export file. With `recent`, the
         report also says what the imported rules would route differently on the last
-        `recent` stored emails (before anything is written)."""
-        legacy = LegacyImport(doc, slug, self._check_url)
+        `recent` stored emails (before anything is written).
+
+        What cannot be imported is in the report and the rest imports; when nothing at all
+        can be, InvalidInput carries the report (the operator must see why)."""
+        legacy = LegacyImport(doc, slug, self._check_url, self._env_target)
         if not legacy.docs:
             raise InvalidInput("none of the old router's documents in the file")
         report = ImportReport(dry_run=dry_run)
@@ -231,9 +235,15 @@ class ConfigIO:
             draft = legacy.rules_draft
             if draft is None or recent <= 0 or self._lab is None:
                 return None
-            return self._lab.replay_last(recent, draft)
+            return self._lab.replay_last(recent, draft, routes_only=True)
 
-        return self._run(legacy.builds(), report, actor, effect)
+        result = self._run(legacy.builds(), report, actor, effect)
+        if not report.written:
+            raise InvalidInput(
+                "nothing could be imported from the old router's documents: see the report",
+                report=result,
+            )
+        return result
 
 
 def _replacing(model: BaseModel) -> Build:

@@ -7,6 +7,10 @@ not mapped, with the reason. Nothing is dropped without a word, and settings the
 router stored but never enforced (its retry and rate-limit defaults) do not become
 strict limits: they map to Relais's defaults, and the report says so.
 
+Bad input costs only its own part: a rule whose webhook cannot be a target (an old
+`localhost` URL, a malformed Make token) is left out and said so, a document whose values
+Relais refuses is not written and said so, and the rest imports.
+
 The builds here turn the stored Relais documents into the imported ones; config_io runs
 them inside each document's compare-and-set.
 """
@@ -14,122 +18,81 @@ them inside each document's compare-and-set.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from email_processing.rules import RuleSet, expand_webhook_url, import_legacy_rules
-from email_processing.rules.legacy import mask_url
+from email_processing.rules import (
+    RuleSet,
+    UnusableWebhook,
+    expand_webhook_url,
+    import_legacy_rules,
+    mask_url,
+)
 from preferences import ProcessingPreferences
 from services.documents.targets import TargetList, WebhookTarget
 from services.documents.time_windows import TimeWindows
+from services.errors import ServiceError
+from services.operator.legacy_report import Item, Notes, unknown_value
+from services.operator.legacy_schedule import schedule_from
 
 LEGACY_NAMES = ("webhook_config", "routing_rules", "processing_prefs", "runtime_flags")
-# The old dashboard's export file: each document wrapped, plus these.
-EXPORT_WRAPPERS = {"webhook_config": "config", "processing_prefs": "prefs"}
+WRAPPED = (*LEGACY_NAMES, "time_window")  # what the old dashboard's export wraps
+EXPORT_EXTRAS = {
+    "exported_at": "when the old dashboard exported the file",
+    "ui_preferences": "the old dashboard's display preferences",
+}
 OLD_RETRY_DEFAULTS = (0, 2)  # retry_count, retry_delay_sec as the old router stored them
 
-# Why a field maps as it does (a code the dashboard words), with the English words.
-NOTES = {
-    "same_meaning": "kept as it was",
-    "format_kept": "kept as written: webhooks carry it in the same form",
-    "old_default_not_enforced": (
-        "the old router's default, which it never applied (it retried connection errors "
-        "anyway): Relais's default applies"
-    ),
-    "never_enforced": (
-        "the old router stored it but never enforced it: not applied "
-        "(set a limit in Preferences if you want one)"
-    ),
-    "more_retried": "Relais also retries 5xx and 429 answers, and honours Retry-After",
-    "require_success": 'counts a 2xx as delivered only with "success": true, as the old router did',
-    "sender_address": "a sender condition compares the sender's address, as the old router did",
-    "always_verified": "Relais always verifies the receiver's certificate",
-    "json_only": "Relais always sends JSON",
-    "pause_off": "the absence pause was off: no absence day",
-    "not_applicable": "nothing in Relais uses it",
-    "unknown_field": "not a field the old router's documents had",
-    "wrapper": "the old dashboard's export wrapper: its document was read",
-    "rules_problem": "left out of a rule",
-}
-
-
-@dataclass(frozen=True)
-class Item:
-    """One field of an old document in the report."""
-
-    field: str
-    note: str
-    value: str | None = None  # the old value, as text (URLs masked: they carry tokens)
-    becomes: str | None = None  # what it is in Relais
-    detail: str = ""  # specifics, in English
-
-    def to_dict(self) -> dict[str, Any]:
-        doc = {"field": self.field, "note": self.note, "text": self.text()}
-        if self.value is not None:
-            doc["value"] = self.value
-        if self.becomes is not None:
-            doc["becomes"] = self.becomes
-        return doc
-
-    def text(self) -> str:
-        """The item as one English line (CLI output and logs)."""
-        head = self.field + (f" = {self.value}" if self.value is not None else "")
-        head += f" -> {self.becomes}" if self.becomes is not None else ""
-        return f"{head}: {self.detail or NOTES.get(self.note, self.note)}"
-
-
-@dataclass
-class Notes:
-    """What one document's import says."""
-
-    mapped: list[Item] = field(default_factory=list)
-    not_mapped: list[Item] = field(default_factory=list)
-    generated_secrets: dict[str, str] = field(default_factory=dict)
-
-    def map(self, name: str, note: str, value: Any = None, becomes: Any = None) -> None:
-        self.mapped.append(Item(name, note, _text(value), _text(becomes)))
-
-    def skip(self, name: str, note: str, value: Any = None, detail: str = "") -> None:
-        self.not_mapped.append(Item(name, note, _text(value), None, detail))
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str) and "://" in value:
-        return mask_url(value)
-    return str(value)
+Build = Callable[[Any, Notes], BaseModel | None]
 
 
 def unwrap(doc: Mapping[str, Any], notes: Notes) -> dict[str, dict[str, Any]]:
     """The old documents by name, from separate documents or the old dashboard's export."""
     documents: dict[str, dict[str, Any]] = {}
     for name, raw in doc.items():
-        if name in LEGACY_NAMES and isinstance(raw, dict):
+        if name in WRAPPED and isinstance(raw, dict):
             documents[name] = _unwrapped(name, raw, notes)
-        elif name == "time_window" and isinstance(raw, dict):
-            documents[name] = {k: v for k, v in raw.items() if k != "success"}
-        elif name in ("exported_at", "ui_preferences"):
-            notes.skip(name, "not_applicable", detail=f"{name}: the old dashboard's own")
+        elif name in EXPORT_EXTRAS:
+            notes.skip(name, "not_applicable", detail=f"{EXPORT_EXTRAS[name]}: nothing to import")
+        elif name in WRAPPED:
+            notes.skip(name, "document_refused", detail="not a JSON object", problem=True)
         else:
-            notes.skip(name, "unknown_field")
+            notes.skip(name, "unknown_field", unknown_value(name, raw))
     return documents
 
 
 def _unwrapped(name: str, raw: dict[str, Any], notes: Notes) -> dict[str, Any]:
-    """`{"success": true, "config": {...}}` (the old dashboard's export) as its document."""
-    inner = EXPORT_WRAPPERS.get(name)
-    if inner and raw.get("success") is not None and isinstance(raw.get(inner), dict):
-        notes.skip(f"{name}.success", "wrapper")
-        return dict(raw[inner])
-    return raw
+    """`{"success": true, <key>: {...}}` (the old dashboard's answers and export, whatever
+    the key: `config`, `prefs`...) as its document; `success` beside the fields (its
+    time_window) is left out."""
+    if "success" not in raw:
+        return raw
+    rest = {key: value for key, value in raw.items() if key != "success"}
+    if len(rest) == 1 and isinstance(next(iter(rest.values())), dict):
+        key, inner = next(iter(rest.items()))
+        words = f"the old dashboard's export wrapper: its document was read from `{key}`"
+        notes.skip(f"{name}.success", "wrapper", raw["success"], words)
+        return dict(inner)
+    notes.skip(f"{name}.success", "wrapper", raw["success"])
+    return rest
 
 
 def _leftovers(doc: Mapping[str, Any], prefix: str, known: set[str], notes: Notes) -> None:
     for key in sorted(set(doc) - known):
-        notes.skip(f"{prefix}.{key}", "unknown_field", doc[key])
+        notes.skip(f"{prefix}.{key}", "unknown_field", unknown_value(key, doc[key]))
+
+
+def _reason(exc: Exception) -> str:
+    """Why a value was refused, without the value (it may be private)."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'value'}: {err['msg']}"
+            for err in exc.errors(include_input=False, include_url=False)
+        )
+    if isinstance(exc, ServiceError):
+        return exc.message.removeprefix("url: ")
+    return "a value of the wrong type or form"
 
 
 class TargetMapper:
@@ -147,12 +110,24 @@ class TargetMapper:
         self._slug = slug
         self._check_url = check_url
 
+    def checked(self, url: str) -> str:
+        """The URL a target would be saved with, or UnusableWebhook saying why not."""
+        try:
+            return self._check_url(expand_webhook_url(url))
+        except (ServiceError, ValueError) as exc:
+            raise UnusableWebhook(_reason(exc)) from None
+
     def id_for_url(self, url: str) -> str:
-        full = self._check_url(expand_webhook_url(url))
-        for target in self._targets:
-            if target.url == full:
-                return target.id
-        return self._create(full)
+        full = self.checked(url)
+        found = self.find(full)
+        return found.id if found else self._create(full)
+
+    def find(self, full_url: str) -> WebhookTarget | None:
+        return next((t for t in self._targets if t.url == full_url), None)
+
+    def other_defaults(self, full_url: str) -> list[WebhookTarget]:
+        """The default route's targets at another URL (WEBHOOK_URL's among them)."""
+        return [t for t in self._targets if t.options.default and t.url != full_url]
 
     def _create(self, url: str) -> str:
         from services.operator.targets import new_secret
@@ -170,11 +145,11 @@ class TargetMapper:
             )
         )
         self._notes.generated_secrets[target_id] = secret
-        self._notes.map("webhook URL", "require_success", url, f"new target {target_id}")
+        self._notes.map(f"webhook_targets.{target_id}", "require_success", url, "new target")
         return target_id
 
-    def make_default(self, url: str) -> str:
-        target_id = self.id_for_url(url)
+    def make_default(self, full_url: str) -> str:
+        target_id = self.id_for_url(full_url)
         self._targets = [_as_default(t) if t.id == target_id else t for t in self._targets]
         return target_id
 
@@ -207,11 +182,14 @@ class LegacyImport:
         doc: Mapping[str, Any],
         slug: Callable[[str], str],
         check_url: Callable[[str], str],
+        env_target: str | None = None,
     ) -> None:
+        """`env_target`: the id of the target WEBHOOK_URL defines, when it is set."""
         self.notes = Notes()
         self.docs = unwrap(doc, self.notes)
         self._slug = slug
         self._check_url = check_url
+        self._env_target = env_target
         self._webhook = self.docs.get("webhook_config", {})
         self._flags = self.docs.get("runtime_flags", {})
         self._rules: RuleSet | None = None
@@ -219,18 +197,20 @@ class LegacyImport:
 
     @property
     def rules_draft(self) -> RuleSet | None:
-        """The imported rules, once the targets build ran (None: no rules in the import)."""
+        """The imported rules, once the targets build ran (None: no rule to import)."""
         return self._rules
 
-    def builds(self) -> list[tuple[str, Callable[[Any, Notes], BaseModel | None]]]:
-        """Targets first: the rules name the targets that build creates or reuses."""
-        return [
+    def builds(self) -> list[tuple[str, Build]]:
+        """Targets first: the rules name the targets that build creates or reuses. Each build
+        is guarded: a document Relais refuses is reported, not written, and the rest goes on."""
+        builds: list[tuple[str, Build]] = [
             ("webhook_targets", self.targets),
             ("routing_rules", lambda _stored, _notes: self._rules),
             ("runtime_flags", self.runtime_flags),
             ("processing_prefs", self.prefs),
             ("time_windows", self.windows),
         ]
+        return [(name, _guarded(name, build)) for name, build in builds]
 
     # -- webhook_config fields that map to nothing or to several documents -----------------
 
@@ -258,21 +238,58 @@ class LegacyImport:
 
     # -- the builds ------------------------------------------------------------------------
 
-    def targets(self, stored: TargetList, notes: Notes) -> TargetList:
+    def targets(self, stored: TargetList, notes: Notes) -> TargetList | None:
+        """Rules first (their URLs become targets off the default route), then the old
+        router's one webhook URL as the default route, unless a default is already set."""
         targets = TargetMapper(stored, notes, self._slug, self._check_url)
-        url = self._webhook.get("webhook_url")
-        if url:
-            target_id = targets.make_default(str(url))
-            notes.map(
-                "webhook_config.webhook_url", "require_success", url, f"default target {target_id}"
-            )
-        if "routing_rules" in self.docs:
-            self._rules = self._import_rules(targets, notes)
-        return targets.result()
+        rules = self._import_rules(targets, notes) if "routing_rules" in self.docs else None
+        if "webhook_url" in self._webhook:
+            self._default_route(targets, notes)
+        result = targets.result()
+        self._rules = rules  # only once the targets they name are sure to be written
+        return None if result == stored else result
 
-    def _import_rules(self, targets: TargetMapper, notes: Notes) -> RuleSet:
+    def _default_route(self, targets: TargetMapper, notes: Notes) -> None:
+        """The old router sent each email no rule claimed to its one webhook URL: the import
+        never makes that a second default beside one already set (WEBHOOK_URL's, which wins,
+        or one saved in Relais), or unclaimed mail would go out twice."""
+        name, raw = "webhook_config.webhook_url", str(self._webhook["webhook_url"] or "")
+        if not raw.strip():
+            notes.skip(name, "not_applicable", "(empty)", "empty: no webhook URL to import")
+            return
+        shown = mask_url(expand_webhook_url(raw))
+        try:
+            full = targets.checked(raw)
+        except UnusableWebhook as exc:
+            notes.skip(name, "not_imported", shown, f"not imported: {exc}", problem=True)
+            return
+        kept = targets.other_defaults(full)
+        if not kept:
+            target_id = targets.make_default(full)
+            notes.map(name, "require_success", shown, f"default target {target_id}")
+            return
+        notes.skip(name, "default_kept", shown, self._default_kept(kept, targets.find(full)))
+
+    def _default_kept(self, kept: list[WebhookTarget], same_url: WebhookTarget | None) -> str:
+        named = ", ".join(
+            f"{t.id} ({mask_url(t.url)}"
+            + (", from WEBHOOK_URL, which wins" if t.id == self._env_target else "")
+            + ")"
+            for t in kept
+        )
+        fate = (
+            f"it stays target {same_url.id} (rules send to it), off the default route"
+            if same_url
+            else "no target was made for it"
+        )
+        return (
+            f"the default target stays {named}; the old router sent one webhook per email, so "
+            f"this URL is not made a second default: {fate}"
+        )
+
+    def _import_rules(self, targets: TargetMapper, notes: Notes) -> RuleSet | None:
         raw = self.docs["routing_rules"]
-        rules, lines = import_legacy_rules(raw, targets.id_for_url)
+        rules, problems = import_legacy_rules(raw, targets.id_for_url)
         for rule in rules.rules:
             note = (
                 "sender_address"
@@ -281,9 +298,11 @@ class LegacyImport:
             )
             state = "" if rule.enabled else " (disabled)"
             notes.map(f"routing_rules.rules[{rule.id}]", note, rule.name, f"rule {rule.id}{state}")
-        notes.not_mapped += [Item("routing_rules", "rules_problem", detail=line) for line in lines]
+        notes.not_mapped += [
+            Item("routing_rules", "rules_problem", detail=line, problem=True) for line in problems
+        ]
         _leftovers(raw, "routing_rules", {"rules"}, notes)
-        return rules
+        return rules if rules.rules else None
 
     def runtime_flags(self, stored: BaseModel, notes: Notes) -> BaseModel | None:
         flags, webhook = self._flags, self._webhook
@@ -327,9 +346,30 @@ class LegacyImport:
 
     def windows(self, stored: TimeWindows, notes: Notes) -> BaseModel | None:
         data = stored.model_dump()
-        changed = _window_from(self._webhook, self.docs.get("time_window"), data, notes)
-        changed = _absence_from(self._webhook, data, notes) or changed
+        changed = schedule_from(self._webhook, self.docs.get("time_window"), data, notes)
         return stored.model_validate(data) if changed else None
+
+
+def _guarded(name: str, build: Build) -> Build:
+    """`build`, but a document Relais refuses (a window like `8 heures`, a timeout of 0) is
+    reported as not imported, with why, instead of failing the whole import."""
+
+    def run(stored: Any, notes: Notes) -> BaseModel | None:
+        scratch = Notes()
+        try:
+            built = build(stored, scratch)
+        except (ValueError, TypeError, ServiceError) as exc:
+            why = f"{name} not imported: {_reason(exc)}"
+            notes.not_mapped += [
+                Item(item.field, "document_refused", item.value, None, why)
+                for item in scratch.mapped
+            ] + scratch.not_mapped
+            notes.skip(name, "document_refused", detail=why, problem=True)
+            return None
+        notes.add(scratch)
+        return built
+
+    return run
 
 
 def _prefs_mapping(
@@ -341,7 +381,7 @@ def _prefs_mapping(
         notes.map(
             "processing_prefs.exclude_keywords",
             "same_meaning",
-            len(mapping["exclude_keywords"]),
+            ", ".join(mapping["exclude_keywords"]) or "(none)",
             "exclude_keywords",
         )
     _retries(prefs, stored, mapping, notes)
@@ -376,70 +416,17 @@ def _retries(
         return
     count = int(prefs.get("retry_count") or 0)
     delay = int(prefs.get("retry_delay_sec") or OLD_RETRY_DEFAULTS[1])
-    value = f"{count} retries, {delay} s apart"
     if count <= 0:
-        schedule = list(stored.retry_schedule)
-        notes.map(
-            "processing_prefs.retry_count",
-            "old_default_not_enforced",
-            value,
-            f"retry_schedule {schedule}",
-        )
+        schedule = f"retry_schedule {list(stored.retry_schedule)}"
+        if "retry_count" in prefs:
+            notes.map("processing_prefs.retry_count", "old_default_not_enforced", count, schedule)
+        if "retry_delay_sec" in prefs:
+            notes.map(
+                "processing_prefs.retry_delay_sec", "old_default_not_enforced", delay, schedule
+            )
         return
     mapping["retry_schedule"] = [0] + [delay] * count
-    notes.map(
-        "processing_prefs.retry_count",
-        "more_retried",
-        value,
-        f"retry_schedule {mapping['retry_schedule']}",
-    )
-
-
-def _window_from(
-    webhook: Mapping[str, Any],
-    wrapper: Mapping[str, Any] | None,
-    data: dict[str, Any],
-    notes: Notes,
-) -> bool:
-    """The export's time_window wins over webhook_config's window (it is the one shown)."""
-    start, end, source = (
-        webhook.get("webhook_time_start"),
-        webhook.get("webhook_time_end"),
-        "webhook_config.webhook_time",
-    )
-    if wrapper:
-        start, end, source = (
-            wrapper.get("webhooks_time_start"),
-            wrapper.get("webhooks_time_end"),
-            "time_window.webhooks_time",
-        )
-        if wrapper.get("timezone"):
-            data["timezone"] = wrapper["timezone"]
-            notes.map(
-                "time_window.timezone", "same_meaning", wrapper["timezone"], "schedule time zone"
-            )
-        _leftovers(
-            wrapper, "time_window", {"webhooks_time_start", "webhooks_time_end", "timezone"}, notes
-        )
-    if start is None and end is None:
-        return bool(wrapper and wrapper.get("timezone"))
-    data["window"] = {"start": start or None, "end": end or None}
-    notes.map(
-        f"{source}_start/end",
-        "format_kept",
-        f"{start}-{end}",
-        f"delivery window {start or '…'}-{end or '…'}",
-    )
-    return True
-
-
-def _absence_from(webhook: Mapping[str, Any], data: dict[str, Any], notes: Notes) -> bool:
-    if "absence_pause_enabled" not in webhook and "absence_pause_days" not in webhook:
-        return False
-    days = [str(d).lower() for d in webhook.get("absence_pause_days") or []]
-    if not webhook.get("absence_pause_enabled"):
-        notes.skip("webhook_config.absence_pause_days", "pause_off", ",".join(days))
-        return False
-    data["absence_days"] = days
-    notes.map("webhook_config.absence_pause_days", "same_meaning", ",".join(days), "absence days")
-    return True
+    schedule = f"retry_schedule {mapping['retry_schedule']}"
+    notes.map("processing_prefs.retry_count", "more_retried", count, schedule)
+    if "retry_delay_sec" in prefs:
+        notes.map("processing_prefs.retry_delay_sec", "more_retried", delay, schedule)

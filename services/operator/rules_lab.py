@@ -36,6 +36,14 @@ class Outcome:
             ctx.routing.matched_rules if ctx.routing else (),
         )
 
+    def same_route(self, other: Outcome) -> bool:
+        """Same status and targets, whichever rules matched (renamed rules route the same)."""
+        return (self.status, self.reason, self.targets) == (
+            other.status,
+            other.reason,
+            other.targets,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "status": self.status,
@@ -90,13 +98,20 @@ class RulesLab:
         return list(DETECTOR_NAMES)
 
     def replay_last(
-        self, count: int, draft: RuleSet, *, include_unchanged: bool = False
+        self,
+        count: int,
+        draft: RuleSet,
+        *,
+        include_unchanged: bool = False,
+        routes_only: bool = False,
     ) -> dict[str, Any]:
         """For the last `count` stored emails: which decisions the draft would change.
 
         `changes` lists the changed ones (newest first), or every evaluated email when
         `include_unchanged`; each entry says whether it `changed`. Past the time budget it
         stops, and `stopped_early` says so (`evaluated` is then below `requested`).
+        With `routes_only` (an import, whose rules carry other names than today's), an email
+        has changed only when it would go elsewhere, not when another rule sends it there.
         """
         compiled = compile_rules(draft)
         rows = []
@@ -111,7 +126,7 @@ class RulesLab:
             when = float(stored.meta.get("ingested_at") or 0) or None
             before = Outcome.of(self._ingest.evaluate(email, now=when))
             after = Outcome.of(self._ingest.evaluate(email, rules=compiled, now=when))
-            differs = before != after
+            differs = not before.same_route(after) if routes_only else before != after
             changed += differs
             if differs or include_unchanged:
                 rows.append(

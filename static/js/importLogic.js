@@ -7,11 +7,11 @@ export const RELAIS_FORMAT = 'relais-config';
 /**
  * @typedef {{name: string, text: string}} PickedFile
  * @typedef {{kind: 'relais'|'legacy'|null, body: Record<string, unknown>|null, documents: string[], problems: Array<{file: string, problem: 'not_json'|'not_object'|'unknown_file'|'duplicate'|'mixed'}>}} ImportPlan
- * @typedef {{field: string, note: string, text: string, value?: string, becomes?: string}} ReportItem
+ * @typedef {{field: string, note: string, text: string, value?: string, becomes?: string, detail?: string, problem?: boolean}} ReportItem
  * @typedef {{status: string, targets: string[], rules: string[]}} Outcome
  * @typedef {{email_id: string, subject: string, before: Outcome, after: Outcome}} RuleChange
  * @typedef {{evaluated: number, changed: number, changes: RuleChange[]}} RulesEffect
- * @typedef {{dry_run?: boolean, written: string[], mapped: Array<ReportItem|string>, not_mapped: Array<ReportItem|string>, generated_secrets: Record<string, string>, rules_effect?: RulesEffect}} ImportReport
+ * @typedef {{dry_run?: boolean, written?: string[], would_write?: string[], problems?: string[], mapped: Array<ReportItem|string>, not_mapped: Array<ReportItem|string>, generated_secrets: Record<string, string>, rules_effect?: RulesEffect}} ImportReport
  * @typedef {{outcome: 'written'|'mapped'|'not_mapped'|'secret', text: string, secret?: string, item?: ReportItem}} ReportRow
  */
 
@@ -109,7 +109,8 @@ export function planImport(files) {
 export function reportRows(report) {
   /** @type {ReportRow[]} */
   const rows = [];
-  for (const text of report.written || []) rows.push({ outcome: 'written', text });
+  // A dry run names the documents it `would_write`; the screen words them so.
+  for (const text of report.written || report.would_write || []) rows.push({ outcome: 'written', text });
   for (const item of report.mapped || []) rows.push(itemRow('mapped', item));
   for (const item of report.not_mapped || []) rows.push(itemRow('not_mapped', item));
   for (const [id, secret] of Object.entries(report.generated_secrets || {})) {

@@ -30,7 +30,8 @@ def test_a_legacy_dry_run_reports_without_writing(admin):
     assert resp.status_code == 200, resp.get_json()
     report = resp.get_json()
     assert report["dry_run"] is True
-    assert {"webhook_targets", "processing_prefs", "time_windows"} <= set(report["written"])
+    assert {"webhook_targets", "processing_prefs", "time_windows"} <= set(report["would_write"])
+    assert "written" not in report  # nothing was
     assert any(item["field"] == "processing_prefs.mystery" for item in report["not_mapped"])
     assert list(report["generated_secrets"].values()) == ["***"]
     assert admin.get("/api/targets").get_json()["items"] == []
@@ -42,7 +43,7 @@ def test_a_relais_dry_run_writes_nothing_and_the_import_then_does(admin):
     exported = admin.get("/api/config/export").get_json()
     exported["documents"]["processing_prefs"]["exclude_keywords"] = ["dry"]
     dry = admin.post("/api/config/import?dry_run=1", json=exported).get_json()
-    assert dry["dry_run"] is True and "processing_prefs" in dry["written"]
+    assert dry["dry_run"] is True and "processing_prefs" in dry["would_write"]
     assert admin.get("/api/preferences").get_json()["document"]["exclude_keywords"] != ["dry"]
     real = admin.post("/api/config/import", json=exported).get_json()
     assert real["dry_run"] is False

@@ -45,3 +45,20 @@ def test_the_old_window_is_the_default_schedule_and_its_hints_keep_their_form(ma
     app = make_app(webhooks_time_start="00:00", webhooks_time_end="23:59")
     window = app.extensions["relais"].documents.windows.get().window
     assert (window.start, window.end) == ("00:00", "23:59")
+
+
+def test_an_imported_schedule_says_it_now_wins_over_the_environment(make_app):
+    """No time zone in the old documents: the environment's is saved for good, and said so."""
+    app = make_app(timezone="America/Montreal", webhooks_time_start="09:00")
+    admin = AdminClient(app)
+    old = {"webhook_config": {"absence_pause_enabled": True, "absence_pause_days": ["sunday"]}}
+    report = admin.post("/api/config/import", json=old).get_json()
+    (item,) = [i for i in report["mapped"] if i["field"] == "time_windows"]
+    assert item["note"] == "schedule_stored"
+    assert item["becomes"] == "stored schedule: zone America/Montreal, window 09:00-…"
+    assert item["detail"].startswith("zone saved: America/Montreal (no time zone in the old")
+    assert (
+        "the stored schedule takes precedence over TIMEZONE / POLLING_TIMEZONE and "
+        "WEBHOOKS_TIME_START/END / WEBHOOK_TIME_* from the environment"
+    ) in item["detail"]
+    assert app.extensions["relais"].documents.windows.get().timezone == "America/Montreal"

@@ -86,6 +86,11 @@ test('the report reads written, mapped, not mapped, then new secrets', () => {
   assert.deepEqual(dry, [{ outcome: 'secret', text: 'make', secret: undefined }]);
 });
 
+test('a dry run lists the documents it would write (the server says would_write, not written)', () => {
+  const rows = reportRows({ dry_run: true, would_write: ['time_windows'], mapped: [], not_mapped: [], generated_secrets: {} });
+  assert.deepEqual(rows, [{ outcome: 'written', text: 'time_windows' }]);
+});
+
 test('the export file is named after its day and says when it holds secrets', () => {
   assert.equal(exportFileName(Date.UTC(2026, 11, 2, 23) / 1000, false), 'relais-config-2026-12-02.json');
   assert.equal(exportFileName(0, true), 'relais-config-1970-01-01-with-secrets.json');

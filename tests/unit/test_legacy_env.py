@@ -66,6 +66,20 @@ def test_magic_link_seconds_become_minutes_within_relais_bounds(env, seconds, mi
     assert settings.magic_link_ttl_minutes == minutes
 
 
+def test_a_magic_link_lifetime_above_15_minutes_is_said_capped_and_why():
+    (line,) = legacy_env.warnings({"MAGIC_LINK_TTL_SECONDS": "3600"})
+    assert line == (
+        "MAGIC_LINK_TTL_SECONDS (old router) is read as MAGIC_LINK_TTL_MINUTES (3600 s is "
+        "capped to 15 minutes, the longest a magic link lives in Relais: it signs in whoever "
+        "holds it, so a link that leaks from a mailbox or a chat must not stay usable long); "
+        "rename it"
+    )
+    (rounded,) = legacy_env.warnings({"MAGIC_LINK_TTL_SECONDS": "90"})
+    assert "(90 s becomes 2 minute(s): Relais counts whole minutes)" in rounded
+    (exact,) = legacy_env.warnings({"MAGIC_LINK_TTL_SECONDS": "600"})
+    assert exact.endswith("is read as MAGIC_LINK_TTL_MINUTES; rename it")
+
+
 def test_every_old_variable_set_gets_one_warning_without_its_value():
     lines = legacy_env.warnings(OLD_ROUTER)
     text = "\n".join(lines)

@@ -63,6 +63,12 @@ addMessages({
     'tools.note.unknown_field': "not a field the old router’s documents had",
     'tools.note.wrapper': "the old dashboard’s export wrapper: its document was read",
     'tools.note.rules_problem': "left out of a rule",
+    'tools.note.default_kept': "a default target is already set: the old router sent one webhook per email, so this URL does not become a second default",
+    'tools.note.not_imported': "could not be imported",
+    'tools.note.document_refused': "its document could not be imported",
+    'tools.note.overridden': "not used: the export’s time_window gives the window (it is what the old dashboard showed)",
+    'tools.note.window_policy': "what happens to this kind of mail outside the window",
+    'tools.note.schedule_stored': "the stored schedule now takes precedence over TIMEZONE and WEBHOOKS_TIME_START/END (and their old names) from the environment",
     'tools.effect.title': 'What the imported rules would change',
     'tools.effect.summary': 'On the last {evaluated} emails, the imported rules would route {changed} differently.',
     'tools.effect.none': 'On the last {evaluated} emails, the imported rules would route every one as today.',
@@ -127,6 +133,12 @@ addMessages({
     'tools.note.unknown_field': "ce champ n’existait pas dans les documents de l’ancien routeur",
     'tools.note.wrapper': "l’enveloppe de l’export de l’ancien tableau de bord : son document a été lu",
     'tools.note.rules_problem': "laissé de côté dans une règle",
+    'tools.note.default_kept': "une cible par défaut existe déjà : l’ancien routeur envoyait un seul webhook par e-mail, cette URL ne devient donc pas une seconde cible par défaut",
+    'tools.note.not_imported': "n’a pas pu être importé",
+    'tools.note.document_refused': "son document n’a pas pu être importé",
+    'tools.note.overridden': "non utilisé : la plage vient du time_window de l’export (celui qu’affichait l’ancien tableau de bord)",
+    'tools.note.window_policy': "ce que devient ce type d’e-mail hors de la plage horaire",
+    'tools.note.schedule_stored': "l’horaire enregistré prime désormais sur TIMEZONE et WEBHOOKS_TIME_START/END (et leurs anciens noms) de l’environnement",
     'tools.effect.title': 'Ce que changeraient les règles importées',
     'tools.effect.summary': 'Sur les {evaluated} derniers e-mails, les règles importées en aiguilleraient {changed} autrement.',
     'tools.effect.none': 'Sur les {evaluated} derniers e-mails, les règles importées aiguilleraient chacun comme aujourd’hui.',
@@ -215,7 +227,8 @@ function reportView(report) {
 function itemView(item) {
   const key = `tools.note.${item.note}`;
   const words = t(key);
-  return h('div', {}, h('code', { text: itemHead(item) }), h('span', { class: 'help', text: ` — ${words === key ? item.text : words}` }));
+  const why = words === key ? item.text : item.detail ? `${words} (${item.detail})` : words;
+  return h('div', {}, h('code', { text: itemHead(item) }), h('span', { class: 'help', text: ` — ${why}` }));
 }
 
 /**
