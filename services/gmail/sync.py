@@ -226,18 +226,14 @@ class MailboxSync:
         """Admit each message once; the lock is renewed before each (a lost lock stops the
         sync before it writes more: another process has taken the mailbox)."""
         seen: set[str] = set()
-        admitted = 0
-        try:
-            for ref in refs:
-                if ref.id in seen:
-                    continue
-                seen.add(ref.id)
-                if not keep_alive():
-                    raise GoogleUnavailable(0, "sync lock lost")
-                if self._admit_one(address, ref, report):
-                    admitted += 1
-        finally:
-            self._store.count_admitted(address, admitted, self._clock())
+        for ref in refs:
+            if ref.id in seen:
+                continue
+            seen.add(ref.id)
+            if not keep_alive():
+                raise GoogleUnavailable(0, "sync lock lost")
+            if self._admit_one(address, ref, report):
+                self._store.count_admitted(address, 1, self._clock())
 
     def _admit_one(self, address: str, ref: MessageRef, report: SyncReport) -> bool:
         try:

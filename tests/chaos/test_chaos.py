@@ -346,3 +346,88 @@ def test_7_a_dead_target_does_not_slow_healthy_ones(tmp_path, chaos_redis, sink,
         "dead_target_deliveries_held_by_circuit": held.count("circuit_open"),
         "lost": 0,
     }
+
+
+def test_8_worker_killed_mid_gmail_sync(tmp_path, chaos_redis, sink, instances):
+    """kill -9 the process syncing a mailbox half-way through 150 new messages: another
+    takes the mailbox when the lease ends, reads the history again from the stored id, and
+    every message is delivered once (dedup absorbs what the first had admitted)."""
+    from tests.support.fake_google import (
+        CLIENT_ID,
+        CLIENT_SECRET,
+        PUSH_ACCOUNT,
+        FakeGoogle,
+        build_raw,
+    )
+
+    address, audience = "owner@example.com", "https://relais.example/api/ingress/pubsub"
+    with FakeGoogle(default_email=address) as google:
+        push_settings = {
+            "pubsub_audience": audience,
+            "pubsub_service_account": PUSH_ACCOUNT,
+            "google_oidc_certs_url": google.certs_url,
+            "relais_encryption_key": "q" * 43 + "=",
+        }
+        web = start(
+            instances,
+            base_settings(tmp_path / "web", chaos_redis.url, sink.url(), worker_threads=0)
+            | push_settings,
+        )
+        sync_settings = push_settings | {
+            "gmail_client_id": CLIENT_ID,
+            "gmail_client_secret": CLIENT_SECRET,
+            "gmail_address": address,
+            "gmail_refresh_token": google.refresh_token_for(address),
+            "gmail_pubsub_topic": "projects/relais-test/topics/gmail",
+            "google_api_root": google.api_root,
+            "google_token_uri": google.token_uri,
+            "google_auth_uri": google.auth_uri,
+        }
+
+        def worker(name: str) -> Instance:
+            settings = base_settings(tmp_path / name, chaos_redis.url, sink.url())
+            return start(instances, settings | sync_settings, worker_only=True)
+
+        first = worker("w1")
+        assert wait_until(lambda: bool(google.watch_calls), 30), "the first sync ran"
+        time.sleep(0.5)
+        body = '<p>Lot : <a href="https://we.tl/t-Chaos">we.tl</a></p>'
+        messages = [
+            google.add_message(build_raw(f"Lot {n}", "p@media.example", address, html=body))
+            for n in range(150)
+        ]
+        google.slow_down("/messages/", 0.02)  # a sync of 150 messages takes a few seconds
+        token = google.push_token(audience)
+        code, _ = _post_push(web.url, token, google.push_body(address, google.history_id()))
+        assert code == 200
+        client = redis.Redis.from_url(chaos_redis.url, decode_responses=True)
+        key = f"relais:gmail:mailbox:{address}"
+        assert wait_until(lambda: int(client.hget(key, "admitted") or 0) >= 20, 60, 0.01)
+        first.kill_process_group()  # kill -9 mid-sync
+        admitted_before = int(client.hget(key, "admitted") or 0)
+        worker("w2")
+        ids = {m.id for m in messages}
+        assert wait_until(lambda: ids <= set(delivered_ids(sink.requests)), 90)
+        assert wait_until(lambda: queue_empty(web.url), 30), "the queue drained"
+        delivered = delivered_ids(sink.requests)
+        assert {len(delivered[i]) for i in ids} == {1}, "one webhook-id per message"
+    _RESULTS["8_worker_kill_9_mid_gmail_sync"] = {
+        "messages": len(ids),
+        "admitted_before_kill": admitted_before,
+        "delivered_emails": len(ids & set(delivered)),
+        "webhook_requests": len(sink.requests),
+        "lost": len(ids - set(delivered)),
+        "duplicates_processed": 0,
+    }
+    assert admitted_before < len(ids), "the kill landed mid-sync"
+
+
+def _post_push(url: str, token: str, body: dict[str, Any]) -> tuple[int, Any]:
+    req = urllib.request.Request(
+        f"{url}/api/ingress/pubsub",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return resp.status, json.loads(resp.read())

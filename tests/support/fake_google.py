@@ -344,6 +344,7 @@ class FakeGoogle:
         self._grants: dict[str, _Grant] = {}
         self._access: dict[str, _Access] = {}
         self._faults: list[_Fault] = []
+        self._delays: dict[str, float] = {}
         self.requests: list[Seen] = []
         self.watch_calls: list[WatchCall] = []
         self.stop_calls: list[str] = []
@@ -520,6 +521,12 @@ class FakeGoogle:
         with self._lock:
             self._faults.append(_Fault(path_substring, status, times, body, dict(headers or {})))
 
+    def slow_down(self, path_substring: str, seconds: float) -> None:
+        """Requests whose path contains `path_substring` are answered after `seconds` (a
+        Google that takes its time; 0 removes it)."""
+        with self._lock:
+            self._delays[path_substring] = seconds
+
     def calls(self, path_substring: str) -> int:
         with self._lock:
             return sum(path_substring in seen.path for seen in self.requests)
@@ -579,6 +586,10 @@ class FakeGoogle:
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> _Reply:
         parts = urlsplit(target)
         path, query = parts.path, parse_qs(parts.query, keep_blank_values=True)
+        with self._lock:
+            delay = max((d for needle, d in self._delays.items() if needle in path), default=0)
+        if delay:
+            time.sleep(delay)
         with self._lock:
             self.requests.append(Seen(method, path, parts.query))
             fault = next((f for f in self._faults if f.needle in path), None)
