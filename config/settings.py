@@ -126,6 +126,7 @@ class Settings(BaseSettings):
     pubsub_audience: str | None = None
     pubsub_service_account: str | None = None
     relais_encryption_key: SecretStr | None = None
+    attachment_max_bytes: int = Field(25 * MIB, ge=0, le=512 * MIB)
     google_api_root: str = "https://gmail.googleapis.com"
     google_token_uri: str = "https://oauth2.googleapis.com/token"  # noqa: S105 (an address)
     google_auth_uri: str = "https://accounts.google.com/o/oauth2/v2/auth"

@@ -24,6 +24,9 @@ class Attachment(BaseModel):
     name: Annotated[str, StringConstraints(max_length=1000)] = ""
     size: int = Field(0, ge=0)
     content_type: Annotated[str, StringConstraints(max_length=255)] = ""
+    # Set by Relais when it copied the attachment into R2 (Gmail API path), or why not.
+    r2_url: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    r2_error: Annotated[str, StringConstraints(max_length=100)] | None = None
 
 
 def _join_addresses(value: Any) -> Any:

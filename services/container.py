@@ -73,7 +73,9 @@ def build_services(
     delivery = delivery_build.build(
         settings, client, keys, clock, documents, metrics, http, offload
     )
-    gmail = gmail_build.build(settings, client, keys, clock, delivery, access.audit, metrics)
+    gmail = gmail_build.build(
+        settings, client, keys, clock, delivery, access.audit, metrics, offload
+    )
     gmail.connect_from_env()
     operator = operator_build.build(
         settings, client, keys, clock, documents, access, delivery, gmail

@@ -28,6 +28,7 @@ from services.gmail.runner import SyncRunner
 from services.gmail.sync import MailboxSync, SyncConfig, SyncReport, fingerprint
 from services.gmail.tokens import TokenBox
 from services.metrics import Metrics
+from services.offload.service import R2TransferService
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +188,7 @@ def build(
     delivery: Delivery,
     audit: AuditLog,
     metrics: Metrics,
+    offload: R2TransferService | None = None,
 ) -> Gmail:
     fsync = FsyncWait(client, delivery.durability, wait_budget_ms(settings.redis_socket_timeout))
     store = MailboxStore(client, keys, fsync, clock)
@@ -216,9 +218,11 @@ def build(
             labels=list(settings.gmail_watch_labels),
             label_processed=settings.gmail_label_processed,
             labelling_scope=bool(settings.gmail_label_processed),
+            attachment_max_bytes=settings.attachment_max_bytes,
         ),
         clock,
         metrics,
+        attachments=offload,
     )
     runner = SyncRunner(
         store,

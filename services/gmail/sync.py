@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from email_processing.mime import MimeError, parse_message
+from email_processing.mime import MimeError, ParsedMessage, parse_message
 from services.delivery.ingest import DUPLICATE, GMAIL_API, InboundEmail, IngestResult
 from services.errors import IngressDisabled
 from services.gmail.google import (
@@ -42,6 +42,12 @@ FULL_SYNC_WINDOW = 7 * 86400.0  # and never further back than this
 LABELS_TTL = 600.0  # label names are read again after this (or when an unknown id shows up)
 
 
+class AttachmentStore(Protocol):
+    def copy_attachment(
+        self, email_id: str, part_id: str, name: str, content_type: str, data: bytes
+    ) -> dict[str, str]: ...
+
+
 class Ingest(Protocol):
     def ingest(
         self, email: InboundEmail, request_id: str | None = None, source: str = ...
@@ -54,6 +60,7 @@ class SyncConfig:
     labels: Sequence[str]
     label_processed: str | None
     labelling_scope: bool
+    attachment_max_bytes: int = 0  # copied into R2 up to this size (0: never)
 
 
 @dataclass
@@ -82,7 +89,9 @@ class MailboxSync:
         config: SyncConfig,
         clock: Callable[[], float],
         metrics: Metrics,
+        attachments: AttachmentStore | None = None,
     ) -> None:
+        self._attachments = attachments
         self._store = store
         self._api = api
         self._tokens = tokens
@@ -256,7 +265,7 @@ class MailboxSync:
             logger.error("gmail %s: message %s is not a readable email, skipped", address, ref.id)
             report.skipped += 1
             return False
-        result = self._ingest.ingest(parsed.email, source=GMAIL_API)
+        result = self._ingest.ingest(self._with_copies(parsed), source=GMAIL_API)
         if result.status == DUPLICATE:
             report.duplicates += 1
             return False
@@ -266,6 +275,28 @@ class MailboxSync:
             self._metrics.gmail_sync_lag.observe(lag)
         self._label(address, msg.id)
         return True
+
+    def _with_copies(self, parsed: ParsedMessage) -> InboundEmail:
+        """With R2 configured: each attachment up to ATTACHMENT_MAX_BYTES copied into the
+        bucket, its URL (or why not) beside its metadata in the payload."""
+        email, limit = parsed.email, self._config.attachment_max_bytes
+        if self._attachments is None or not limit or not email.attachments:
+            return email
+        parts = [a for a in parsed.attachments if not a.inline]
+        copied = []
+        for meta, part in zip(email.attachments, parts, strict=False):
+            extra: dict[str, str] = {"r2_error": "too_large"} if part.size > limit else {}
+            if not extra and part.data is not None:
+                extra = self._attachments.copy_attachment(
+                    email.gmail_message_id or "",
+                    part.part_id,
+                    part.name,
+                    part.content_type,
+                    part.data,
+                )
+            copied.append(meta.model_copy(update=extra))
+        copied += email.attachments[len(copied) :]
+        return email.model_copy(update={"attachments": copied})
 
     def _user_label_names(self, address: str, label_ids: Iterable[str]) -> list[str]:
         """The names of the message's user labels, as the Apps Script sends them (rules on

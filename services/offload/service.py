@@ -12,6 +12,7 @@ delivery of the same source. Nothing here ever raises into a delivery.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import queue
@@ -32,13 +33,22 @@ from config.version import VERSION
 from email_processing.links import DROPBOX, FROMSMASH, SWISSTRANSFER, WETRANSFER
 from services.net.http import OutboundHttp, Resolver
 from services.offload.copiers import Copier, Copy, DirectCopier, WorkerCopier
-from services.offload.file_fetch import Deadline, FetchError, SourceFetcher, mask_url
+from services.offload.file_fetch import (
+    Deadline,
+    FetchError,
+    SourceFetcher,
+    key_segment,
+    mask_url,
+)
 from services.offload.storage import BucketStore, s3_client
 from services.offload.transfer_links import LinkResolver, Source, plan
 
 logger = logging.getLogger(__name__)
 
-PROVIDER_PREFIXES = tuple(f"{p}/" for p in (DROPBOX, FROMSMASH, SWISSTRANSFER, WETRANSFER))
+ATTACHMENTS = "attachments"  # Gmail attachments copied at sync time (services/gmail/sync.py)
+PROVIDER_PREFIXES = tuple(
+    f"{p}/" for p in (DROPBOX, FROMSMASH, SWISSTRANSFER, WETRANSFER, ATTACHMENTS)
+)
 LOCK_MARGIN = 30  # seconds a copy lock outlives the copy's own timeout
 POLL_SECONDS = 0.5  # while another process copies the same source
 BACKLOG_PER_THREAD = 16  # queued copies per pool thread before new ones are refused ("busy")
@@ -337,6 +347,35 @@ class R2TransferService:
         return {name: int(value) for name, value in raw.items()}
 
     # -- clean-up ---------------------------------------------------------
+
+    def copy_attachment(
+        self, email_id: str, part_id: str, name: str, content_type: str, data: bytes
+    ) -> dict[str, str]:
+        """An email's attachment into the bucket, with Relais's own access to it (the S3
+        credentials): `{"r2_url": ...}`, or `{"r2_error": code}` when it cannot be stored
+        (the email goes on without it). Deleted with the link copies after the retention."""
+        if self._store is None:
+            return {"r2_error": "no_bucket_access"}
+        digest = hashlib.sha256(email_id.encode()).hexdigest()
+        key = f"{ATTACHMENTS}/{digest[:8]}/{digest[8:16]}/{key_segment(part_id or '1')}/"
+        key += key_segment(name or "attachment")
+        try:
+            self._store.upload(
+                key,
+                [data],
+                content_type=content_type or "application/octet-stream",
+                filename=name or "attachment",
+            )
+            url = self._store.url_for(key)
+        except FetchError as exc:
+            self._count("attachments_failed")
+            return {"r2_error": exc.reason}
+        except Exception:
+            logger.exception("r2: attachment copy failed")
+            self._count("attachments_failed")
+            return {"r2_error": "storage_error"}
+        self._count("attachments_copied")
+        return {"r2_url": url}
 
     @property
     def can_clean(self) -> bool:
