@@ -217,7 +217,6 @@ def build(
             topic=settings.gmail_pubsub_topic,
             labels=list(settings.gmail_watch_labels),
             label_processed=settings.gmail_label_processed,
-            labelling_scope=bool(settings.gmail_label_processed),
             attachment_max_bytes=settings.attachment_max_bytes,
         ),
         clock,

@@ -102,8 +102,9 @@ class GmailApi:
 
     # -- tokens -----------------------------------------------------------------------------
 
-    def use(self, address: str, refresh_token: str, scopes: Sequence[str] = (READONLY,)) -> None:
-        """Set the refresh token of a mailbox (kept in memory; access tokens refreshed)."""
+    def use(self, address: str, refresh_token: str) -> None:
+        """Set the refresh token of a mailbox (kept in memory; access tokens refreshed with
+        the scopes the grant has)."""
         if self._client is None:
             raise GrantRevoked(0, "no OAuth client (GMAIL_CLIENT_ID / GMAIL_CLIENT_SECRET)")
         with self._lock:
@@ -116,7 +117,6 @@ class GmailApi:
                 token_uri=self._client.token_uri,
                 client_id=self._client.client_id,
                 client_secret=self._client.client_secret,
-                scopes=list(scopes),
             )
 
     def forget(self, address: str) -> None:

@@ -29,7 +29,6 @@ from services.gmail.google import (
     MessageRef,
 )
 from services.gmail.mailboxes import Mailbox, MailboxState, MailboxStore
-from services.gmail.oauth import scopes
 from services.gmail.tokens import TokenBox, TokenUnreadable
 from services.metrics import Metrics
 
@@ -59,7 +58,6 @@ class SyncConfig:
     topic: str | None
     labels: Sequence[str]
     label_processed: str | None
-    labelling_scope: bool
     attachment_max_bytes: int = 0  # copied into R2 up to this size (0: never)
 
 
@@ -145,7 +143,7 @@ class MailboxSync:
 
     def _load(self, mailbox: Mailbox) -> None:
         token = self._tokens.open(mailbox.sealed_token)
-        self._api.use(mailbox.address, token, scopes(self._config.labelling_scope))
+        self._api.use(mailbox.address, token)
 
     def _needs_reconnect(self, address: str, why: str) -> None:
         self._store.update(address, state=MailboxState.NEEDS_RECONNECT, last_error=why)
