@@ -1,5 +1,5 @@
-// The words of outcomes and of the status banner, shared by the Overview, Targets, Deliveries
-// and Emails screens: `say()` turns a phrase of statusLogic.js or waitingLogic.js into text
+// The words of outcomes and of the status banner, shared by the Overview, Targets, Deliveries,
+// Emails and Mailboxes screens: `say()` turns a phrase of statusLogic.js or waitingLogic.js into text
 // (nested phrases and moments included), `actionLine()` adds the link where to act.
 
 import { h } from './dom.js';
@@ -138,6 +138,26 @@ addMessages({
     'status.link.dead': 'See the dead letters',
     'status.link.retrying': 'See the retries',
     'status.link.flags': 'Open Flags',
+    'status.link.mailboxes': 'Open Mailboxes',
+    'status.mailbox_needs_reconnect': 'Mailbox {mailbox} must be connected again: Google no longer accepts its grant (revoked or expired), so its new mail is not read.',
+    'status.mailbox_watch_expired': 'The Gmail watch of {mailbox} has expired: Gmail no longer pushes its mail, which arrives only by the fallback sync (minutes late).',
+    'status.mailbox_sync_failing': 'Reading mailbox {mailbox} fails: its new mail waits in Gmail until a sync works again.',
+    'status.mailbox_no_notification': 'No Gmail push for {mailbox} for a long time: check the Pub/Sub subscription. Its mail still arrives by the fallback sync, minutes late.',
+    'outcome.mailbox.ok': 'Connected',
+    'outcome.mailbox.pending': 'Connected — first sync under way',
+    'outcome.mailbox.needs_reconnect': 'Needs reconnecting',
+    'outcome.mailbox.watch_expired': 'Watch expired',
+    'outcome.mailbox.sync_failing': 'Sync failing',
+    'outcome.mailbox.no_notification': 'No push for a long time',
+    'outcome.mailbox.other': 'State “{code}”',
+    'outcome.mailbox.error.grant': 'Google refused the grant ({reason}): it was revoked or expired.',
+    'outcome.mailbox.error.google': 'Google answered {status} ({reason}).',
+    'outcome.mailbox.error.key_missing': 'RELAIS_ENCRYPTION_KEY is not set: the stored token cannot be read.',
+    'outcome.mailbox.error.key_changed': 'The stored token does not match RELAIS_ENCRYPTION_KEY (the key changed).',
+    'outcome.mailbox.error.raw': '{text}',
+    'outcome.mailbox.lag': '{duration} behind',
+    'outcome.mailbox.lag_none': 'up to date',
+    'outcome.mailbox.lag_never': 'not read to the end yet',
   },
   fr: {
     'outcome.at.today': 'à {time}',
@@ -269,6 +289,26 @@ addMessages({
     'status.link.dead': 'Voir les lettres mortes',
     'status.link.retrying': 'Voir les nouveaux essais',
     'status.link.flags': 'Ouvrir les interrupteurs',
+    'status.link.mailboxes': 'Ouvrir les boîtes mail',
+    'status.mailbox_needs_reconnect': 'La boîte {mailbox} doit être reconnectée : Google n’accepte plus son autorisation (révoquée ou expirée), ses nouveaux e-mails ne sont donc pas lus.',
+    'status.mailbox_watch_expired': 'La surveillance Gmail de {mailbox} a expiré : Gmail ne pousse plus son courrier, qui n’arrive que par la synchronisation de secours (avec des minutes de retard).',
+    'status.mailbox_sync_failing': 'La lecture de la boîte {mailbox} échoue : ses nouveaux e-mails attendent dans Gmail qu’une synchronisation réussisse.',
+    'status.mailbox_no_notification': 'Aucune notification Gmail pour {mailbox} depuis longtemps : vérifiez l’abonnement Pub/Sub. Son courrier arrive encore par la synchronisation de secours, avec des minutes de retard.',
+    'outcome.mailbox.ok': 'Connectée',
+    'outcome.mailbox.pending': 'Connectée — première synchronisation en cours',
+    'outcome.mailbox.needs_reconnect': 'À reconnecter',
+    'outcome.mailbox.watch_expired': 'Surveillance expirée',
+    'outcome.mailbox.sync_failing': 'Synchronisation en échec',
+    'outcome.mailbox.no_notification': 'Aucune notification depuis longtemps',
+    'outcome.mailbox.other': 'État « {code} »',
+    'outcome.mailbox.error.grant': 'Google a refusé l’autorisation ({reason}) : elle a été révoquée ou a expiré.',
+    'outcome.mailbox.error.google': 'Google a répondu {status} ({reason}).',
+    'outcome.mailbox.error.key_missing': 'RELAIS_ENCRYPTION_KEY n’est pas définie : le jeton enregistré ne peut pas être lu.',
+    'outcome.mailbox.error.key_changed': 'Le jeton enregistré ne correspond pas à RELAIS_ENCRYPTION_KEY (la clé a changé).',
+    'outcome.mailbox.error.raw': '{text}',
+    'outcome.mailbox.lag': '{duration} de retard',
+    'outcome.mailbox.lag_none': 'à jour',
+    'outcome.mailbox.lag_never': 'pas encore lue jusqu’au bout',
   },
 });
 

@@ -2,6 +2,11 @@
 // `Name(el, ctx)` returning `{update(), show?(), hide?()}`; it is imported the
 // first time its tab opens.
 
+import { addMessages } from './i18n.js';
+
+// The Mailboxes tab's name (the shell, app.js, names the tabs as `tab.<id>`).
+addMessages({ en: { 'tab.mailboxes': 'Mailboxes' }, fr: { 'tab.mailboxes': 'Boîtes mail' } });
+
 /** @typedef {{id: string, module: string, mount: string}} ScreenSpec */
 
 /** @type {ScreenSpec[]} */
@@ -11,6 +16,7 @@ export const SCREENS = [
   { id: 'emails', module: './screens/emails.js', mount: 'EmailsTab' },
   { id: 'rules', module: './screens/rules.js', mount: 'RulesTab' },
   { id: 'targets', module: './screens/targets.js', mount: 'TargetsTab' },
+  { id: 'mailboxes', module: './screens/mailboxes.js', mount: 'MailboxesTab' },
   { id: 'schedule', module: './screens/schedule.js', mount: 'ScheduleTab' },
   { id: 'preferences', module: './screens/preferences.js', mount: 'PreferencesTab' },
   { id: 'flags', module: './screens/flags.js', mount: 'FlagsTab' },

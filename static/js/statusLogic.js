@@ -1,6 +1,6 @@
-// The server's status in words: each banner reason, a target's health and a failed attempt's
-// error, as phrases (message keys with parameters, and where to act). Pure: outcomeWords.js
-// turns a phrase into text in the current language.
+// The server's status in words: each banner reason, a target's health, a failed attempt's
+// error, a Gmail mailbox's health, error and lag, as phrases (message keys with parameters,
+// and where to act). Pure: outcomeWords.js turns a phrase into text in the current language.
 
 /**
  * @typedef {{time: number, bare?: boolean}} TimeParam a moment (Unix seconds), worded by the caller:
@@ -101,6 +101,7 @@ export function healthHistory(health) {
 }
 
 const TARGETS = { screen: 'targets', key: 'status.link.targets' };
+const MAILBOXES = { screen: 'mailboxes', key: 'status.link.mailboxes' };
 const HELD = { screen: 'deliveries', params: { status: 'held' }, key: 'status.link.held' };
 
 /** @type {Record<string, (p: Record<string, any>) => ActionPhrase>} */
@@ -150,6 +151,10 @@ const BANNER = {
   quiet: (p) => ({ key: 'status.quiet', params: { hours: p.hours } }),
   no_ingress: () => ({ key: 'status.no_ingress' }),
   no_persistence: (p) => ({ key: 'status.no_persistence', params: { durability: p.durability } }),
+  mailbox_needs_reconnect: (p) => ({ key: 'status.mailbox_needs_reconnect', params: { mailbox: p.mailbox }, link: MAILBOXES }),
+  mailbox_watch_expired: (p) => ({ key: 'status.mailbox_watch_expired', params: { mailbox: p.mailbox }, link: MAILBOXES }),
+  mailbox_sync_failing: (p) => ({ key: 'status.mailbox_sync_failing', params: { mailbox: p.mailbox }, link: MAILBOXES }),
+  mailbox_no_notification: (p) => ({ key: 'status.mailbox_no_notification', params: { mailbox: p.mailbox }, link: MAILBOXES }),
 };
 
 /**
@@ -172,4 +177,67 @@ function disabledTarget(p) {
 export function reasonPhrase(reason) {
   const build = BANNER[reason.code];
   return build ? build(reason.params || {}) : { key: 'status.unknown', params: { code: reason.code } };
+}
+
+/**
+ * @typedef {{address: string, state: string, health: string, source?: string,
+ *   last_sync_ok_at?: number|null, last_error?: string|null, watch_error?: string|null,
+ *   lag_seconds?: number|null}} MailboxHealth a connected Gmail mailbox, as the server lists it
+ */
+
+/** The badge colour of each mailbox health (`pending`: connected, not read to the end yet). */
+export const MAILBOX_TONES = /** @type {const} */ ({
+  ok: 'green',
+  pending: 'info',
+  needs_reconnect: 'red',
+  watch_expired: 'amber',
+  sync_failing: 'amber',
+  no_notification: 'amber',
+});
+
+/**
+ * A mailbox's health as a badge: its colour and its words (an unknown health says its code).
+ * @param {MailboxHealth} mailbox
+ * @returns {{tone: string, phrase: Phrase}}
+ */
+export function mailboxBadge(mailbox) {
+  const health = mailbox.health === 'ok' && !mailbox.last_sync_ok_at ? 'pending' : mailbox.health;
+  if (!(health in MAILBOX_TONES)) return { tone: 'info', phrase: { key: 'outcome.mailbox.other', params: { code: String(health) } } };
+  return { tone: MAILBOX_TONES[/** @type {keyof typeof MAILBOX_TONES} */ (health)], phrase: { key: `outcome.mailbox.${health}` } };
+}
+
+/** The server's error texts for a mailbox (services/gmail), each with its own words. */
+const MAILBOX_ERRORS = /** @type {Array<[RegExp, (m: RegExpExecArray) => Phrase]>} */ ([
+  [/^Google refused the grant \((.*)\)$/, (m) => ({ key: 'outcome.mailbox.error.grant', params: { reason: m[1] } })],
+  [/^Google answered (\d{3}) \((.*)\)$/, (m) => ({ key: 'outcome.mailbox.error.google', params: { status: Number(m[1]), reason: m[2] } })],
+  [/^RELAIS_ENCRYPTION_KEY is not set$/, () => ({ key: 'outcome.mailbox.error.key_missing' })],
+  [/^the stored token does not match RELAIS_ENCRYPTION_KEY$/, () => ({ key: 'outcome.mailbox.error.key_changed' })],
+]);
+
+/**
+ * A mailbox's last error (or watch error) in words; a text the dashboard does not know is
+ * shown as the server wrote it. Null when there is none.
+ * @param {string|null|undefined} text
+ * @returns {Phrase|null}
+ */
+export function mailboxErrorPhrase(text) {
+  if (!text) return null;
+  for (const [pattern, build] of MAILBOX_ERRORS) {
+    const match = pattern.exec(text);
+    if (match) return build(match);
+  }
+  return { key: 'outcome.mailbox.error.raw', params: { text } };
+}
+
+/**
+ * How far behind the mailbox's reading is: "up to date" under a second, "2 s behind",
+ * "never read to the end" before its first complete sync.
+ * @param {number|null|undefined} seconds the server's `lag_seconds`
+ * @param {(seconds: number) => string} duration words for a duration ("2 s", "1 min 5 s")
+ * @returns {Phrase}
+ */
+export function lagPhrase(seconds, duration) {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return { key: 'outcome.mailbox.lag_never' };
+  if (seconds < 1) return { key: 'outcome.mailbox.lag_none' };
+  return { key: 'outcome.mailbox.lag', params: { duration: duration(Math.round(seconds)) } };
 }

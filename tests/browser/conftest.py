@@ -89,7 +89,7 @@ class Live:
 @contextmanager
 def serving(app: Flask, sink: Sink) -> Iterator[Live]:
     """Start the app's delivery threads and serve it on a loopback port until the block ends."""
-    app.extensions["relais"].delivery.workers.start()
+    app.extensions["relais"].delivery.start_workers()
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
     # Request threads are tracked, so closing waits for answers still being written (a
     # favicon the browser asked for last) instead of leaving their open files to the next test.

@@ -148,9 +148,8 @@ def test_the_monitor_screens_load_with_10000_deliveries(
 ) -> None:
     seconds = seed(live, email_payload)
     assert len(live.sink.requests) == EMAILS * TARGETS
-    live.app.extensions[
-        "relais"
-    ].delivery.workers.stop()  # in production they run in their own process
+    # In production they run in their own process.
+    live.app.extensions["relais"].delivery.stop_workers()
     sign_in(page)
     page.context.add_init_script(TIMING_SCRIPT)
     figures: dict[str, Any] = {
