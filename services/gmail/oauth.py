@@ -29,6 +29,12 @@ from services.gmail.mailboxes import MailboxStore
 os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
 
 
+class GmailNotConfigured(Conflict):
+    """No Google OAuth client: mailboxes cannot be connected from the dashboard."""
+
+    code = "gmail_not_configured"
+
+
 class ConsentRefused(InvalidInput):
     """The callback is not one we can accept (unknown or reused state, another session,
     the user said no, or Google refused the code)."""
@@ -92,10 +98,9 @@ class ConsentFlow:
 
     def _require(self) -> ConsentConfig:
         if self._config is None:
-            raise Conflict(
+            raise GmailNotConfigured(
                 "set GMAIL_CLIENT_ID and GMAIL_CLIENT_SECRET (a Google OAuth web client) "
-                "to connect a mailbox",
-                code="gmail_not_configured",
+                "to connect a mailbox"
             )
         return self._config
 

@@ -106,11 +106,11 @@ class PushVerifier:
     def verify(self, authorization: str | None) -> dict[str, Any]:
         """The token's claims; PushRefused otherwise (CertsUnavailable when Google cannot
         be asked)."""
-        if not self.configured:
-            raise PushRefused(403, "Pub/Sub push is not configured (PUBSUB_AUDIENCE)")
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise PushRefused(401, "missing bearer token")
+        if not self.configured:
+            raise PushRefused(403, "Pub/Sub push is not configured (PUBSUB_AUDIENCE)")
         claims = self._decode(token.strip())
         self._check_identity(claims)
         return claims

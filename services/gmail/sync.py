@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from email_processing.mime import MimeError, ParsedMessage, parse_message
+from email_processing.mime import AttachmentPart, MimeError, ParsedMessage, parse_message
 from services.delivery.ingest import DUPLICATE, GMAIL_API, InboundEmail, IngestResult
 from services.errors import IngressDisabled
 from services.gmail.google import (
@@ -277,24 +277,25 @@ class MailboxSync:
     def _with_copies(self, parsed: ParsedMessage) -> InboundEmail:
         """With R2 configured: each attachment up to ATTACHMENT_MAX_BYTES copied into the
         bucket, its URL (or why not) beside its metadata in the payload."""
-        email, limit = parsed.email, self._config.attachment_max_bytes
-        if self._attachments is None or not limit or not email.attachments:
+        email = parsed.email
+        if self._attachments is None or not self._config.attachment_max_bytes:
             return email
         parts = [a for a in parsed.attachments if not a.inline]
-        copied = []
-        for meta, part in zip(email.attachments, parts, strict=False):
-            extra: dict[str, str] = {"r2_error": "too_large"} if part.size > limit else {}
-            if not extra and part.data is not None:
-                extra = self._attachments.copy_attachment(
-                    email.gmail_message_id or "",
-                    part.part_id,
-                    part.name,
-                    part.content_type,
-                    part.data,
-                )
-            copied.append(meta.model_copy(update=extra))
+        copied = [
+            meta.model_copy(update=self._copy(email.gmail_message_id or "", part))
+            for meta, part in zip(email.attachments, parts, strict=False)
+        ]
         copied += email.attachments[len(copied) :]
         return email.model_copy(update={"attachments": copied})
+
+    def _copy(self, email_id: str, part: AttachmentPart) -> dict[str, str]:
+        if part.size > self._config.attachment_max_bytes:
+            return {"r2_error": "too_large"}
+        if part.data is None or self._attachments is None:
+            return {}
+        return self._attachments.copy_attachment(
+            email_id, part.part_id, part.name, part.content_type, part.data
+        )
 
     def _user_label_names(self, address: str, label_ids: Iterable[str]) -> list[str]:
         """The names of the message's user labels, as the Apps Script sends them (rules on

@@ -243,7 +243,10 @@ def test_the_old_router_files_are_imported_with_a_mapping_report(
     secret = report.get_by_role("textbox", name="Signing secret of target")
     assert secret.first.input_value().startswith("whsec_")
     targets = {t["url"] for t in live.admin.get("/api/targets").get_json()["items"]}
-    assert "https://hook.eu2.make.com/tok123456789" in targets
+    # WEBHOOK_URL stays the only default; the old stored URL, named by no rule, is not added
+    # (it would double every delivery); the URL a rule names is.
+    assert "https://hook.eu2.make.com/compta" in targets
+    assert "https://hook.eu2.make.com/tok123456789" not in targets
     shots(signed_in, "tools-import-report", "tools-import-report-375")
 
 

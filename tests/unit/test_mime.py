@@ -106,7 +106,7 @@ def test_alternative_with_encoded_headers_latin1_qp_html_and_pdf() -> None:
         "Message-ID": "<m1@example.com>",
         "List-Unsubscribe": "<https://example.com/unsubscribe>",
     }
-    assert [a.model_dump() for a in email.attachments] == [
+    assert [a.model_dump(exclude_none=True) for a in email.attachments] == [
         {"name": "Résumé été.pdf", "size": 19, "content_type": "application/pdf"}
     ]
     (pdf,) = parsed.attachments

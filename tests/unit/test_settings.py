@@ -86,6 +86,7 @@ def test_development_generates_missing_secrets_once_and_reuses_them(tmp_path):
     assert set(read_secrets_file(path)) == {
         "PROCESS_API_TOKEN",
         "DASHBOARD_PASSWORD",
+        "RELAIS_ENCRYPTION_KEY",
         "WEBHOOK_SECRET",
         "FLASK_SECRET_KEY",
     }
