@@ -21,6 +21,7 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from config.keys import HEALTH_TTL, STATS_TTL, WAKE_LIST_MAX, Keys
@@ -371,7 +372,10 @@ class Calls:
     dedup_ttl: int
     retention: int
 
-    def _common(self, **members: Any) -> str:
+    @cached_property
+    def _base(self) -> str:
+        """The members every call carries (key templates, queue names), encoded once: an
+        object's JSON without its closing brace, so a call's own members follow it."""
         k = self.keys
         queues = {
             "high": k.queue_scheduled_high,
@@ -380,7 +384,12 @@ class Calls:
             "wake": k.queue_wake,
         }
         base = {"t": k.lua_templates, "queues": queues, "stats_ttl": STATS_TTL}
-        return _json({**base, "wake_max": WAKE_LIST_MAX, **members})
+        return _json({**base, "wake_max": WAKE_LIST_MAX})[:-1]
+
+    def _common(self, **members: Any) -> str:
+        if not members:
+            return self._base + "}"
+        return self._base + "," + _json(members)[1:]
 
     def admit(
         self,
