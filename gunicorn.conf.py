@@ -35,7 +35,7 @@ _metrics_dir.mkdir(parents=True, exist_ok=True)
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
 
 wsgi_app = "app_render:create_app()"
-bind = f"0.0.0.0:{_settings.port}"
+bind = f"{_settings.bind_host}:{_settings.port}"
 workers = _settings.web_concurrency
 # gthread, reading each request whole in its event loop first: slow clients hold no thread.
 worker_class = "config.gunicorn_worker.BufferingThreadWorker"

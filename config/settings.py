@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -31,6 +33,7 @@ class Settings(BaseSettings):
 
     relais_env: Literal["production", "development"] = "production"
     port: int = Field(8000, ge=1, le=65535)
+    host: str | None = Field(None, max_length=255)
     web_concurrency: int = Field(2, ge=1, le=64)
     web_threads: int = Field(8, ge=1, le=256)
     data_dir: Path = Path("./data")
@@ -226,6 +229,14 @@ class Settings(BaseSettings):
         return self.relais_env == "development"
 
     @property
+    def bind_host(self) -> str:
+        """HOST, else loopback in development (`make run` is not reachable from the network)
+        and every interface in production (Render and containers route to it)."""
+        if self.host:
+            return self.host
+        return "127.0.0.1" if self.development else "0.0.0.0"  # noqa: S104
+
+    @property
     def secure_cookies(self) -> bool:
         """Session cookie `Secure`: explicit setting, else on except in development."""
         if self.session_cookie_secure is None:
@@ -271,11 +282,31 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
     variables fill in for their Relais names when those are unset (config/legacy_env.py)."""
     from config.legacy_env import aliased
 
-    values = {**aliased(os.environ), **(overrides or {})}
+    files = dotenv_values_for(os.environ)
+    from_files = {k.lower(): v for k, v in files.items() if k not in os.environ}
+    environ = {**files, **os.environ}
+    values = {**from_files, **aliased(environ), **(overrides or {})}
     try:
         return Settings(**values)
     except ValidationError as exc:
         raise SettingsError(describe_errors(exc)) from None
+
+
+def dotenv_values_for(environ: Mapping[str, str]) -> dict[str, str]:
+    """Variables from `./.env`, then `DATA_DIR/.env` (the first file wins; the environment
+    wins over both). `RELAIS_DOTENV=0` reads neither (the test suite sets it)."""
+    if environ.get("RELAIS_DOTENV", "1") == "0":
+        return {}
+    here = _read_dotenv(Path(".env"))
+    data_dir = environ.get("DATA_DIR") or here.get("DATA_DIR") or "./data"
+    return {**_read_dotenv(Path(data_dir) / ".env"), **here}
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    values = dotenv_values(path)
+    return {k.upper(): v for k, v in values.items() if v is not None}
 
 
 def describe_errors(exc: ValidationError) -> str:

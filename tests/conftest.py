@@ -23,6 +23,9 @@ from config.settings import Settings
 from tests.support.clock import FakeClock
 from tests.support.sink import Sink
 
+# A developer's own ./.env must not change what the tests see (config/settings.py).
+os.environ["RELAIS_DOTENV"] = "0"
+
 TEST_TOKEN = "test-ingress-token-0123456789"
 TEST_PASSWORD = "test-password-123"
 # Hashed once for the whole run: every app would otherwise spend ~50 ms on argon2id.

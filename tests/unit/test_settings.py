@@ -111,3 +111,24 @@ def test_production_refuses_to_start_without_secrets(tmp_path):
     for name in ("PROCESS_API_TOKEN", "DASHBOARD_PASSWORD", "FLASK_SECRET_KEY", "WEBHOOK_SECRET"):
         assert name in str(err.value)
     assert not (tmp_path / SECRETS_FILE).exists()
+
+
+def test_dotenv_files_fill_in_below_the_environment(tmp_path, monkeypatch):
+    from config.settings import dotenv_values_for
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("LOG_LEVEL=DEBUG\nDATA_DIR=d\nPORT=9001\n")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / ".env").write_text("PORT=9002\nTIMEZONE=UTC\n")
+    environ = {"LOG_LEVEL": "ERROR"}
+    assert dotenv_values_for(environ) == {
+        "LOG_LEVEL": "DEBUG",
+        "DATA_DIR": "d",
+        "PORT": "9001",
+        "TIMEZONE": "UTC",
+    }
+    monkeypatch.setenv("RELAIS_DOTENV", "1")
+    monkeypatch.setenv("LOG_LEVEL", "ERROR")
+    settings = load_settings({"relais_env": "development"})
+    assert (settings.log_level, settings.port, settings.timezone) == ("ERROR", 9001, "UTC")
+    assert dotenv_values_for({"RELAIS_DOTENV": "0"}) == {}
