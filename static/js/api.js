@@ -62,6 +62,21 @@ async function parse(resp) {
  * @returns {Promise<any>}
  */
 export async function request(method, path, options = {}) {
+  const resp = await send(path, options.query, requestInit(method, options));
+  const data = await parse(resp);
+  if (resp.ok) return data;
+  if (resp.status === 401 && !path.startsWith('/api/auth/login')) onSignedOut();
+  const retryAfter = resp.headers.get('Retry-After');
+  throw new ApiError(resp.status, { ...data, ...(retryAfter ? { retry_after: retryAfter } : {}) });
+}
+
+/**
+ * The fetch options: JSON, the CSRF header on changes.
+ * @param {string} method
+ * @param {{body?: unknown, signal?: AbortSignal}} options
+ * @returns {RequestInit}
+ */
+function requestInit(method, options) {
   /** @type {Record<string, string>} */
   const headers = { Accept: 'application/json' };
   if (method !== 'GET' && method !== 'HEAD') headers['X-CSRF-Token'] = csrfToken;
@@ -71,18 +86,22 @@ export async function request(method, path, options = {}) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(options.body);
   }
-  let resp;
+  return init;
+}
+
+/**
+ * fetch, with "the server could not be reached" as an ApiError (an abort stays an abort).
+ * @param {string} path
+ * @param {Record<string, unknown> | undefined} query
+ * @param {RequestInit} init
+ */
+async function send(path, query, init) {
   try {
-    resp = await fetch(withQuery(path, options.query), init);
+    return await fetch(withQuery(path, query), init);
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new ApiError(0, { error: 'network_error', message: 'The server could not be reached.' });
   }
-  const data = await parse(resp);
-  if (resp.ok) return data;
-  if (resp.status === 401 && !path.startsWith('/api/auth/login')) onSignedOut();
-  const retryAfter = resp.headers.get('Retry-After');
-  throw new ApiError(resp.status, { ...data, ...(retryAfter ? { retry_after: retryAfter } : {}) });
 }
 
 export const api = {

@@ -69,10 +69,18 @@ export function checkNumber(text, rule) {
   const n = Number(trimmed);
   if (!Number.isFinite(n)) return { value: null, error: 'number' };
   if (rule.integer && !Number.isInteger(n)) return { value: null, error: 'integer' };
-  const low = rule.min ?? -Infinity;
-  if (rule.exclusiveMin ? n <= low : n < low) return { value: null, error: 'range' };
-  if (n > (rule.max ?? Infinity)) return { value: null, error: 'range' };
+  if (!inRange(n, rule)) return { value: null, error: 'range' };
   return { value: n, error: null };
+}
+
+/**
+ * @param {number} n
+ * @param {{min?: number, max?: number, exclusiveMin?: boolean}} rule
+ */
+function inRange(n, rule) {
+  const low = rule.min ?? -Infinity;
+  if (rule.exclusiveMin ? n <= low : n < low) return false;
+  return n <= (rule.max ?? Infinity);
 }
 
 /** Flags whose "off" (or "on") stops part of the service, with the value that stops it. */

@@ -117,6 +117,20 @@ function nextOpening(w, absent, today, after) {
 }
 
 /**
+ * The end of the window open now, null when it never closes.
+ * @param {{start: number|null, end: number|null}} w
+ * @param {number} today weekday
+ * @param {number} now minute of today
+ * @returns {Moment|null}
+ */
+function windowEnd(w, today, now) {
+  const always = (w.start === null && w.end === null) || w.start === w.end;
+  if (always) return null;
+  if (w.end === null) return moment(1, 0, today); // only a start: open to midnight
+  return moment(now < w.end ? 0 : 1, w.end, today);
+}
+
+/**
  * When an open window next closes: its end, or midnight before an absence day, whichever first.
  * @param {{start: number|null, end: number|null}} w
  * @param {Set<number>} absent
@@ -124,14 +138,7 @@ function nextOpening(w, absent, today, after) {
  * @param {number} now minute of today
  */
 function closing(w, absent, today, now) {
-  const always = (w.start === null && w.end === null) || w.start === w.end;
-  /** @type {Moment|null} */
-  let end = null;
-  if (!always && w.end !== null) {
-    end = moment(now < w.end ? 0 : 1, w.end, today);
-  } else if (!always) {
-    end = moment(1, 0, today); // only a start: open to midnight
-  }
+  const end = windowEnd(w, today, now);
   for (let day = 1; day <= 7; day += 1) {
     if (end && (day > end.day || (day === end.day && end.minutes === 0))) break;
     if (absent.has((today + day) % 7)) return moment(day, 0, today);

@@ -207,11 +207,14 @@ export function isDirty(screen) {
   return screen ? dirtyScreens.has(screen) : dirtyScreens.size > 0;
 }
 
-/** @returns {Promise<boolean>} true when it is fine to leave `screen` */
+/**
+ * @param {string} [screen] one screen, else any
+ * @returns {Promise<boolean>} true when it is fine to leave `screen`
+ */
 export async function canLeave(screen) {
   if (!isDirty(screen)) return true;
   const leave = await confirmDialog(t('ui.unsaved'), { confirmLabel: t('ui.confirm'), danger: true });
-  if (leave) setDirty(screen, false);
+  if (leave && screen) setDirty(screen, false);
   return leave;
 }
 
