@@ -9,7 +9,7 @@
  *
  * Settings are script properties (Project Settings > Script properties), see README.md:
  *   RELAIS_URL, PROCESS_API_TOKEN (required); LABEL_NAME, ERROR_LABEL_NAME, SEARCH_QUERY,
- *   HMAC_SECRET, BATCH_SIZE, TIME_BUDGET_SECONDS, HISTORY_HOURS, RECONCILE_HOURS,
+ *   SIGNING_SECRET, HMAC_SECRET, BATCH_SIZE, TIME_BUDGET_SECONDS, HISTORY_HOURS, RECONCILE_HOURS,
  *   RECONCILE_QUERY, TRIGGER_EVERY_MINUTES (optional).
  *
  * Delivery rule: a thread loses its label only once every message of it that had to be sent
@@ -98,7 +98,7 @@ function installTrigger() {
     log_('Installed. Relais at %s accepts this script\'s token.', settings.baseUrl);
   } else {
     log_('Installed, but Relais answered %s (%s): check RELAIS_URL, PROCESS_API_TOKEN and '
-      + 'HMAC_SECRET.', reply.code || 'no answer', describeReply_(reply));
+      + 'SIGNING_SECRET (or HMAC_SECRET).', reply.code || 'no answer', describeReply_(reply));
   }
   return { triggers: ScriptApp.getProjectTriggers().length, connection: reply.code };
 }
@@ -464,6 +464,22 @@ function messageById_(id) {
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
+/**
+ * Standard Webhooks signature headers (what Relais's own deliveries carry): webhook-id,
+ * webhook-timestamp and `webhook-signature: v1,<base64 HMAC-SHA256>` over
+ * "<id>.<timestamp>.<body>", keyed with the base64 part of the `whsec_` secret.
+ */
+function signStandard_(headers, secret, body) {
+  const id = 'msg_' + Utilities.getUuid().replace(/-/g, '');
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const key = Utilities.base64Decode(secret.replace(/^whsec_/, ''));
+  const signed = Utilities.newBlob(id + '.' + timestamp + '.').getBytes().concat(body);
+  const signature = Utilities.computeHmacSha256Signature(signed, key);
+  headers['webhook-id'] = id;
+  headers['webhook-timestamp'] = timestamp;
+  headers['webhook-signature'] = 'v1,' + Utilities.base64Encode(signature);
+}
+
 /** POST `document` as JSON: {code, json, retryAfter, error}, code 0 when nothing came back. */
 function postJson_(settings, path, document) {
   const body = Utilities.newBlob(JSON.stringify(document)).getBytes(); // UTF-8
@@ -472,7 +488,9 @@ function postJson_(settings, path, document) {
     'X-Source': 'GoogleAppsScript',
     'X-Relais-Client': 'relais-apps-script/' + RELAIS_SCRIPT_VERSION,
   };
-  if (settings.hmacSecret) {
+  if (settings.signingSecret) {
+    signStandard_(headers, settings.signingSecret, body);
+  } else if (settings.hmacSecret) {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const signed = Utilities.newBlob(timestamp + '.').getBytes().concat(body);
     const key = Utilities.newBlob(settings.hmacSecret).getBytes();
@@ -564,6 +582,7 @@ function readSettings_(properties) {
   return {
     baseUrl: baseUrl,
     token: token,
+    signingSecret: String(properties.SIGNING_SECRET || '').trim(),
     hmacSecret: String(properties.HMAC_SECRET || ''),
     labelName: String(properties.LABEL_NAME || DEFAULT_LABEL_NAME).trim(),
     errorLabelName: String(properties.ERROR_LABEL_NAME || DEFAULT_ERROR_LABEL_NAME).trim(),

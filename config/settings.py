@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     process_api_token: SecretStr | None = None
     process_api_token_previous: SecretStr | None = None
     ingress_hmac_secret: SecretStr | None = None
+    ingress_signing_secret: SecretStr | None = None  # Standard Webhooks (whsec_...)
     ingress_hmac_window_seconds: int = Field(300, ge=10, le=3600)
     metrics_token: SecretStr | None = None
     webhook_url: str | None = None
@@ -209,7 +210,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an absolute http(s) URL")
         return value
 
-    @field_validator("webhook_secret", "webhook_secret_previous")
+    @field_validator("webhook_secret", "webhook_secret_previous", "ingress_signing_secret")
     @classmethod
     def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:

@@ -17,6 +17,13 @@ from services.delivery.ingest import InboundEmail
 bp = Blueprint("api_ingress", __name__, url_prefix="/api/ingress")
 
 MAX_RECONCILE = 500
+SIGNATURE_HEADERS = (
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+    "X-Relais-Timestamp",
+    "X-Relais-Signature",
+)
 
 
 class ReconcileRequest(BaseModel):
@@ -28,7 +35,8 @@ class ReconcileRequest(BaseModel):
 
 
 def require_ingress_token(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Bearer (or bare) token; plus the HMAC signature when INGRESS_HMAC_SECRET is set."""
+    """Bearer (or bare) token; plus a signature when INGRESS_SIGNING_SECRET (Standard
+    Webhooks) or INGRESS_HMAC_SECRET (Relais's first scheme) is set."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -36,11 +44,8 @@ def require_ingress_token(view: Callable[..., Any]) -> Callable[..., Any]:
         if not auth.check(request.headers.get("Authorization")):
             return _unauthorized("missing or invalid ingress token")
         if auth.signing_required:
-            problem = auth.check_signature(
-                request.headers.get("X-Relais-Timestamp"),
-                request.headers.get("X-Relais-Signature"),
-                request.get_data(cache=True),
-            )
+            headers = {name: request.headers.get(name, "") for name in SIGNATURE_HEADERS}
+            problem = auth.check_request(headers, request.get_data(cache=True))
             if problem:
                 return _unauthorized(problem)
         return view(*args, **kwargs)

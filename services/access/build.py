@@ -88,6 +88,7 @@ def build(
         if s is not None
     ]
     hmac_secret = settings.ingress_hmac_secret
+    signing = settings.ingress_signing_secret
     return Access(
         audit=audit,
         admin_auth=AdminAuth(client, keys, settings.dashboard_user, password, policy, clock),
@@ -97,5 +98,6 @@ def build(
             hmac_secret.get_secret_value() if hmac_secret else None,
             settings.ingress_hmac_window_seconds,
             clock,
+            signing.get_secret_value() if signing else None,
         ),
     )

@@ -7,6 +7,7 @@ reads back the mailbox, the script properties, what Relais answered and what the
 
 from __future__ import annotations
 
+import base64
 import time
 from datetime import UTC, datetime
 
@@ -458,6 +459,26 @@ def test_hmac_signed_requests_are_accepted_by_a_relais_that_requires_them(start_
     assert project.threads_labelled(LABEL) == set()
     signature = relais.posts()[-1].headers["x-relais-signature"]
     assert signature.startswith("v1=") and len(signature) == 3 + 64
+
+
+def test_standard_webhooks_signed_requests_are_accepted(start_relais, project):
+    secret = "whsec_" + base64.b64encode(b"apps-script-signing-key-32-bytes").decode()
+    relais = start_relais(ingress_signing_secret=secret)
+    messages = [message(n, name) for n, name in enumerate(DELIVERED[:2], start=1)]
+    project.mailbox = one_thread_each(*messages)
+
+    connect(project, relais.url)  # no SIGNING_SECRET: refused, labels kept
+    assert [f["status"] for f in project.run().fetches] == [401]
+    assert len(project.threads_labelled(LABEL)) == 2
+
+    connect(project, relais.url, SIGNING_SECRET=secret)
+    signed = project.run()
+    assert [f["status"] for f in signed.fetches] == [200, 200]
+    assert project.threads_labelled(LABEL) == set()
+    headers = relais.posts()[-1].headers
+    assert headers["webhook-id"].startswith("msg_") and headers["webhook-timestamp"].isdigit()
+    assert headers["webhook-signature"].startswith("v1,")
+    assert "x-relais-signature" not in headers
 
 
 def test_search_mode_sends_what_the_query_matches_once(relais, project):

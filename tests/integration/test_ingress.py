@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import time
 
 import pytest
 
@@ -265,6 +267,56 @@ def test_hmac_signed_ingress(make_app, clock):
     assert stale.status_code == 401 and "window" in stale.get_json()["message"]
     wrong_key = client.post(URL, data=body, headers=signed(body, "other-secret", now))
     assert wrong_key.status_code == 401
+
+
+SIGNING = "whsec_" + base64.b64encode(b"ingress-signing-key-of-32-bytes!").decode()
+
+
+def standard_signed(body: bytes, secret: str, ts: int, msg_id: str = "msg_1") -> dict[str, str]:
+    from datetime import UTC, datetime
+
+    from standardwebhooks.webhooks import Webhook
+
+    moment = datetime.fromtimestamp(ts, tz=UTC)
+    return {
+        **auth(),
+        "Content-Type": "application/json",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(ts),
+        "webhook-signature": Webhook(secret).sign(msg_id, moment, body.decode()),
+    }
+
+
+def test_standard_webhooks_signed_ingress(make_app, clock):
+    client = make_app(ingress_signing_secret=SIGNING, clock=clock).test_client()
+    body = json.dumps(old_payload()).encode()
+    now = int(time.time())
+    assert (
+        client.post(URL, data=body, headers=standard_signed(body, SIGNING, now)).status_code == 200
+    )
+    unsigned = client.post(URL, data=body, headers={**auth(), "Content-Type": "application/json"})
+    assert unsigned.status_code == 401 and "webhook-signature" in unsigned.get_json()["message"]
+    tampered = client.post(URL, data=body + b" ", headers=standard_signed(body, SIGNING, now))
+    assert tampered.status_code == 401
+    stale = client.post(URL, data=body, headers=standard_signed(body, SIGNING, now - 600))
+    assert stale.status_code == 401 and "window" in stale.get_json()["message"]
+    other = "whsec_" + base64.b64encode(b"another-key-another-key-another!").decode()
+    assert client.post(URL, data=body, headers=standard_signed(body, other, now)).status_code == 401
+    garbled = {**standard_signed(body, SIGNING, now), "webhook-signature": "v1"}
+    assert client.post(URL, data=body, headers=garbled).status_code == 401
+
+
+def test_both_schemes_are_accepted_while_scripts_move_to_standard_webhooks(make_app, clock):
+    secret = "hmac-secret-for-tests"
+    client = make_app(
+        ingress_signing_secret=SIGNING, ingress_hmac_secret=secret, clock=clock
+    ).test_client()
+    now = int(time.time())
+    first = json.dumps(old_payload(date="d1")).encode()
+    second = json.dumps(old_payload(date="d2")).encode()
+    assert client.post(URL, data=first, headers=signed(first, secret, now)).status_code == 200
+    headers = standard_signed(second, SIGNING, now)
+    assert client.post(URL, data=second, headers=headers).status_code == 200
 
 
 def test_old_and_new_script_pushes_of_one_email_are_one_email(client):
