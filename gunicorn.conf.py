@@ -16,12 +16,14 @@ import sys
 
 from config import embedded_redis
 from config.local_secrets import complete_secrets
+from config.log import gunicorn_logconfig, init_logging
 from config.redis_conn import connect
 from config.settings import SettingsError, load_settings
 from config.startup_checks import StartupError, check_data_dir, check_eviction_policy
 
 try:
     _settings = load_settings()
+    init_logging(_settings)  # the master's own lines (generated secrets...) are JSON too
     check_data_dir(_settings.data_dir)
     complete_secrets(_settings)  # production: refuse without secrets, before any worker boots
 except (SettingsError, StartupError) as exc:
@@ -44,9 +46,11 @@ threads = _settings.web_threads
 graceful_timeout = int(_settings.shutdown_grace_seconds) + 5
 timeout = 60
 keepalive = 5
-accesslog = None
+# gunicorn's error and access lines as JSON, like the app's (config/log.py).
+accesslog = "-" if _settings.access_log else None
 errorlog = "-"
 loglevel = _settings.log_level.lower()
+logconfig_dict = gunicorn_logconfig(_settings.log_level, _settings.access_log)
 # Forwarded headers are the app's to read (ProxyFix, TRUSTED_PROXIES hops): gunicorn trusts
 # no peer for them, so a client cannot set the scheme (HSTS, https links) or SCRIPT_NAME.
 forwarded_allow_ips = ""

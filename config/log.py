@@ -61,6 +61,79 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(doc, ensure_ascii=False)
 
 
+class AccessFormatter(JsonFormatter):
+    """gunicorn's access lines as JSON: method, path (no query string, magic-link tokens
+    hidden), status, bytes, duration and the request id the app echoed (X-Request-ID)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        atoms = record.args if isinstance(record.args, dict) else None
+        if atoms is None:
+            return super().format(record)
+        path = _SECRET_PATH.sub(r"\1***", str(atoms.get("U", "")))
+        doc: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": "gunicorn.access",
+            "msg": f"{atoms.get('m', '')} {path} {atoms.get('s', '')}",
+            "request_id": _atom(atoms, "{x-request-id}o"),
+            "method": atoms.get("m"),
+            "path": path,
+            "status": _int(atoms.get("s")),
+            "bytes": _int(atoms.get("B")),
+            "duration_ms": round((_int(atoms.get("D")) or 0) / 1000, 3),
+            "remote": atoms.get("h"),
+            "user_agent": mask(str(atoms.get("a", ""))),
+            "process": record.process,
+        }
+        return json.dumps(doc, ensure_ascii=False)
+
+
+_SECRET_PATH = re.compile(r"(/auth/magic/)[^/?#]+")
+
+
+def _atom(atoms: dict[str, Any], name: str) -> str | None:
+    value = atoms.get(name)
+    return None if value in (None, "-", "") else str(value)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def json_handler(stream: str = "stderr", access: bool = False) -> logging.Handler:
+    """A stream handler with the JSON formatter, marked as Relais's own (init_logging then
+    adds no second one)."""
+    handler = logging.StreamHandler(sys.stdout if stream == "stdout" else sys.stderr)
+    handler.setFormatter(AccessFormatter() if access else JsonFormatter())
+    setattr(handler, _MARK, True)
+    return handler
+
+
+def gunicorn_logconfig(level: str, access: bool) -> dict[str, Any]:
+    """gunicorn's own error and access logs, and the root logger, through the same JSON
+    formatter (one format in the log stream; `logconfig_dict` in gunicorn.conf.py)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "handlers": {
+            "json": {"()": "config.log.json_handler"},
+            "access": {"()": "config.log.json_handler", "stream": "stdout", "access": True},
+        },
+        "loggers": {
+            "gunicorn.error": {"level": level, "handlers": ["json"], "propagate": False},
+            "gunicorn.access": {
+                "level": "INFO" if access else "CRITICAL",
+                "handlers": ["access"],
+                "propagate": False,
+            },
+        },
+        "root": {"level": level, "handlers": ["json"]},
+    }
+
+
 def _install_record_factory() -> None:
     """Records carry the request id current when they are created (any handler sees it)."""
     base = logging.getLogRecordFactory()

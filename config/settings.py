@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     web_threads: int = Field(8, ge=1, le=256)
     data_dir: Path = Path("./data")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    access_log: bool = True  # one JSON line per HTTP request (gunicorn's access log)
 
     redis_url: str | None = None
     redis_key_prefix: str = Field("relais:", min_length=1, max_length=64)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
@@ -191,3 +192,28 @@ def test_sigterm_under_load_no_5xx_and_nothing_lost(redis_url, redis_client, sin
     finally:
         proc2.send_signal(signal.SIGTERM)
         proc2.communicate(timeout=30)
+
+
+def test_gunicorn_logs_are_json_lines_with_an_access_log(redis_url, redis_client, sink, tmp_path):
+    port, proc = start_gunicorn(tmp_path, sink, redis_url, access_log=True)
+    try:
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/health?token=hunter2", headers={"X-Request-ID": "req-json-1"}
+        )
+        urllib.request.urlopen(req, timeout=5).close()
+        magic = urllib.request.Request(f"http://127.0.0.1:{port}/auth/magic/secret-token-123")
+        with contextlib.suppress(urllib.error.HTTPError):
+            urllib.request.urlopen(magic, timeout=5).close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    lines = [line for line in out.decode(errors="replace").splitlines() if line.strip()]
+    docs = [json.loads(line) for line in lines]  # every line, gunicorn's own included
+    access = [d for d in docs if d["logger"] == "gunicorn.access"]
+    health = next(d for d in access if d["path"] == "/health")
+    assert health["request_id"] == "req-json-1" and health["status"] == 200
+    assert health["method"] == "GET" and health["duration_ms"] >= 0
+    assert any(d["path"] == "/auth/magic/***" for d in access)
+    text = out.decode(errors="replace")
+    assert "hunter2" not in text and "secret-token-123" not in text
+    assert any(d["logger"] == "gunicorn.error" for d in docs)
