@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -36,7 +38,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     check_data_dir(settings.data_dir)
     settings = complete_secrets(settings)
 
-    app = Flask(__name__, static_folder="static", static_url_path="/static")
+    assets = assets_dir()
+    app = Flask(
+        __name__,
+        static_folder=str(assets / "static"),
+        static_url_path="/static",
+        template_folder=str(assets / "templates"),
+    )
     init_flask_config(app, settings)
     init_services(app, settings, seams.get("clock", time.time), seams.get("resolver"))
     init_proxies(app, settings)
@@ -46,6 +54,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_blueprints(app)
     init_cli(app)
     return app
+
+
+def assets_dir() -> Path:
+    """Where static/ and templates/ are: beside this file in a checkout or the image, else
+    where `pip install .` put them (<prefix>/share/relais, see setup.py)."""
+    here = Path(__file__).resolve().parent
+    if (here / "static").is_dir():
+        return here
+    return Path(sys.prefix) / "share" / "relais"
 
 
 def init_flask_config(app: Flask, settings: Settings) -> None:

@@ -88,12 +88,12 @@ def test_replay_by_id_is_audited_and_an_unknown_id_fails(app, sink):
 def test_release_sends_held_mail_now_and_says_why_it_cannot(app, sink):
     services = app.extensions["relais"]
     windows = services.documents.windows
+    # A window opening in 2 h and closing an hour later: closed now, whatever the time of day
+    # (a window with no end closes at midnight, so late in the evening it would be open).
     start = datetime.fromtimestamp(services.clock(), windows.get().zone) + timedelta(hours=2)
-    windows.save(
-        windows.get().model_copy(
-            update={"window": WindowSpec(start=start.strftime("%H:%M"), end=None)}
-        )
-    )
+    end = start + timedelta(hours=1)
+    spec = WindowSpec(start=start.strftime("%H:%M"), end=end.strftime("%H:%M"))
+    windows.save(windows.get().model_copy(update={"window": spec}))
     client = app.test_client()
     body = client.post("/api/ingress/gmail", json=old_payload(subject="Facture"), headers=auth())
     delivery_id = body.get_json()["deliveries"][0]["id"]
