@@ -56,9 +56,10 @@ def require_ingress_token(view: Callable[..., Any]) -> Callable[..., Any]:
 
 @bp.after_request
 def count(resp: Response) -> Response:
-    """relais_ingress_requests{status}: the decision when answered 200, else the HTTP code."""
-    status = g.pop("ingress_status", None) if resp.status_code == 200 else str(resp.status_code)
-    get_services().metrics.ingress.labels(status or str(resp.status_code)).inc()
+    """relais_ingress_requests{outcome, code}: the decision (or the class of the error) and
+    the HTTP status, in two labels."""
+    metrics = get_services().metrics
+    metrics.count_ingress(resp.status_code, g.pop("ingress_status", None), request.endpoint)
     return resp
 
 

@@ -135,7 +135,7 @@ def test_metrics_sum_every_worker(redis_url, redis_client, sink, tmp_path):
         assert len(files) >= 2  # both workers counted something
         for _ in range(4):  # whichever worker answers the scrape, the sums are the same
             text = scrape(port, token)
-            assert 'relais_ingress_requests_total{status="accepted"} 40.0' in text
+            assert 'relais_ingress_requests_total{code="200",outcome="accepted"} 40.0' in text
             assert (
                 'relais_delivery_attempts_total{outcome="delivered",target="default"} 40.0' in text
             )
