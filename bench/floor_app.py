@@ -26,7 +26,7 @@ bp = Blueprint("floor", __name__)
 
 
 class Email(BaseModel):
-    """The Apps Script payload (REFERENCE section 1); unknown fields ignored, as on ingress."""
+    """The Apps Script payload (docs/old-router.md); unknown fields ignored, as on ingress."""
 
     model_config = ConfigDict(extra="ignore")
 

@@ -9,8 +9,9 @@ from email_processing.inbound import InboundEmail
 
 
 def sender_email(sender: str) -> str:
-    """The address in a From header, stripped and lowercased (REFERENCE §2); "" when the
-    header cannot be read (the stdlib's parser recurses on nested comments)."""
+    """The address in a From header, stripped and lowercased (docs/old-router.md, email
+    identity); "" when the header cannot be read (the stdlib's parser recurses on nested
+    comments)."""
     try:
         return parseaddr(sender)[1].strip().lower()
     except RecursionError:

@@ -43,7 +43,7 @@ class InboundEmail(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    # The original Apps Script's fields (REFERENCE §1).
+    # The original Apps Script's fields (docs/old-router.md, ingress request).
     subject: Annotated[str, StringConstraints(max_length=10_000)] = ""
     sender: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
     date: ShortText = ""

@@ -1,4 +1,4 @@
-"""File-transfer links found in an email (REFERENCE §5)."""
+"""File-transfer links found in an email (docs/old-router.md, links)."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ class Link:
     direct_url: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The `delivery_links` item of the payload (REFERENCE §3)."""
+        """The `delivery_links` item of the payload (docs/old-router.md, webhook body)."""
         item: dict[str, Any] = {"provider": self.provider, "raw_url": self.raw_url}
         if self.direct_url is not None:
             item["direct_url"] = self.direct_url
@@ -132,7 +132,7 @@ def provider_of(url: str) -> str | None:
 
 
 def is_dropbox_preview(url: str) -> bool:
-    """An inline Dropbox image (logo, avatar...), not a delivery (REFERENCE §5)."""
+    """An inline Dropbox image (logo, avatar...), not a delivery (docs/old-router.md, links)."""
     parts = _split(url)
     if parts is None or not parts.path.lower().startswith("/scl/fi/"):
         return False

@@ -80,7 +80,7 @@ def fold_chars(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Accent- and case-insensitive form used for matching (REFERENCE §4 normalisation)."""
+    """Accent- and case-insensitive form used for matching (docs/old-router.md, normalisation)."""
     return collapse(fold_chars(text))
 
 

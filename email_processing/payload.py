@@ -1,4 +1,5 @@
-"""The outbound webhook body: every field of the old router (REFERENCE §3), plus ours."""
+"""The outbound webhook body: every field of the old router, plus ours
+(docs/old-router.md, webhook body)."""
 
 from __future__ import annotations
 

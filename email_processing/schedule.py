@@ -23,7 +23,8 @@ DEFAULT_CASE = "default"
 HELD_FOR_WINDOW, HELD_FOR_ABSENCE = "window", "absence_day"
 NOW_HINT = "maintenant"
 
-# The old router's behaviour, except that other mail is held instead of lost (REFERENCE §4).
+# The old router's behaviour, except that other mail is held instead of lost
+# (docs/old-router.md, business rules; docs/decisions.md, outside the window).
 DEFAULT_OUTSIDE_WINDOW: Mapping[str, Action] = {
     "recadrage": "drop",
     "desabonnement_journee_tarifs": "send",
@@ -44,7 +45,7 @@ class ScheduleDecision:
     hold_code: str = ""  # HELD_FOR_WINDOW or HELD_FOR_ABSENCE when held
 
     def hints(self) -> dict[str, str]:
-        """The `webhooks_time_*` payload fields that apply (REFERENCE §3)."""
+        """The `webhooks_time_*` payload fields that apply (docs/old-router.md, webhook body)."""
         found = {
             "webhooks_time_start": self.webhooks_time_start,
             "webhooks_time_end": self.webhooks_time_end,

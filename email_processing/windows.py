@@ -1,4 +1,5 @@
-"""Sending windows and absence days, computed in the configured time zone (REFERENCE §7)."""
+"""Sending windows and absence days, computed in the configured time zone
+(docs/old-router.md, time windows)."""
 
 from __future__ import annotations
 

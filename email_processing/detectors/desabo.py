@@ -1,4 +1,4 @@
-"""DESABO: unsubscribe requests for a day at the usual rates (REFERENCE §4)."""
+"""DESABO: unsubscribe requests for a day at the usual rates (docs/old-router.md, DESABO)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Media Solution "Missions Recadrage" orders (REFERENCE §4)."""
+"""Media Solution "Missions Recadrage" orders (docs/old-router.md, Recadrage detector)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Import of the old router's `routing_rules` document (REFERENCE §8)."""
+"""Import of the old router's `routing_rules` document (docs/old-router.md, stored documents)."""
 
 from __future__ import annotations
 

@@ -395,7 +395,7 @@ def plan_deliveries(ctx: IngestContext) -> None:
 
 def copied_fields(ctx: IngestContext, decision: ScheduleDecision) -> dict[str, Any]:
     """What the record copies from the email's analysis: for the lists, a later re-plan, and
-    the decision fields of the webhook body (REFERENCE §3)."""
+    the decision fields of the webhook body (docs/old-router.md, webhook body)."""
     routing, detector = ctx.routing, ctx.detector
     delivery_time = detector.annotations.get("delivery_time") if detector else None
     return {

@@ -62,8 +62,8 @@ TARGET_HOLDS = frozenset({Hold.TARGET_MISSING, Hold.TARGET_DISABLED})
 PAUSED = "paused"
 """Why a due delivery waits while sending is switched off (the runtime flag)."""
 
-# Fields of the routing decision the webhook body copies when set (REFERENCE §3); the
-# detector's name is the record's own `detector` field.
+# Fields of the routing decision the webhook body copies when set (docs/old-router.md,
+# webhook body); the detector's name is the record's own `detector` field.
 HINT_FIELDS = ("webhooks_time_start", "webhooks_time_end")
 INTERNAL_FIELDS = frozenset({"lease"})
 """Fields never shown by the API (the lease token proves who holds the delivery)."""

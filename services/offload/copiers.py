@@ -37,7 +37,7 @@ class Copier(Protocol):
 
 
 class WorkerCopier:
-    """The old Cloudflare Worker protocol (REFERENCE §6), unchanged."""
+    """The old Cloudflare Worker protocol (docs/old-router.md, R2 Worker protocol), unchanged."""
 
     def __init__(
         self,

@@ -2,7 +2,7 @@
 
 Each hop (the first request and every redirect, at most 5) is checked before it is
 made: https only, no credentials in the URL, a host of the link's provider
-(REFERENCE §5, plus the hosts those providers download from), then the SSRF guard
+(docs/old-router.md, links; plus the hosts those providers download from), then the SSRF guard
 of `OutboundHttp` at connect time. Bodies are streamed, never held whole.
 
 Test seam: `insecure=True` (setting R2_INSECURE_TEST_SOURCES, refused at start

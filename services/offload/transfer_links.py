@@ -1,6 +1,6 @@
 """What to copy for a delivery link: its stable source URL, object key and download URL.
 
-Dropbox links become direct downloads by normalisation (`dl=1`, REFERENCE §5); a
+Dropbox links become direct downloads by normalisation (`dl=1`, docs/old-router.md, links); a
 Dropbox file request (`/request/`) is an upload page, not a file. WeTransfer and
 SwissTransfer publish no official download API for public links; the two calls
 below are the ones their own web pages make without an account (WeTransfer's
@@ -50,13 +50,13 @@ def plan(link: Mapping[str, Any]) -> Source:
 
 
 def url_filename(url: str) -> str:
-    """The last path segment when it has a dot, else `file` (REFERENCE §6)."""
+    """The last path segment when it has a dot, else `file` (docs/old-router.md, R2 Worker)."""
     segment = urlsplit(url).path.rsplit("/", 1)[-1]
     return segment if "." in segment else "file"
 
 
 def object_key(provider: str, url: str, filename: str | None = None) -> str:
-    """`{provider}/{sha256(url)[:8]}/{sha256(url)[8:16]}/{filename}` (REFERENCE §6)."""
+    """`{provider}/{sha256(url)[:8]}/{sha256(url)[8:16]}/{filename}` (docs/old-router.md)."""
     digest = hashlib.sha256(url.encode("utf-8")).hexdigest()
     return f"{provider}/{digest[:8]}/{digest[8:16]}/{filename or url_filename(url)}"
 

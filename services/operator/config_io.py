@@ -1,4 +1,5 @@
-"""Config export and import: Relais's own documents, and the old router's (REFERENCE §8).
+"""Config export and import: Relais's own documents, and the old router's
+(docs/old-router.md, stored documents).
 
 Export gives one JSON document; secrets (target secrets, static header values)
 are left out unless asked. Import validates everything first, then writes each

@@ -26,7 +26,8 @@ ACTION_WORDS = {
     "hold": "held, sent when the window opens",
     "drop": "not sent",
 }
-# What the old router did outside the window (REFERENCE §4), by policy case.
+# What the old router did outside the window (docs/old-router.md, business rules), by
+# policy case.
 OLD_OUTSIDE_WINDOW = {
     "recadrage": "not sent (skipped, marked processed)",
     "desabonnement_journee_tarifs": "sent anyway, the window start as webhooks_time_start",

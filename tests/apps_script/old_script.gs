@@ -1,5 +1,5 @@
 /**
- * A replica of the ORIGINAL Apps Script that users already have in their mailbox (REFERENCE §1),
+ * A replica of the ORIGINAL Apps Script that users already have in their mailbox (docs/old-router.md),
  * run by the tests against a live Relais to prove that switching it over (one URL) neither loses
  * mail nor loops. It is deliberately the old behaviour, defects included: do not improve it.
  *

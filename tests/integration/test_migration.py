@@ -15,7 +15,7 @@ from tests.support.sink import Reply
 
 INGRESS = "/api/ingress/gmail"
 
-# The old router's stored documents as it wrote them by default (REFERENCE §8, §10).
+# The old router's stored documents as it wrote them by default (docs/old-router.md).
 OLD_WEBHOOK_CONFIG = {
     "webhook_url": "https://hook.eu2.make.com/oldtoken123456",
     "webhook_ssl_verify": True,
@@ -257,7 +257,8 @@ def test_rules_renamed_but_routed_the_same_do_not_count_as_a_change(admin, app):
 
 
 def test_the_whole_outbound_body_matches_the_old_routers_contract(make_app, sink, clock):
-    """REFERENCE §3: every field the old router sent, with its value, for every fixture email."""
+    """Every field the old router sent (docs/old-router.md, webhook body), with its value, for
+    every fixture email."""
     app = make_app(
         clock=clock,
         webhook_url=sink.url(),

@@ -1,4 +1,5 @@
-"""The ORIGINAL Apps Script (a replica of REFERENCE §1) switched over to a live Relais.
+"""The ORIGINAL Apps Script (a replica of the one docs/old-router.md describes) switched over
+to a live Relais.
 
 It posts exactly the five old fields with `X-Source: GoogleAppsScript`, and removes a thread's
 label only when every post got HTTP 200. These tests prove that, pointed at Relais, it neither

@@ -1,4 +1,5 @@
-"""Worker mode against a local fake Worker: the old protocol (REFERENCE §6), success, fallbacks."""
+"""Worker mode against a local fake Worker: the old protocol (docs/old-router.md), success,
+fallbacks."""
 
 from __future__ import annotations
 

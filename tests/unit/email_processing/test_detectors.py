@@ -1,4 +1,4 @@
-"""Detectors: recadrage and DESABO business rules (REFERENCE §4), and the registry."""
+"""Detectors: recadrage and DESABO business rules (docs/old-router.md), and the registry."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Link extraction and the Dropbox direct-download form (REFERENCE §5)."""
+"""Link extraction and the Dropbox direct-download form (docs/old-router.md, links)."""
 
 from __future__ import annotations
 
