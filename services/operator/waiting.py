@@ -243,7 +243,13 @@ class WaitingMail:
             return 0, None  # nothing could take them
         released = 0
         for email_id, _ in ids:
-            result = self._reroute_one(str(email_id), "system", dry_run=False, automatic=True)
+            try:
+                result = self._reroute_one(str(email_id), "system", dry_run=False, automatic=True)
+            except NotFound:
+                # Expired with the retention: nothing left to send; it no longer waits.
+                self._redis.zrem(self._keys.parked, email_id)
+                logger.warning("parked email %s expired before a target existed", email_id)
+                continue
             released += bool(result and result.applied)
         if len(ids) < PARKED_BATCH:
             return released, None

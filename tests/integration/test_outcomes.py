@@ -111,6 +111,21 @@ def test_mail_with_no_target_is_parked_then_delivered_once_a_target_exists(bare,
     assert_nothing_waits(admin)
 
 
+def test_a_parked_email_that_expired_does_not_stop_the_others_from_leaving(bare, sink):
+    services, admin = bare.extensions["relais"], AdminClient(bare)
+    gone = push(bare, subject="Lot expiré")["email_id"]
+    kept = push(bare, subject="Lot gardé", date="d2")["email_id"]
+    services.redis.delete(services.keys.email(gone))  # its retention ran out while parked
+    assert (
+        admin.post("/api/targets", json={"name": "Make", "url": sink.url("/make")}).status_code
+        == 201
+    )
+    assert drain(services) == ["delivered"]
+    assert [r.json()["email_id"] for r in sink.wait_for(1)] == [kept]
+    assert services.redis.zscore(services.keys.parked, gone) is None  # no longer counted
+    assert "parked" not in problems(admin)
+
+
 def test_a_parked_email_is_released_by_a_process_that_only_reads_the_environment(
     make_app, bare, sink, clock
 ):
