@@ -382,6 +382,7 @@ class Calls:
             "normal": k.queue_scheduled,
             "held": k.queue_held,
             "wake": k.queue_wake,
+            "dead": k.queue_dead,
         }
         base = {"t": k.lua_templates, "queues": queues, "stats_ttl": STATS_TTL}
         return _json({**base, "wake_max": WAKE_LIST_MAX})[:-1]

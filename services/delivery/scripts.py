@@ -95,6 +95,9 @@ for _, d in ipairs(A.deliveries) do
   redis.call('ZADD', index, A.now, d.id)
 end
 redis.call('ZREMRANGEBYSCORE', index, '-inf', now - A.retention)
+-- Dead letters and parked emails whose records the retention removed: no longer counted.
+redis.call('ZREMRANGEBYSCORE', A.queues.dead, '-inf', now - A.retention)
+redis.call('ZREMRANGEBYSCORE', parked, '-inf', now - A.retention)
 return 'accepted'
 """
 )

@@ -126,6 +126,22 @@ def test_a_parked_email_that_expired_does_not_stop_the_others_from_leaving(bare,
     assert "parked" not in problems(admin)
 
 
+def test_dead_letters_and_parked_mail_stop_counting_when_the_retention_removes_them(
+    make_app, clock, sink
+):
+    app = make_app(clock=clock, webhook_url=sink.url("/gone"), retry_schedule=[0])
+    services = app.extensions["relais"]
+    sink.script("/gone", Reply(status=500))
+    push(app, subject="Lot mort")
+    assert drain(services) == ["dead"]
+    services.redis.zadd(services.keys.parked, {"expired-parked": clock()})
+    assert services.redis.zcard(services.keys.queue_dead) == 1
+    clock.advance(services.settings.retention_days * 86400 + 1)  # the records expire
+    push(app, subject="Lot suivant", date="d2")  # any admit prunes what the retention removed
+    assert services.redis.zcard(services.keys.queue_dead) == 0
+    assert services.redis.zcard(services.keys.parked) == 0
+
+
 def test_a_parked_email_is_released_by_a_process_that_only_reads_the_environment(
     make_app, bare, sink, clock
 ):
