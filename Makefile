@@ -63,9 +63,9 @@ lint-js: $(NODE_TOOLS)
 worker: install
 	RELAIS_ENV=$${RELAIS_ENV:-development} $(BIN)/flask --app app_render worker
 
-## A local receiver that verifies signatures and prints what arrives (port 8001).
+## A local receiver that verifies signatures and prints what arrives (port $$SINK_PORT, default 8001).
 sink: install
-	$(BIN)/python scripts/demo_sink.py
+	$(BIN)/python scripts/demo_sink.py --port $${SINK_PORT:-8001}
 
 bench: install-dev
 	$(BIN)/python -m bench
