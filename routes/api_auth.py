@@ -110,8 +110,15 @@ def logout_all() -> Any:
 @bp.get("/api/magic_links")
 @admin_required
 def list_magic_links() -> Any:
-    """Magic links that still work (tokens are never shown again)."""
-    return jsonify({"items": [link.to_dict() for link in get_services().access.magic_links.list()]})
+    """Magic links that still work (tokens are never shown again), and how many minutes a
+    one-shot link lasts (MAGIC_LINK_TTL_MINUTES), for the form to say."""
+    services = get_services()
+    return jsonify(
+        {
+            "items": [link.to_dict() for link in services.access.magic_links.list()],
+            "one_shot_minutes": services.settings.magic_link_ttl_minutes,
+        }
+    )
 
 
 @bp.post("/api/magic_links")

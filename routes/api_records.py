@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from flask import Blueprint, jsonify
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from routes.admin_access import actor, admin_required
 from routes.validation import json_body, query_args
@@ -16,6 +16,14 @@ from services.operator.records import DeliveryFilter, EmailFilter
 bp = Blueprint("api_records", __name__, url_prefix="/api")
 
 Text = Annotated[str, StringConstraints(max_length=200)]
+Search = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+def _search(value: str | None) -> str | None:
+    """An empty search is no search."""
+    return value or None
+
+
 EmailStatus = Literal["accepted", "ignored", "parked"]
 
 
@@ -34,6 +42,10 @@ class DeliveryQuery(BaseModel):
     email_id: Text | None = None
     since: float | None = Field(None, ge=0)
     until: float | None = Field(None, ge=0)
+    q: Search | None = None
+    """Search: in the subject (any case), or exactly a delivery id, email id or webhook-id."""
+
+    _q = field_validator("q")(_search)
 
     def filter(self) -> DeliveryFilter:
         return DeliveryFilter(**self.model_dump(include=set(DeliveryFilter.__dataclass_fields__)))
@@ -63,6 +75,11 @@ class EmailMatch(BaseModel):
     """`no_target`, `no_links`, `excluded_keyword`, `default_route_drop`, `outside_window`..."""
     since: float | None = Field(None, ge=0)
     until: float | None = Field(None, ge=0)
+    q: Search | None = None
+    """Search: in the subject (any case), or exactly an email id, or the id or webhook-id of
+    one of its deliveries."""
+
+    _q = field_validator("q")(_search)
 
     def filter(self) -> EmailFilter:
         return EmailFilter(**self.model_dump(include=set(EmailFilter.__dataclass_fields__)))
@@ -100,7 +117,8 @@ class EmailDetailQuery(BaseModel):
 @admin_required
 @query_args(EmailQuery)
 def list_emails(query: EmailQuery) -> Any:
-    """Recent emails with their decision, newest first (bodies never listed)."""
+    """Recent emails with their decision, newest first (bodies never listed); `total` counts
+    the matches (an estimate when `total_exact` is false)."""
     return jsonify(
         get_services().operator.records.list_emails(query.filter(), query.offset, query.limit)
     )
@@ -110,7 +128,8 @@ def list_emails(query: EmailQuery) -> Any:
 @admin_required
 @query_args(EmailDetailQuery)
 def get_email(email_id: str, query: EmailDetailQuery) -> Any:
-    """One email: detector, links, decision and trace, deliveries; the body on request."""
+    """One email: detector, links, decision and trace, deliveries, a text preview of the body
+    (`preview`, at most 500 characters); the body itself on request."""
     return jsonify(get_services().operator.records.email(email_id, query.include_body))
 
 
@@ -118,7 +137,8 @@ def get_email(email_id: str, query: EmailDetailQuery) -> Any:
 @admin_required
 @query_args(DeliveryListQuery)
 def list_deliveries(query: DeliveryListQuery) -> Any:
-    """Deliveries newest first, filtered; `status=dead` is the dead-letter view."""
+    """Deliveries newest first, filtered; `status=dead` is the dead-letter view; `total` counts
+    the matches (an estimate when `total_exact` is false)."""
     return jsonify(
         get_services().operator.records.list_deliveries(query.filter(), query.offset, query.limit)
     )

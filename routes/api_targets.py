@@ -18,8 +18,14 @@ bp = Blueprint("api_targets", __name__, url_prefix="/api/targets")
 @bp.get("")
 @admin_required
 def list_targets() -> Any:
-    """Every target; secrets are never shown (only a hint of the last characters)."""
-    return jsonify({"items": get_services().operator.targets.list()})
+    """Every target; secrets are never shown (only a hint of the last characters).
+
+    Each says whether mail that no rule claims goes to it (`in_default_route`);
+    `default_route.source` says what decides that: `option` (each target's
+    `options.default`), `rules` (the targets the rules' default route names) or `drop`.
+    """
+    admin = get_services().operator.targets
+    return jsonify({"items": admin.list(), "default_route": admin.default_route()})
 
 
 @bp.post("")

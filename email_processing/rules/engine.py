@@ -17,6 +17,14 @@ DISABLED = "disabled"
 AFTER_STOP = "after_stop"
 
 
+Why = dict[str, str | int]
+"""Why a rule matched or not, as a code and its values (the dashboard words it in each
+language); `reason` says the same in English for logs and the CLI. Codes: `all_matched`
+and `none_matched` (`count`), `condition_matched` and `condition_failed` (`condition`,
+counted from 0: its field and operator are the rule's), `disabled`, `after_stop`. Kept
+short: it is stored with every email, once per rule."""
+
+
 class TraceEntry(NamedTuple):
     """What happened to one rule for one email."""
 
@@ -26,6 +34,7 @@ class TraceEntry(NamedTuple):
     skipped: str | None  # "disabled" | "after_stop" | None
     failed_condition: int | None
     reason: str
+    why: Why | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -35,6 +44,7 @@ class TraceEntry(NamedTuple):
             "skipped": self.skipped,
             "failed_condition": self.failed_condition,
             "reason": self.reason,
+            "why": self.why,
         }
 
 
@@ -44,30 +54,41 @@ def _condition_label(rule: Rule, index: int) -> str:
     return f"condition {index} ({condition.field} {condition.operator})"
 
 
-def _entry(rule: Rule, *, matched: bool, failed: int | None, reason: str) -> TraceEntry:
-    return TraceEntry(rule.id, rule.name, matched, None, failed, reason)
+def _entry(rule: Rule, *, matched: bool, failed: int | None, reason: str, why: Why) -> TraceEntry:
+    return TraceEntry(rule.id, rule.name, matched, None, failed, reason, why)
+
+
+def _by_condition(rule: Rule, index: int, *, matched: bool) -> TraceEntry:
+    """The entry a single condition decides: it matched, or it did not."""
+    label = _condition_label(rule, index)
+    return _entry(
+        rule,
+        matched=matched,
+        failed=None if matched else index,
+        reason=f"{label} matched" if matched else f"{label} did not match",
+        why={"code": "condition_matched" if matched else "condition_failed", "condition": index},
+    )
 
 
 def _entries(rule: Rule) -> tuple[tuple[TraceEntry, ...], tuple[TraceEntry, ...]]:
     """Trace entries when matched (by deciding condition) and failed (by failing one)."""
     count = len(rule.conditions)
-    labels = [_condition_label(rule, index) for index in range(count)]
+    indexes = range(count)
     matched: tuple[TraceEntry, ...]
     failed: tuple[TraceEntry, ...]
     if rule.match == "all":
-        reason = f"all {count} conditions matched" if count > 1 else f"{labels[0]} matched"
-        matched = (_entry(rule, matched=True, failed=None, reason=reason),)
-        failed = tuple(
-            _entry(rule, matched=False, failed=index, reason=f"{label} did not match")
-            for index, label in enumerate(labels)
-        )
-        return matched, failed
-    matched = tuple(
-        _entry(rule, matched=True, failed=None, reason=f"{label} matched") for label in labels
-    )
-    reason = f"none of {count} conditions matched" if count > 1 else f"{labels[0]} did not match"
-    failed = (_entry(rule, matched=False, failed=0, reason=reason),)
-    return matched, failed
+        failed = tuple(_by_condition(rule, index, matched=False) for index in indexes)
+        if count == 1:
+            return (_by_condition(rule, 0, matched=True),), failed
+        reason = f"all {count} conditions matched"
+        why: Why = {"code": "all_matched", "count": count}
+        return (_entry(rule, matched=True, failed=None, reason=reason, why=why),), failed
+    matched = tuple(_by_condition(rule, index, matched=True) for index in indexes)
+    if count == 1:
+        return matched, (_by_condition(rule, 0, matched=False),)
+    reason = f"none of {count} conditions matched"
+    why = {"code": "none_matched", "count": count}
+    return matched, (_entry(rule, matched=False, failed=0, reason=reason, why=why),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +148,17 @@ class _PendingRule:
             targets=tuple(rule.actions.targets),
             high=rule.actions.priority == "high",
             window_policy=rule.actions.window_policy,
-            when_disabled=TraceEntry(rule.id, rule.name, False, DISABLED, None, "rule disabled"),
+            when_disabled=TraceEntry(
+                rule.id, rule.name, False, DISABLED, None, "rule disabled", {"code": DISABLED}
+            ),
             when_after_stop=TraceEntry(
-                rule.id, rule.name, False, AFTER_STOP, None, "an earlier rule stopped evaluation"
+                rule.id,
+                rule.name,
+                False,
+                AFTER_STOP,
+                None,
+                "an earlier rule stopped evaluation",
+                {"code": AFTER_STOP},
             ),
             when_matched=matched,
             when_failed=failed,

@@ -139,17 +139,20 @@ class DocumentService(Generic[M]):
         meanwhile, the change is applied again to the new version; a write naming
         `expected_version` is refused instead (409) once its own document moved.
         With an `actor`, the change applied (old -> new, secrets masked) is audited.
+        A change that leaves the stored document as it was writes nothing: the stored
+        version is answered, with no new version, audit entry or change hook.
         """
         for _ in range(UPDATE_ATTEMPTS):
             try:
-                saved = self._apply(change, actor, expected_version, requires)
+                saved, written = self._apply(change, actor, expected_version, requires)
             except VersionConflict as exc:
                 if expected_version is not None and exc.document == self.name:
                     raise self._stale(expected_version, exc.current_version) from exc
                 continue
             finally:
                 self.invalidate()
-            self._changed()
+            if written:
+                self._changed()
             return saved
         raise Conflict(f"{self.name} kept changing while this change was saved; try again")
 
@@ -159,7 +162,9 @@ class DocumentService(Generic[M]):
         actor: str | None,
         expected_version: int | None,
         requires: Requires[M, Any] | None,
-    ) -> Versioned[M]:
+    ) -> tuple[Versioned[M], bool]:
+        """One compare-and-set attempt; whether it wrote (a change that changes nothing does
+        not: no new version, no audit entry, no follow-up)."""
         current = self.load()
         if self._store.degraded:
             raise Unavailable(
@@ -171,14 +176,16 @@ class DocumentService(Generic[M]):
         value = change(current.value)
         required = _required_versions(value, requires)
         data = value.model_dump(mode="json")
+        before = current.value.model_dump(mode="json")
+        if data == before and current.version:
+            return current, False
         try:
             doc = self._store.write(self.name, data, current.version, required)
         except StoreUnavailable as exc:
             raise Unavailable(str(exc), retry_after=READ_ONLY_RETRY_AFTER) from exc
         if actor and self.audit:
-            before = current.value.model_dump(mode="json")
             self.audit.record(actor, "update", f"{self.name}@{doc.version}", before, data)
-        return Versioned(value, doc.version)
+        return Versioned(value, doc.version), True
 
     def _changed(self) -> None:
         """Run the change hooks; the write stands whatever they do (they log their failure)."""

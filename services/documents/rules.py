@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from config.settings import Settings
@@ -68,6 +68,15 @@ def target_uses(rules: RuleSet, target_id: str) -> list[dict[str, str]]:
     if target_id in rules.default_route.targets:
         uses.append({"kind": DEFAULT_ROUTE})
     return uses
+
+
+def default_route_targets(rules: RuleSet, option_defaults: Sequence[str]) -> tuple[str, ...]:
+    """Where an email that no rule claims goes: the targets the default route names, else
+    the targets whose option puts them in it (`option_defaults`); none when it drops."""
+    route = rules.default_route
+    if route.action == "drop":
+        return ()
+    return tuple(dict.fromkeys(route.targets or option_defaults))
 
 
 def without_target(rules: RuleSet, target_id: str) -> RuleSet:

@@ -18,6 +18,11 @@ logger = logging.getLogger(__name__)
 
 DOCUMENT = "webhook_targets"
 ENV_TARGET_ID = "default"
+ENV_TARGET_NAME = "WEBHOOK_URL"
+"""The WEBHOOK_URL target's name until it is renamed: the variable that defines it, the same
+in every language (the dashboard marks it "environment"). Not "Default": whether a target is
+in the default route is a separate setting (`options.default`)."""
+OLD_ENV_TARGET_NAME = "Default (WEBHOOK_URL)"  # its name before: shown as ENV_TARGET_NAME
 
 HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")]
 RESERVED_HEADERS = frozenset(
@@ -163,8 +168,10 @@ class WebhookTargetsService(DocumentService[TargetList]):
         existing = next((t for t in doc.targets if t.id == ENV_TARGET_ID), None)
         wanted = self._env_fields(url, secret.get_secret_value(), existing)
         if existing is None:
-            env_target = WebhookTarget(id=ENV_TARGET_ID, name="Default (WEBHOOK_URL)", **wanted)
+            env_target = WebhookTarget(id=ENV_TARGET_ID, name=ENV_TARGET_NAME, **wanted)
             return TargetList(targets=[env_target, *doc.targets])
+        if existing.name == OLD_ENV_TARGET_NAME:
+            wanted["name"] = ENV_TARGET_NAME
         updated = existing.model_copy(update=wanted)
         return TargetList(targets=[updated if t.id == ENV_TARGET_ID else t for t in doc.targets])
 

@@ -15,7 +15,7 @@ import base64
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Annotated, Any, Literal
 
@@ -31,7 +31,12 @@ from services.delivery.queue import DeliveryQueue, StoredEmail
 from services.delivery.worker import Deliverer, health_of, recordable_headers
 from services.documents.base import Requires
 from services.documents.preferences import PreferencesService
-from services.documents.rules import RoutingRulesService, target_uses, without_target
+from services.documents.rules import (
+    RoutingRulesService,
+    default_route_targets,
+    target_uses,
+    without_target,
+)
 from services.documents.targets import (
     ENV_TARGET_ID,
     TargetList,
@@ -239,19 +244,35 @@ class TargetsAdmin:
         return doc
 
     def list(self) -> list[dict[str, Any]]:
+        """Every target with its health, and whether mail no rule claims goes to it."""
         targets = self._targets.get().targets
         ids = [t.id for t in targets]
         circuits = self._queue.circuits(ids)
         last = self._queue.health(ids)
         now = self._clock()
+        members = set(self._default_route(targets))
         return [
             {
                 **self.view(t),
+                "in_default_route": t.id in members,
                 "circuit": circuits[t.id],
                 "health": target_health(t, last[t.id], circuits[t.id], now),
             }
             for t in targets
         ]
+
+    def default_route(self) -> dict[str, Any]:
+        """How the default route picks its targets: `drop` (none), `rules` (the Rules screen
+        names them, each target's option then has no effect), or `option` (the targets whose
+        option says so)."""
+        route = self._rules.get().default_route
+        if route.action == "drop":
+            return {"source": "drop"}
+        return {"source": "rules" if route.targets else "option"}
+
+    def _default_route(self, targets: Sequence[WebhookTarget]) -> tuple[str, ...]:
+        option = [t.id for t in targets if t.options.default]
+        return default_route_targets(self._rules.get(), option)
 
     def get(self, target_id: str) -> WebhookTarget:
         target = self._targets.find(target_id)

@@ -72,6 +72,8 @@ function isPlainObject(value) {
  * @returns {Change[]}
  */
 function spread(c) {
+  const keyed = keyedLists(c);
+  if (keyed) return keyed;
   const whole = c.old === null || c.old === undefined ? c.new : c.new === null || c.new === undefined ? c.old : undefined;
   if (!isPlainObject(whole)) return [c];
   const adding = whole === c.new;
@@ -80,6 +82,51 @@ function spread(c) {
     old: adding ? null : value,
     new: adding ? value : null,
   }));
+}
+
+/**
+ * @param {unknown} value
+ * @returns {value is Array<Record<string, unknown>>} a list of objects each with an `id` (rules, targets)
+ */
+function isKeyedList(value) {
+  return Array.isArray(value) && value.every((item) => isPlainObject(item) && typeof item.id === 'string');
+}
+
+/**
+ * Leaf differences between two values, like the server's diff (paths joined with dots).
+ * @param {unknown} old
+ * @param {unknown} now
+ * @param {string} path
+ * @returns {Change[]}
+ */
+function leafDiff(old, now, path) {
+  if (isPlainObject(old) && isPlainObject(now)) {
+    const keys = [...new Set([...Object.keys(old), ...Object.keys(now)])].sort();
+    return keys.flatMap((key) => leafDiff(old[key], now[key], path ? `${path}.${key}` : key));
+  }
+  if (JSON.stringify(old ?? null) === JSON.stringify(now ?? null)) return [];
+  return [{ path, old: old ?? null, new: now ?? null }];
+}
+
+/**
+ * A list of objects with ids (the rules, the targets) that changed length: said item by item,
+ * by id (`rules.=factures`), instead of two blocks of JSON. Null when the change is not one.
+ * @param {Change} c
+ * @returns {Change[]|null}
+ */
+function keyedLists(c) {
+  const old = c.old ?? [];
+  const now = c.new ?? [];
+  if (!isKeyedList(old) || !isKeyedList(now) || (!old.length && !now.length)) return null;
+  const before = new Map(old.map((item) => [String(item.id), item]));
+  const after = new Map(now.map((item) => [String(item.id), item]));
+  const label = (/** @type {Record<string, unknown>} */ item) => String(item.name || item.id);
+  const removed = [...before].filter(([id]) => !after.has(id)).map(([, item]) => ({ path: c.path, old: label(item), new: null }));
+  const kept = [...after].flatMap(([id, item]) => {
+    const was = before.get(id);
+    return was ? leafDiff(was, item, `${c.path ? `${c.path}.` : ''}=${id}`) : [{ path: c.path, old: null, new: label(item) }];
+  });
+  return [...removed, ...kept];
 }
 
 /**
@@ -123,4 +170,105 @@ export function pageOf(items, offset, limit) {
     offset,
     next_offset: items.length > limit ? offset + limit : null,
   };
+}
+
+/**
+ * @typedef {{key: string, params?: Record<string, string|number>}} Words a message key and its values
+ */
+
+/**
+ * A change's path as parts to word: names, and list positions counted from 1
+ * (`rules.0.conditions.1.value` -> rules #1, conditions #2, value), and list items named by
+ * their id (`rules.=factures.name` -> rules "factures", name).
+ * @param {string} path
+ * @returns {Array<{name: string, number?: number, item?: string}>}
+ */
+export function pathParts(path) {
+  /** @type {Array<{name: string, number?: number, item?: string}>} */
+  const parts = [];
+  for (const piece of String(path || '').split('.').filter(Boolean)) {
+    const last = parts[parts.length - 1];
+    const number = /^\d+$/.test(piece) ? Number(piece) + 1 : undefined;
+    if (!qualify(last, piece, number)) parts.push(number === undefined ? { name: piece } : { name: '', number });
+  }
+  return parts;
+}
+
+/**
+ * Give the part before a list position or an item id (`=id`) that position or id; false when
+ * the piece is a name of its own.
+ * @param {{name: string, number?: number, item?: string}|undefined} last
+ * @param {string} piece
+ * @param {number|undefined} number
+ */
+function qualify(last, piece, number) {
+  if (!last || last.number !== undefined || last.item !== undefined) return false;
+  if (piece.startsWith('=')) last.item = piece.slice(1);
+  else if (number !== undefined) last.number = number;
+  else return false;
+  return true;
+}
+
+/** A saved document's audit resource: `routing_rules@3`. */
+const DOCUMENT_RESOURCE = /^([a-z_]+)@(\d+)$/;
+
+/**
+ * What an audit entry acted on, as words to translate: a saved document and its version,
+ * a typed object and its id, or the raw text.
+ * @param {string} resource
+ * @returns {Words}
+ */
+export function objectWords(resource) {
+  const doc = DOCUMENT_RESOURCE.exec(String(resource || ''));
+  if (doc) return { key: 'access.object.document', params: { doc: doc[1], version: Number(doc[2]) } };
+  const { type, id } = splitResource(resource);
+  return { key: `access.object.${type}`, params: { id, raw: resource } };
+}
+
+/** The server's English details of an audit entry, as message keys (the raw text otherwise). */
+const DETAILS = /** @type {Array<[RegExp, string]>} */ ([
+  [/^password$/, 'access.detail.password'],
+  [/^magic link (?<id>\S+)$/, 'access.detail.magic_link'],
+  [/^with secrets$/, 'access.detail.with_secrets'],
+  [/^(?<count>\d+) re-queued$/, 'access.detail.requeued'],
+  [/^(?<count>\d+) released$/, 'access.detail.released'],
+  [/^(?<before>\w+) -> (?<after>\w+), (?<count>\d+) new deliveries(?:, (?<cancelled>\d+) cancelled)?$/, 'access.detail.reroute'],
+  [/^receiver answered 410 Gone$/, 'access.detail.gone'],
+]);
+
+/**
+ * An audit entry's detail as words to translate; null when it has none.
+ * @param {string|undefined} detail
+ * @returns {Words|null}
+ */
+export function detailWords(detail) {
+  if (!detail) return null;
+  for (const [pattern, key] of DETAILS) {
+    const found = pattern.exec(detail);
+    if (!found) continue;
+    /** @type {Record<string, string|number>} */
+    const params = {};
+    for (const [name, value] of Object.entries(found.groups || {})) {
+      if (value !== undefined) params[name] = /^\d+$/.test(value) ? Number(value) : value;
+    }
+    return { key: params.cancelled ? `${key}_cancelled` : key, params };
+  }
+  return { key: 'access.detail.raw', params: { text: detail } };
+}
+
+/**
+ * The kind of value a field holds, for showing it: a retry schedule (seconds), a switch, a
+ * time, a list, an object, or plain text.
+ * @param {string} path
+ * @param {unknown} value
+ * @returns {'durations'|'duration'|'switch'|'time'|'list'|'object'|'text'}
+ */
+export function valueKind(path, value) {
+  if (/(^|\.)retry_schedule$/.test(path) && Array.isArray(value)) return 'durations';
+  if (/(^|\.)(retry_schedule\.\d+|\w+_sec)$/.test(path) && typeof value === 'number') return 'duration';
+  if (typeof value === 'boolean') return 'switch';
+  if (isTimestamp(path, value)) return 'time';
+  if (Array.isArray(value)) return 'list';
+  if (isPlainObject(value)) return 'object';
+  return 'text';
 }

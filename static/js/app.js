@@ -3,6 +3,7 @@
 
 import { api, setCsrfToken } from './api.js';
 import { h, replace } from './dom.js';
+import { URLS } from './endpoints.js';
 import { LANGS, addMessages, getLang, initLang, onLangChange, setLang, t } from './i18n.js';
 import { SCREENS, isRoute, nextTabIndex, parseRoute, routeHash } from './screens.js';
 import { canLeave, errorText, isDirty, notify } from './ui.js';
@@ -84,26 +85,58 @@ async function mountScreen(id) {
  * @param {{focus?: boolean}} [options]
  */
 async function activate(id, params, options = {}) {
-  if (active && active !== id && isDirty(active) && !(await canLeave(active))) {
+  if (!(await mayLeave(id))) {
     history.replaceState(null, '', routeHash(active));
     return;
   }
-  const previous = active ? mounted.get(active) : undefined;
-  if (previous && active !== id) previous.hide?.();
+  if (active !== id) mounted.get(active)?.hide?.();
   active = id;
-  for (const other of ids) {
-    const selected = other === id;
-    tabs[other].setAttribute('aria-selected', String(selected));
-    tabs[other].tabIndex = selected ? 0 : -1;
-    panels[other].hidden = !selected;
-  }
+  selectTab(id);
   if (options.focus) tabs[id].focus();
+  revealTab(tabs[id]);
   try {
     const screen = await mountScreen(id);
     await screen.show?.(params);
   } catch (err) {
     replace(panels[id], h('p', { class: 'error', role: 'alert', text: t('app.load_failed', { message: errorText(err) }) }));
   }
+}
+
+/**
+ * Whether the screen shown may be left for `id` (its unsaved-changes guard asks when needed).
+ * @param {string} id
+ */
+async function mayLeave(id) {
+  if (!active || active === id || !isDirty(active)) return true;
+  return canLeave(active);
+}
+
+/**
+ * Mark one tab selected and show its panel only (ARIA tabs: the selected tab is the one in the tab order).
+ * @param {string} id
+ */
+function selectTab(id) {
+  for (const other of ids) {
+    const selected = other === id;
+    tabs[other].setAttribute('aria-selected', String(selected));
+    tabs[other].tabIndex = selected ? 0 : -1;
+    panels[other].hidden = !selected;
+  }
+}
+
+/**
+ * Scroll the tab strip (not the page) so that a tab is wholly in view, with a little of its
+ * neighbours showing that the strip scrolls (narrow screens show a few tabs at a time).
+ * @param {HTMLElement|undefined} tab
+ */
+function revealTab(tab) {
+  const strip = /** @type {HTMLElement|null} */ (tab?.closest('.nav'));
+  if (!tab || !strip) return;
+  const margin = 32;
+  const left = tab.offsetLeft; // the strip is positioned: offsets are within its scrolled content
+  const right = left + tab.offsetWidth;
+  if (left - margin < strip.scrollLeft) strip.scrollLeft = Math.max(0, left - margin);
+  else if (right + margin > strip.scrollLeft + strip.clientWidth) strip.scrollLeft = right + margin - strip.clientWidth;
 }
 
 /** @param {string} screen @param {Record<string, string>} [params] */
@@ -139,6 +172,7 @@ function buildTabs() {
   return list;
 }
 
+/** @param {HTMLElement} main */
 function buildPanels(main) {
   for (const id of ids) {
     panels[id] = h('section', {
@@ -171,12 +205,13 @@ function languageSelect() {
   return select;
 }
 
+/** @param {Event} event */
 async function signOut(event) {
   const button = /** @type {HTMLButtonElement} */ (event.currentTarget);
   if (!(await canLeave(active))) return;
   button.disabled = true;
   try {
-    await api.post('/api/auth/logout');
+    await api.post(URLS.logout);
     location.assign('/login');
   } catch (err) {
     notify(errorText(err), 'error');
@@ -217,7 +252,7 @@ async function start() {
   initLang();
   let session;
   try {
-    session = await api.get('/api/auth/session');
+    session = await api.get(URLS.session);
   } catch {
     location.assign('/login');
     return;
@@ -230,6 +265,7 @@ async function start() {
     const route = parseRoute(location.hash, ids);
     activate(route.screen, route.params, { focus: false });
   });
+  window.addEventListener('resize', () => revealTab(tabs[active]));
   window.addEventListener('beforeunload', (event) => {
     if (isDirty()) event.preventDefault();
   });

@@ -1,6 +1,7 @@
 // The detectors' names come from the server (GET /api/detectors), their one home; the
 // screens that name detectors (preferences, schedule policies) read them from here.
 import { api } from './api.js';
+import { addMessages, t } from './i18n.js';
 
 /** @type {Promise<string[]> | null} */
 let pending = null;
@@ -21,4 +22,26 @@ export async function detectorNames(known = []) {
     });
   const names = await pending;
   return names.length ? names : [...new Set(known)];
+}
+
+addMessages({
+  en: {
+    'detector.recadrage': 'Recadrage missions',
+    'detector.desabonnement_journee_tarifs': 'Unsubscribe / day rates',
+  },
+  fr: {
+    'detector.recadrage': 'Missions Recadrage',
+    'detector.desabonnement_journee_tarifs': 'Désabonnement / tarifs à la journée',
+  },
+});
+
+/**
+ * A detector's name for people (its server name when it has no words of its own).
+ * @param {string} name
+ * @returns {string}
+ */
+export function detectorLabel(name) {
+  const key = `detector.${name}`;
+  const text = t(key);
+  return text === key ? name : text;
 }

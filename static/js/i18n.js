@@ -59,11 +59,12 @@ export function setLang(lang) {
 
 /** Pick the start language from the browser and the saved choice. */
 export function initLang() {
-  let saved = null;
+  /** @type {string|null} */
+  let saved;
   try {
     saved = globalThis.localStorage?.getItem(STORAGE_KEY) ?? null;
   } catch {
-    saved = null;
+    saved = null; // storage refused (private mode): the browser's language decides
   }
   const nav = globalThis.navigator;
   current = pickLang(nav?.languages?.length ? nav.languages : [nav?.language || 'en'], saved);
@@ -120,4 +121,12 @@ export function missingKeys() {
     en: fr.filter((k) => !(k in catalog.en)),
     fr: en.filter((k) => !(k in catalog.fr)),
   };
+}
+
+/**
+ * Every message key registered so far (the French walk test looks for any shown as text).
+ * @returns {string[]}
+ */
+export function messageKeys() {
+  return Object.keys(catalog.en);
 }

@@ -62,32 +62,46 @@ export function planImport(files) {
   const problems = [];
   /** @type {Record<string, unknown>} */
   const legacy = {};
-  /** @type {Record<string, unknown>|null} */
-  let relais = null;
-  for (const file of files) {
-    const data = parseJson(file.text);
-    if (data === undefined) {
-      problems.push({ file: file.name, problem: 'not_json' });
-      continue;
-    }
-    if (!isObject(data)) {
-      problems.push({ file: file.name, problem: 'not_object' });
-      continue;
-    }
-    if (data.format === RELAIS_FORMAT) {
-      if (relais) problems.push({ file: file.name, problem: 'duplicate' });
-      else relais = data;
-      continue;
-    }
-    const named = legacyNameOf(file.name);
-    /** @type {Array<[string, unknown]>} */
-    const docs = named ? [[named, data]] : [...LEGACY_NAMES, ...EXPORT_EXTRAS].filter((n) => n in data).map((n) => [n, data[n]]);
-    if (!docs.length) problems.push({ file: file.name, problem: 'unknown_file' });
-    for (const [name, doc] of docs) {
-      if (name in legacy) problems.push({ file: file.name, problem: 'duplicate' });
-      else legacy[name] = doc;
-    }
+  /** @type {{data: Record<string, unknown>|null}} */
+  const relais = { data: null };
+  for (const file of files) readFile(file, { problems, legacy, relais });
+  return planOf(relais.data, legacy, problems);
+}
+
+/**
+ * What one picked file holds, added to the plan being gathered (a problem when it holds nothing usable).
+ * @param {PickedFile} file
+ * @param {{problems: ImportPlan['problems'], legacy: Record<string, unknown>, relais: {data: Record<string, unknown>|null}}} into
+ */
+function readFile(file, into) {
+  const data = parseJson(file.text);
+  const problem = (/** @type {ImportPlan['problems'][number]['problem']} */ code) => into.problems.push({ file: file.name, problem: code });
+  if (data === undefined) return problem('not_json');
+  if (!isObject(data)) return problem('not_object');
+  if (data.format === RELAIS_FORMAT) {
+    if (into.relais.data) return problem('duplicate');
+    into.relais.data = data;
+    return undefined;
   }
+  const named = legacyNameOf(file.name);
+  /** @type {Array<[string, unknown]>} */
+  const docs = named ? [[named, data]] : [...LEGACY_NAMES, ...EXPORT_EXTRAS].filter((n) => n in data).map((n) => [n, data[n]]);
+  if (!docs.length) problem('unknown_file');
+  for (const [name, doc] of docs) {
+    if (name in into.legacy) problem('duplicate');
+    else into.legacy[name] = doc;
+  }
+  return undefined;
+}
+
+/**
+ * The plan from what the files held: a Relais export, or the old router's documents, never both.
+ * @param {Record<string, unknown>|null} relais
+ * @param {Record<string, unknown>} legacy
+ * @param {ImportPlan['problems']} problems
+ * @returns {ImportPlan}
+ */
+function planOf(relais, legacy, problems) {
   const legacyNames = Object.keys(legacy);
   if (relais && legacyNames.length) {
     return { kind: null, body: null, documents: [], problems: [...problems, { file: '', problem: 'mixed' }] };
@@ -107,16 +121,15 @@ export function planImport(files) {
  * @returns {ReportRow[]}
  */
 export function reportRows(report) {
-  /** @type {ReportRow[]} */
-  const rows = [];
   // A dry run names the documents it `would_write`; the screen words them so.
-  for (const text of report.written || report.would_write || []) rows.push({ outcome: 'written', text });
-  for (const item of report.mapped || []) rows.push(itemRow('mapped', item));
-  for (const item of report.not_mapped || []) rows.push(itemRow('not_mapped', item));
-  for (const [id, secret] of Object.entries(report.generated_secrets || {})) {
-    rows.push({ outcome: 'secret', text: id, secret: report.dry_run ? undefined : secret });
-  }
-  return rows;
+  const written = report.written || report.would_write || [];
+  const secrets = Object.entries(report.generated_secrets || {});
+  return [
+    ...written.map((text) => /** @type {ReportRow} */ ({ outcome: 'written', text })),
+    ...(report.mapped || []).map((item) => itemRow('mapped', item)),
+    ...(report.not_mapped || []).map((item) => itemRow('not_mapped', item)),
+    ...secrets.map(([id, secret]) => /** @type {ReportRow} */ ({ outcome: 'secret', text: id, secret: report.dry_run ? undefined : secret })),
+  ];
 }
 
 /**

@@ -220,3 +220,37 @@ export function policyKeys(policies, detectors) {
   for (const k of Object.keys(policies || {})) keys.add(k);
   return [...keys];
 }
+
+/**
+ * @typedef {{from: number, to: number, open: boolean}} Segment minutes of one day, `to` exclusive
+ * @typedef {{day: string, absent: boolean, segments: Segment[]}} WeekRow
+ */
+
+/**
+ * The week at a glance: for each weekday (Monday first), the stretches of the day when sending
+ * is allowed and when it is not, under the global window or a target's own.
+ * @param {TimeWindowsDoc} doc
+ * @param {string} [targetId]
+ * @returns {WeekRow[]}
+ */
+export function weekView(doc, targetId) {
+  const spec = targetId && doc.per_target?.[targetId] ? doc.per_target[targetId] : doc.window;
+  const w = minutesOf(spec);
+  const cuts = [...new Set([0, w.start, w.end, 24 * 60].filter((m) => m !== null && Number.isFinite(m)))]
+    .map(Number)
+    .sort((a, b) => a - b);
+  /** @type {Segment[]} */
+  const day = [];
+  for (let i = 0; i + 1 < cuts.length; i += 1) {
+    const open = isOpenAt(w, cuts[i]);
+    const last = day[day.length - 1];
+    if (last && last.open === open) last.to = cuts[i + 1];
+    else day.push({ from: cuts[i], to: cuts[i + 1], open });
+  }
+  const absent = new Set(doc.absence_days || []);
+  return WEEKDAYS.map((name) => ({
+    day: name,
+    absent: absent.has(name),
+    segments: absent.has(name) ? [{ from: 0, to: 24 * 60, open: false }] : day.map((s) => ({ ...s })),
+  }));
+}

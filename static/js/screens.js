@@ -12,10 +12,10 @@ addMessages({ en: { 'tab.mailboxes': 'Mailboxes' }, fr: { 'tab.mailboxes': 'Boî
 /** @type {ScreenSpec[]} */
 export const SCREENS = [
   { id: 'overview', module: './screens/overview.js', mount: 'OverviewTab' },
-  { id: 'deliveries', module: './screens/deliveries.js', mount: 'DeliveriesTab' },
-  { id: 'emails', module: './screens/emails.js', mount: 'EmailsTab' },
-  { id: 'rules', module: './screens/rules.js', mount: 'RulesTab' },
-  { id: 'targets', module: './screens/targets.js', mount: 'TargetsTab' },
+  { id: 'deliveries', module: './screens/records/DeliveriesTab.js', mount: 'DeliveriesTab' },
+  { id: 'emails', module: './screens/records/EmailsTab.js', mount: 'EmailsTab' },
+  { id: 'rules', module: './screens/rules/RulesTab.js', mount: 'RulesTab' },
+  { id: 'targets', module: './screens/targets/TargetsTab.js', mount: 'TargetsTab' },
   { id: 'mailboxes', module: './screens/mailboxes.js', mount: 'MailboxesTab' },
   { id: 'schedule', module: './screens/schedule.js', mount: 'ScheduleTab' },
   { id: 'preferences', module: './screens/preferences.js', mount: 'PreferencesTab' },

@@ -126,11 +126,50 @@ def test_the_audit_log_shows_who_changed_what(signed_in: Any, live: Live) -> Non
     table = panel.get_by_role("table", name="Audit log")
     created = table.get_by_role("row").filter(has_text="magic link").filter(has_text="created")
     created.get_by_text("Audit me").wait_for()
-    changed = table.get_by_role("row").filter(has_text="processing_prefs")
-    changed.get_by_text("exclude_keywords").first.wait_for()
+    changed = table.get_by_role("row").filter(has_text="Preferences, version")
+    changed.get_by_text("Excluded keywords").first.wait_for()
     assert "newsletter" in changed.locator("ins").all_inner_texts()[0]
     assert "admin" in changed.inner_text()
     shots(signed_in, "access-1280", "access-375")
+
+
+def test_audit_rows_read_as_field_old_new_in_words(signed_in: Any, live: Live) -> None:
+    prefs = live.admin.get("/api/preferences").get_json()
+    prefs["document"]["retry_schedule"] = [0, 5, 300, 1800, 7200]
+    prefs["document"]["require_links"] = not prefs["document"]["require_links"]
+    assert live.admin.put("/api/preferences", json=prefs).status_code == 200
+    page = signed_in
+    for lang, words in (
+        ("en", ("Retry schedule", "0 s, 5 s, 5 min, 30 min, 2 h", "with the password")),
+        (
+            "fr",
+            ("Calendrier des tentatives", "0 s, 5 s, 5 min, 30 min, 2 h", "avec le mot de passe"),
+        ),
+    ):
+        if lang == "fr":
+            page.get_by_label("Language").select_option("fr")
+        page.goto("/#/access")
+        table = page.locator("#panel-access table.audit-table")
+        table.wait_for()
+        text = table.inner_text()
+        for word in words:
+            assert word in text, (word, text)
+        sign_in_row = table.locator("tbody tr").filter(has_text=words[2])
+        assert sign_in_row.locator(".audit-changes").count() == 0
+        for raw in (
+            "no field changed",
+            "aucun champ modifié",
+            "processing_prefs",
+            "retry_schedule",
+            "true",
+            "false",
+        ):
+            assert raw not in text, raw
+
+
+def test_the_one_shot_option_says_the_server_lifetime(signed_in: Any) -> None:
+    panel = open_tab(signed_in, "Access")
+    panel.get_by_text("One-shot (works once, within 10 minutes)").wait_for()
 
 
 def export_file(page: Any, with_secrets: bool) -> tuple[str, dict[str, Any]]:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import Live, open_tab, shot
 
@@ -198,10 +199,124 @@ def test_deleting_a_target_the_routing_names_says_where_and_can_detach_it(
 def test_the_env_target_is_marked_read_only_where_it_is(signed_in: Any) -> None:
     page = signed_in
     panel = open_tab(page, "Targets")
-    panel.get_by_text("from the environment").wait_for()
-    assert panel.get_by_role("button", name="Rotate secret — Default (WEBHOOK_URL)").count() == 0
-    panel.get_by_role("button", name="Edit — Default (WEBHOOK_URL)").click()
+    panel.get_by_text("environment", exact=True).wait_for()
+    assert panel.get_by_role("button", name="Rotate secret — WEBHOOK_URL").count() == 0
+    panel.get_by_role("button", name="Edit — WEBHOOK_URL").click()
     assert panel.get_by_label("URL", exact=True).is_disabled()
+
+
+NEW_TARGET_WORDS = {
+    "en": {
+        "tab": "Targets",
+        "new": "New target",
+        "name": "Name",
+        "create": "Create",
+        "close": "Close",
+        "save": "Save",
+        "edit": "Edit",
+        "switch": "In the default route",
+        "env": "environment",
+        "new_help": "Off for a new target: adding a target never changes where today",
+        "others": "as “WEBHOOK_URL” already does",
+    },
+    "fr": {
+        "tab": "Cibles",
+        "new": "Nouvelle cible",
+        "name": "Nom",
+        "create": "Créer",
+        "close": "Fermer",
+        "save": "Enregistrer",
+        "edit": "Modifier",
+        "switch": "Dans la route par défaut",
+        "env": "environnement",
+        "new_help": "Désactivé pour une nouvelle cible : ajouter une cible ne change jamais",
+        "others": "comme « WEBHOOK_URL » déjà",
+    },
+}
+
+
+def _target_row(panel: Any, name: str) -> Any:
+    return panel.locator("tbody tr").filter(has=panel.page.get_by_text(name, exact=True))
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_new_target_stays_out_of_the_default_route_unless_ticked(
+    signed_in: Any, live: Live, lang: str
+) -> None:
+    words = NEW_TARGET_WORDS[lang]
+    page = signed_in
+    page.get_by_label("Language").select_option(lang)
+    panel = open_tab(page, words["tab"])
+    env_row = _target_row(panel, "WEBHOOK_URL")
+    expect(env_row.locator(".target-badges")).to_have_text(words["env"] + words["switch"])
+    panel.get_by_role("button", name=words["new"]).click()
+    switch = panel.get_by_role("switch", name=words["switch"])
+    expect(switch).not_to_be_checked()
+    help_text = panel.locator(".default-route-field .help")
+    expect(help_text).to_contain_text(words["new_help"])
+    expect(help_text).to_contain_text(words["others"])
+    shot(page, f"targets-new-{lang}")
+    panel.get_by_label(words["name"], exact=True).fill("Compta")
+    panel.get_by_label("URL", exact=True).fill(live.sink.url("/compta"))
+    panel.get_by_role("button", name=words["create"]).click()
+    page.get_by_role("dialog").get_by_role("button", name=words["close"]).click()
+    created = live.admin.get("/api/targets/compta").get_json()
+    assert created["options"]["default"] is False, "not in the default route unless ticked"
+    expect(_target_row(panel, "Compta").locator(".target-badges")).to_have_text("")
+    text = panel.inner_text()
+    assert "(default)" not in text and "Default (WEBHOOK_URL)" not in text
+    panel.get_by_role("button", name=f"{words['edit']} — Compta").click()
+    panel.get_by_role("switch", name=words["switch"]).check()
+    panel.get_by_role("button", name=words["save"], exact=True).click()
+    expect(_target_row(panel, "Compta").locator(".target-badges")).to_have_text(words["switch"])
+    items = live.admin.get("/api/targets").get_json()["items"]
+    assert {t["id"]: t["in_default_route"] for t in items} == {"default": True, "compta": True}
+
+
+HOST_LINES = """(cell, host) => {
+  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  let text = '';
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    nodes.push([n, text.length]);
+    text += n.data;
+  }
+  const start = text.indexOf(host);
+  if (start < 0) return -1;
+  const tops = new Set();
+  for (const [n, offset] of nodes) {
+    for (let i = 0; i < n.data.length; i++) {
+      if (offset + i < start || offset + i >= start + host.length) continue;
+      const range = document.createRange();
+      range.setStart(n, i);
+      range.setEnd(n, i + 1);
+      const rect = range.getBoundingClientRect();
+      if (rect.width) tops.add(Math.round(rect.top));
+    }
+  }
+  return tops.size;
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_a_target_url_wraps_between_its_parts_never_inside_the_host(
+    signed_in: Any, live: Live, width: int
+) -> None:
+    host = "https://hooks.receiver-example.com"
+    url = f"{host}/incoming/make/0123456789abcdef0123/events?source=relais&kind=mail"
+    resp = live.admin.post("/api/targets", json={"name": "Long", "url": url})
+    assert resp.status_code == 201, resp.get_json()
+    page = signed_in
+    page.set_viewport_size({"width": width, "height": 800})
+    panel = open_tab(page, "Targets")
+    cell = _target_row(panel, "Long").locator("td.target-url")
+    cell.wait_for()
+    assert cell.evaluate(HOST_LINES, host) == 1, "the host is never cut"
+    lines = cell.evaluate(HOST_LINES, url)
+    assert lines >= 2, "the long URL does wrap (after the host)"
+    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
+    assert not overflow, f"Targets scrolls sideways at {width}px"
+    shot(page, f"targets-url-{width}")
 
 
 # -- schedule ---------------------------------------------------------------------------------
@@ -370,3 +485,31 @@ def test_the_schedule_speaks_french(signed_in: Any) -> None:
     panel.locator(".now-banner").get_by_text("Avec vos modifications non enregistrées").wait_for()
     shot(page, "schedule-fr")
     panel.get_by_role("button", name="Annuler les modifications").click()
+
+
+SCREEN_WORDS = {"en": ("Targets", "Edit"), "fr": ("Cibles", "Modifier")}
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_screenshots_of_the_targets_screen(
+    signed_in: Any, live: Live, lang: str, width: int
+) -> None:
+    live.admin.post(
+        "/api/targets",
+        json={
+            "name": "Compta",
+            "url": live.sink.url("/compta/webhooks/incoming/0123456789abcdef"),
+            "options": {"headers": {"X-Key": "k"}, "default": False},
+        },
+    )
+    tab, edit = SCREEN_WORDS[lang]
+    page = signed_in
+    page.set_viewport_size({"width": width, "height": 800})
+    page.get_by_label("Language").select_option(lang)
+    panel = open_tab(page, tab)
+    panel.get_by_role("button", name=f"{edit} — Compta").click()
+    panel.locator(".default-route-field").wait_for()
+    shot(page, f"targets-{lang}-{width}")
+    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
+    assert not overflow, f"Targets scrolls sideways at {width}px in {lang}"

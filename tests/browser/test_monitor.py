@@ -155,7 +155,7 @@ def test_the_email_trace_reads_rule_by_rule(live: Live, email_payload: Any, sign
     links = detail.get_by_role("region", name="Links")
     assert links.get_by_role("link", name="https://we.tl/t-Lot12x").count() == 1
     decision = detail.get_by_role("region", name="Decision")
-    assert "lots" in decision.inner_text()
+    assert "Matched rules\nLots" in decision.inner_text()
     shot(page, "emails")
     deliveries = detail.get_by_role("region", name="Deliveries")
     deliveries.get_by_role("link", name=re.compile("^dlv_")).click()

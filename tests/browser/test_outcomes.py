@@ -164,6 +164,7 @@ def test_a_held_delivery_says_why_in_words_and_send_now_delivers_it(
     assert live.sink.wait_for(1)[0].webhook_id == held["webhook_id"]
     path = f"/api/deliveries/{held['id']}"
     wait_until(lambda: live.admin.get(path).get_json()["state"] == "delivered", "delivered")
+    page.set_viewport_size({"width": 1280, "height": 860})  # the list as a table again
     page.goto("/#/deliveries?status=delivered")
     delivered = page.get_by_role("tabpanel", name="Livraisons")
     assert "livrée" in delivered.get_by_role("row", name=re.compile("Lot fenêtre")).inner_text()

@@ -71,3 +71,53 @@ def test_a_deep_link_opens_its_screen_after_sign_in(page: Any) -> None:
     page.goto("/#/tools")
     panel = open_tab(page, "Tools")
     assert panel.is_visible()
+
+
+TAB_IDS = (
+    "overview",
+    "deliveries",
+    "emails",
+    "rules",
+    "targets",
+    "mailboxes",
+    "schedule",
+    "preferences",
+    "flags",
+    "access",
+    "tools",
+)
+
+
+def active_tab_box(page: Any) -> dict[str, float]:
+    box: dict[str, float] = page.evaluate(
+        """() => {
+          const tab = document.querySelector('[role=tab][aria-selected=true]');
+          const r = tab.getBoundingClientRect();
+          return {left: r.left, right: r.right, width: innerWidth, id: tab.id};
+        }"""
+    )
+    return box
+
+
+def test_the_active_tab_is_always_in_view_at_375_px_in_both_languages(signed_in: Any) -> None:
+    page = signed_in
+    page.set_viewport_size({"width": 375, "height": 800})
+    for lang in ("en", "fr"):
+        if lang == "fr":
+            page.get_by_label("Language").select_option("fr")
+            page.get_by_role("tab", name="Règles").wait_for()
+        for screen in (*TAB_IDS, *reversed(TAB_IDS[:-1])):
+            page.goto(f"/#/{screen}")
+            page.wait_for_function(
+                "id => document.querySelector('[role=tab][aria-selected=true]')?.id === id",
+                arg=f"tab-{screen}",
+            )
+            box = active_tab_box(page)
+            assert box["left"] >= 0 and box["right"] <= box["width"], (lang, screen, box)
+    page.goto("/#/tools")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.wait_for_timeout(100)
+    box = active_tab_box(page)
+    assert box["left"] >= 0 and box["right"] <= box["width"], ("after a resize", box)
+    shot(page, "shell-tabs-fr-375")

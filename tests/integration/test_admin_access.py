@@ -263,3 +263,11 @@ def test_pages_and_answers_that_carry_a_token_are_never_cached(app):
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     created = admin.post("/api/targets", json={"name": "X", "url": "http://127.0.0.1:9/x"})
     assert created.headers["Cache-Control"] == "no-store"  # it carries the new secret
+
+
+def test_the_links_list_says_how_long_a_one_shot_link_lasts(make_app):
+    app = make_app(magic_link_ttl_minutes=7)
+    listed = AdminClient(app).get("/api/magic_links").get_json()
+    assert listed["one_shot_minutes"] == 7
+    created = make_link(app)
+    assert created["link"]["expires_at"] - created["link"]["created_at"] == 7 * 60

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import TEST_WHSEC
 from tests.support.admin import AdminClient
 from tests.support.sink import Sink
 
@@ -50,3 +51,41 @@ def test_a_new_header_whose_value_is_the_mask_is_refused(admin, sink):
     options = {**target["options"], "headers": {"X-Key": "***", "X-Other": "***"}}
     resp = admin.patch("/api/targets/keyed", json={"options": options})
     assert resp.status_code == 422
+
+
+def test_the_webhook_url_target_is_named_after_its_variable_not_default(make_app, sink):
+    """`Default` names the default route only: the WEBHOOK_URL target is called WEBHOOK_URL
+    (its id stays `default`), also where it was stored under its old name."""
+    admin = AdminClient(make_app(webhook_url=sink.url("/env"), webhook_secret=TEST_WHSEC))
+    (env,) = admin.get("/api/targets").get_json()["items"]
+    assert (env["id"], env["name"], env["managed_by_env"]) == ("default", "WEBHOOK_URL", True)
+    assert env["options"]["default"] is True, "it stays in the default route"
+    stored = admin.patch("/api/targets/default", json={"name": "Default (WEBHOOK_URL)"})
+    assert stored.status_code == 200
+    assert admin.get("/api/targets/default").get_json()["name"] == "WEBHOOK_URL"
+    renamed = admin.patch("/api/targets/default", json={"name": "Planning"})
+    assert renamed.get_json()["name"] == "Planning", "a name of one's own is kept"
+
+
+def test_the_list_says_which_targets_get_mail_no_rule_claims(make_app, sink):
+    admin = AdminClient(make_app(webhook_url=sink.url("/env"), webhook_secret=TEST_WHSEC))
+    created = admin.post(
+        "/api/targets",
+        json={"name": "Compta", "url": sink.url("/c"), "options": {"default": False}},
+    )
+    assert created.status_code == 201
+
+    def members() -> tuple[dict[str, bool], str]:
+        page = admin.get("/api/targets").get_json()
+        source = page["default_route"]["source"]
+        return {t["id"]: t["in_default_route"] for t in page["items"]}, source
+
+    assert members() == ({"default": True, "compta": False}, "option")
+    route = {"action": "default_targets", "targets": ["compta"]}
+    saved = admin.put("/api/routing_rules", json={"document": {"default_route": route}})
+    assert saved.status_code == 200
+    assert members() == ({"default": False, "compta": True}, "rules")
+    route = {"action": "drop", "targets": []}
+    saved = admin.put("/api/routing_rules", json={"document": {"default_route": route}})
+    assert saved.status_code == 200
+    assert members() == ({"default": False, "compta": False}, "drop")

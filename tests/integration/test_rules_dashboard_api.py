@@ -101,3 +101,21 @@ def test_what_would_change_stops_at_its_time_budget_and_says_so(admin):
     services.operator.lab._timer = lambda: float(next(ticks)) * 6  # each email "takes" 6 s
     report = replay(admin)
     assert (report["requested"], report["evaluated"], report["stopped_early"]) == (2, 1, True)
+
+
+def _rule_audits(admin):
+    items = admin.get("/api/audit", query_string={"limit": 200}).get_json()["items"]
+    return [item for item in items if str(item.get("resource", "")).startswith("routing_rules@")]
+
+
+def test_a_save_that_changes_nothing_writes_no_version_and_no_audit_entry(admin):
+    first = admin.put("/api/routing_rules", json={"version": 0, "document": WETRANSFER_RULE})
+    assert first.status_code == 200, first.get_json()
+    saved = first.get_json()
+    assert saved["version"] == 1 and len(_rule_audits(admin)) == 1
+    again = admin.put("/api/routing_rules", json={"version": 1, "document": saved["document"]})
+    assert again.status_code == 200
+    assert again.get_json()["version"] == 1, "no new version for a save that changes nothing"
+    assert len(_rule_audits(admin)) == 1, "and no audit entry"
+    stale = admin.put("/api/routing_rules", json={"version": 0, "document": saved["document"]})
+    assert stale.status_code == 409, "a stale version is still refused"

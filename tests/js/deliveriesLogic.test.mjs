@@ -9,9 +9,11 @@ import {
   dayToSeconds,
   deliveryQuery,
   pageOffset,
+  pageSpan,
   prettyJson,
   replayOutcomeKey,
-} from '../../static/js/deliveriesLogic.js';
+  roundEstimate,
+} from '../../static/js/screens/records/deliveriesLogic.js';
 
 test('hash params keep only known, non-empty, valid filters', () => {
   const params = { status: 'dead', target: ' t1 ', rule: '', bogus: 'x', from: '2026-12-01', to: 'soon' };
@@ -69,4 +71,19 @@ test('only finished deliveries can be replayed', () => {
 test('long payloads are cut for display', () => {
   assert.equal(prettyJson({ a: 1 }), '{\n  "a": 1\n}');
   assert.ok(prettyJson({ a: 'x'.repeat(50) }, 20).endsWith('…'));
+});
+
+test('the search goes in the hash and in the API query, trimmed', () => {
+  assert.deepEqual(cleanFilters({ q: '  Lot 12 ', status: 'dead' }, DELIVERY_FILTERS), { q: 'Lot 12', status: 'dead' });
+  assert.deepEqual(deliveryQuery({ q: 'msg_abc' }), { q: 'msg_abc' });
+  assert.deepEqual(cleanFilters({ q: 'x', subject: 'y' }, EMAIL_FILTERS), { q: 'x' });
+});
+
+test('a page says which rows it shows and of how many; an estimate is rounded', () => {
+  const items = Array.from({ length: 50 }, (_, i) => i);
+  assert.deepEqual(pageSpan({ items, offset: 0, total: 1284, total_exact: true }), { first: 1, last: 50, total: 1284, about: false });
+  assert.deepEqual(pageSpan({ items, offset: 50, total: 1284, total_exact: false }), { first: 51, last: 100, total: 1300, about: true });
+  assert.deepEqual(pageSpan({ items: [1], offset: 0, total: 0, total_exact: false }), { first: 1, last: 1, total: 1, about: true });
+  assert.equal(pageSpan({ items: [], offset: 0, total: 0 }), null);
+  assert.deepEqual([roundEstimate(87.4), roundEstimate(1284), roundEstimate(15_549), roundEstimate(100)], [87, 1300, 16000, 100]);
 });

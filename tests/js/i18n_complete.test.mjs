@@ -13,19 +13,22 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { missingKeys } from '../../static/js/i18n.js';
 
 const STATIC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../static');
-const DIRS = ['js', 'js/screens'];
 
-/** @returns {string[]} paths relative to static/, e.g. `js/screens/access.js` */
-function modules() {
-  return DIRS.flatMap((dir) => {
-    const full = path.join(STATIC, dir);
-    if (!fs.existsSync(full)) return [];
-    return fs
-      .readdirSync(full)
-      .filter((name) => name.endsWith('.js'))
-      .sort()
-      .map((name) => `${dir}/${name}`);
-  });
+/**
+ * Every module under static/js, screen folders included (js/screens/rules/RulesTab.js...).
+ * @param {string} [dir]
+ * @returns {string[]} paths relative to static/, e.g. `js/screens/access.js`
+ */
+function modules(dir = 'js') {
+  const full = path.join(STATIC, dir);
+  if (!fs.existsSync(full)) return [];
+  return fs
+    .readdirSync(full, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((entry) => {
+      if (entry.isDirectory()) return modules(`${dir}/${entry.name}`);
+      return entry.name.endsWith('.js') ? [`${dir}/${entry.name}`] : [];
+    });
 }
 
 /** @returns {Set<string>} the module scripts the HTML pages load, e.g. `js/app.js` */

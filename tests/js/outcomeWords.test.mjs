@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { setLang } from '../../static/js/i18n.js';
 import { say, sayMoment } from '../../static/js/outcomeWords.js';
 import { healthBadge, reasonPhrase } from '../../static/js/statusLogic.js';
-import { waitingPhrase } from '../../static/js/waitingLogic.js';
+import { waitingPhrase } from '../../static/js/screens/records/waitingLogic.js';
 
 test('nested phrases are worded inside their sentence, in each language', () => {
   const failing = healthBadge({ state: 'failing', last_error: 'http_503', last_status_code: 503 }).phrase;

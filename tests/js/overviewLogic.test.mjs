@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { chartGeometry, dailyTotals, niceMax } from '../../static/js/overviewLogic.js';
+import { chartGeometry, countTicks, dailyTotals, daySpans, fittingLabel, niceMax, setupPending, setupSteps } from '../../static/js/overviewLogic.js';
 
 test('nice axis maxima', () => {
   assert.equal(niceMax(0), 1);
@@ -10,6 +10,19 @@ test('nice axis maxima', () => {
   assert.equal(niceMax(11), 20);
   assert.equal(niceMax(200), 200);
   assert.equal(niceMax(501), 1000);
+});
+
+test('count ticks are whole numbers, a few of them, from 0 past the largest count', () => {
+  assert.deepEqual(countTicks(0), { max: 1, ticks: [0, 1] });
+  assert.deepEqual(countTicks(1), { max: 1, ticks: [0, 1] });
+  assert.deepEqual(countTicks(3), { max: 3, ticks: [0, 1, 2, 3] });
+  assert.deepEqual(countTicks(7), { max: 8, ticks: [0, 2, 4, 6, 8] });
+  assert.deepEqual(countTicks(37), { max: 40, ticks: [0, 10, 20, 30, 40] });
+  for (const value of [0, 1, 2, 5, 9, 13, 99, 1234, 98765]) {
+    const { max, ticks } = countTicks(value);
+    assert.ok(ticks.every(Number.isInteger), `${value}: ${ticks}`);
+    assert.ok(max >= value && ticks.length <= 5 && ticks.length >= 2, `${value}: ${ticks}`);
+  }
 });
 
 test('bars stack delivered, retrying, dead from the bottom and fit the plot', () => {
@@ -30,14 +43,42 @@ test('bars stack delivered, retrying, dead from the bottom and fit the plot', ()
   assert.equal(d.height, 60);
   assert.ok(chart.bars.every((b) => b.x >= chart.plot.left && b.x + b.width <= chart.plot.right));
   assert.deepEqual(chart.yTicks.map((t) => t.value), [0, 5, 10]);
-  assert.deepEqual(chart.xTicks, [{ x: chart.plot.left, hour: 0 }]);
 });
 
-test('an empty week still has an axis', () => {
+test('an empty week has the axis 0 and 1, never 0.5', () => {
   const chart = chartGeometry([{ hour: 3600, delivered: 0, retrying: 0, dead: 0 }]);
   assert.equal(chart.max, 1);
   assert.equal(chart.bars.length, 0);
-  assert.equal(chart.xTicks.length, 0);
+  assert.deepEqual(chart.yTicks.map((t) => t.value), [0, 1]);
+});
+
+test('each local day is labelled under its own bars, wherever the time zone puts midnight', () => {
+  // 48 hours from Tuesday 22:00 UTC, seen from UTC+5:30: the local day turns at 18:30 UTC.
+  const start = Date.UTC(2026, 11, 1, 22) / 1000;
+  const hours = Array.from({ length: 48 }, (_, i) => ({ hour: start + i * 3600, delivered: 1, retrying: 0, dead: 0 }));
+  const dayKey = (/** @type {number} */ hour) => new Date((hour + 5.5 * 3600) * 1000).toISOString().slice(0, 10);
+  const chart = chartGeometry(hours, { width: 520, dayKey });
+  assert.deepEqual(chart.days.map((d) => d.key), ['2026-12-02', '2026-12-03', '2026-12-04']);
+  for (const day of chart.days) {
+    const under = chart.bars.filter((b) => Math.abs(b.x + b.width / 2 - day.x) <= day.width / 2);
+    assert.ok(under.length > 0);
+    assert.ok(under.every((b) => dayKey(b.hour) === day.key), `bars under ${day.key}`);
+  }
+  assert.equal(chart.dayLines.length, 2);
+});
+
+test('day spans group consecutive hours of one day', () => {
+  const spans = daySpans([{ hour: 1 }, { hour: 2 }, { hour: 3 }].map((h) => ({ ...h, delivered: 0, retrying: 0, dead: 0 })), (h) => (h < 3 ? 'a' : 'b'));
+  assert.deepEqual(spans, [
+    { key: 'a', first: 0, last: 1, hour: 1 },
+    { key: 'b', first: 2, last: 2, hour: 3 },
+  ]);
+});
+
+test('a day label is shortened or left out when its day has no room', () => {
+  assert.equal(fittingLabel(120, 'Wed 3 Dec', 'Wed'), 'Wed 3 Dec');
+  assert.equal(fittingLabel(40, 'Wed 3 Dec', 'Wed'), 'Wed');
+  assert.equal(fittingLabel(8, 'Wed 3 Dec', 'Wed'), '');
 });
 
 test('daily totals group hours by the given day label', () => {
@@ -51,4 +92,18 @@ test('daily totals group hours by the given day label', () => {
     { day: 'd0', delivered: 3, retrying: 1, dead: 0 },
     { day: 'd1', delivered: 0, retrying: 0, dead: 5 },
   ]);
+});
+
+test('the first-run checklist ticks itself from the stats', () => {
+  const fresh = { targets: {}, last_ingress_at: null, hours: [] };
+  const steps = setupSteps(fresh, 0);
+  assert.deepEqual(steps.map((s) => s.id), ['target', 'test', 'ingress', 'first_email', 'gmail']);
+  assert.ok(steps.every((s) => !s.done));
+  assert.equal(setupPending(steps), true);
+  const tested = { targets: { t1: { last_ok_at: 5 } }, last_ingress_at: null, hours: [] };
+  assert.deepEqual(setupSteps(tested, 0).map((s) => s.done), [true, true, false, false, false]);
+  const flowing = { targets: { t1: { last_ok_at: 5 } }, last_ingress_at: 9, hours: [{ hour: 0, delivered: 1, retrying: 0, dead: 0 }] };
+  const done = setupSteps(flowing, 0);
+  assert.deepEqual(done.map((s) => s.done), [true, true, true, true, false]);
+  assert.equal(setupPending(done), false, 'the optional Gmail push does not keep it open');
 });

@@ -13,6 +13,9 @@ import {
   outcomeDiff,
   parseHeaders,
   parseList,
+  ruleIdFromName,
+  conditionText,
+  traceSteps,
   placeServerErrors,
   regexProblem,
   replayRows,
@@ -20,7 +23,7 @@ import {
   sampleEmail,
   toJsPattern,
   validateRule,
-} from '../../static/js/rulesLogic.js';
+} from '../../static/js/screens/rules/rulesLogic.js';
 
 test('every operator has its not_ negation', () => {
   assert.equal(OPERATORS.length, 12);
@@ -120,16 +123,13 @@ test('normalised rules compare equal to what the server stores', () => {
   });
 });
 
-test('the before/after table says what changed', () => {
+test('the before/after table says what changed, changed rows first', () => {
   const before = { status: 'accepted', reason: null, targets: ['make'], rules: [] };
   const after = { status: 'accepted', reason: null, targets: ['crm'], rules: ['r1'] };
   assert.deepEqual(outcomeDiff(before, after), ['targets', 'rules']);
   const rows = replayRows({ changes: [{ email_id: 'e1', subject: 'Hi', before, after }] });
-  assert.equal(rows[0].before, 'accepted → make');
-  assert.equal(rows[0].after, 'accepted → crm [r1]');
+  assert.deepEqual(rows[0].before, before, 'outcomes stay codes: the screen words them');
   assert.deepEqual(rows[0].changed, ['targets', 'rules']);
-  const ignored = { status: 'ignored', reason: 'no target', targets: [], rules: [] };
-  assert.equal(replayRows({ changes: [{ email_id: 'e', subject: '', before: ignored, after }] })[0].before, 'ignored (no target) → ∅');
   const mixed = replayRows({
     changes: [
       { email_id: 'same', subject: '', before, after: before },
@@ -137,6 +137,38 @@ test('the before/after table says what changed', () => {
     ],
   });
   assert.deepEqual(mixed.map((r) => [r.emailId, r.changed.length > 0]), [['diff', true], ['same', false]]);
+});
+
+test('a new rule gets its id from its name; nobody has to invent one', () => {
+  assert.equal(ruleIdFromName('Factures clients', []), 'factures-clients');
+  assert.equal(ruleIdFromName('  Été / Désabonnement !', []), 'ete-desabonnement');
+  assert.equal(ruleIdFromName('Invoices', ['invoices', 'invoices-2']), 'invoices-3');
+  assert.equal(ruleIdFromName('', ['rule-1']), 'rule-2');
+  assert.equal(ruleIdFromName('!!!', []), 'rule-1');
+  assert.ok(ruleIdFromName('x'.repeat(300), []).length <= 60);
+});
+
+test('a condition is written with the words given', () => {
+  const words = { field: (/** @type {string} */ f) => `<${f}>`, op: (/** @type {string} */ o) => `[${o}]`, bool: (/** @type {boolean} */ v) => (v ? 'oui' : 'non') };
+  assert.equal(conditionText({ field: 'subject', operator: 'contains', value: 'x', case_sensitive: true }, words), '<subject> [contains] "x" (Aa)');
+  assert.equal(conditionText({ field: 'has_links', operator: 'equals', value: true }, words), '<has_links> [equals] oui');
+  assert.equal(conditionText({ field: 'label', operator: 'in', value: ['a', 'b'] }), 'label in ["a", "b"]'.replace('["a", "b"]', '[a, b]'));
+});
+
+test('trace steps count from 1 and say why from the codes, with the condition counted from 1', () => {
+  const rules = [
+    { id: 'a', name: 'A', conditions: [{ field: 'subject', operator: 'contains', value: 'x' }, { field: 'body', operator: 'regex', value: 'y' }], actions: { targets: ['t'] } },
+  ];
+  const trace = [
+    { rule_id: 'a', name: 'A', matched: false, skipped: null, failed_condition: 1, reason: 'condition 1 (body regex) did not match', why: { code: 'condition_failed', condition: 1 } },
+    { rule_id: 'b', name: '', matched: true, skipped: null, failed_condition: null, reason: 'all 2 conditions matched', why: { code: 'all_matched', count: 2 } },
+    { rule_id: 'c', name: 'C', matched: false, skipped: 'after_stop', failed_condition: null, reason: 'an earlier rule stopped evaluation' },
+  ];
+  assert.deepEqual(traceSteps(trace, rules), [
+    { step: 1, ruleId: 'a', name: 'A', outcome: 'not_matched', why: { code: 'condition_failed', n: 2, field: 'body', operator: 'regex' } },
+    { step: 2, ruleId: 'b', name: 'b', outcome: 'matched', why: { code: 'all_matched', count: 2 } },
+    { step: 3, ruleId: 'c', name: 'C', outcome: 'after_stop', why: { code: 'after_stop' } },
+  ]);
 });
 
 test('a pasted email keeps only what was filled', () => {

@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import {
-  formatHHMM,
-  formatMoment,
-  isOpenAt,
-  localParts,
-  nowStatus,
-  parseHHMM,
-  policyKeys,
-  windowErrors,
-} from '../../static/js/scheduleLogic.js';
+import { formatHHMM, formatMoment, isOpenAt, localParts, nowStatus, parseHHMM, policyKeys, weekView, windowErrors } from '../../static/js/scheduleLogic.js';
 
 // 2026-12-02 is a Wednesday. Paris is UTC+1 in December.
 const paris = (day, hh, mm = 0) => Date.UTC(2026, 11, day, hh - 1, mm);
@@ -109,4 +100,19 @@ test('window edges: end exclusive, equal start and end means always open', () =>
 
 test('policy keys include the default and every detector case', () => {
   assert.deepEqual(policyKeys({ custom: 'drop' }, ['recadrage']), ['default', 'recadrage', 'recadrage.urgent', 'custom']);
+});
+
+test('the week view splits each day into sending and not sending, absence days closed', () => {
+  const doc = { timezone: 'UTC', window: { start: '22:00', end: '06:00' }, absence_days: ['sunday'], per_target: { t1: { start: '09:00', end: '18:00' } }, policies: {} };
+  const week = weekView(/** @type {any} */ (doc));
+  assert.equal(week.length, 7);
+  assert.deepEqual(week[0].segments, [
+    { from: 0, to: 360, open: true },
+    { from: 360, to: 1320, open: false },
+    { from: 1320, to: 1440, open: true },
+  ]);
+  assert.deepEqual(week[6], { day: 'sunday', absent: true, segments: [{ from: 0, to: 1440, open: false }] });
+  assert.deepEqual(weekView(/** @type {any} */ (doc), 't1')[0].segments.filter((s) => s.open), [{ from: 540, to: 1080, open: true }]);
+  const always = weekView(/** @type {any} */ ({ ...doc, window: { start: null, end: null }, absence_days: [] }));
+  assert.deepEqual(always[2].segments, [{ from: 0, to: 1440, open: true }]);
 });

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { formErrors, formFromTarget, inUseBy, optionsOf, patchBody, useMessage } from '../../static/js/targetsLogic.js';
+import {
+  createBody,
+  defaultRoutePhrase,
+  formErrors,
+  formFromTarget,
+  inUseBy,
+  optionsOf,
+  patchBody,
+  urlParts,
+  useMessage,
+} from '../../static/js/screens/targets/targetsLogic.js';
 
 const target = {
   id: 'ops',
@@ -55,4 +65,35 @@ test('each use is named: a rule by its name when it has one, else by its id', ()
   });
   assert.deepEqual(useMessage({ kind: 'rule', id: 'r2', name: '' }), { key: 'targets.in_use.rule', params: { id: 'r2' } });
   assert.equal(useMessage({ kind: 'default_route' }).key, 'targets.in_use.default_route');
+});
+
+test('a new target is not in the default route unless ticked; an existing one keeps its setting', () => {
+  assert.equal(formFromTarget(null).default, false);
+  assert.equal(/** @type {any} */ (createBody({ ...formFromTarget(null), name: ' A ', url: 'https://a.example' })).options.default, false);
+  assert.equal(formFromTarget(target).default, true);
+  assert.equal(formFromTarget({ ...target, options: { ...target.options, default: false } }).default, false);
+});
+
+test('the default-route switch says who already gets the mail no rule claims', () => {
+  const env = { ...target, id: 'default', name: 'WEBHOOK_URL', in_default_route: true };
+  const other = { ...target, id: 'b', name: 'B', in_default_route: false };
+  const fr = { lang: 'fr', quote: (/** @type {string} */ n) => `« ${n} »` };
+  assert.deepEqual(defaultRoutePhrase(null, [env, other], 'option', fr), {
+    key: 'targets.default.others',
+    params: { names: '« WEBHOOK_URL »', count: 1 },
+  });
+  const both = [env, { ...other, in_default_route: true }];
+  assert.equal(defaultRoutePhrase(null, both, 'option', fr).params?.names, '« WEBHOOK_URL » et « B »');
+  assert.deepEqual(defaultRoutePhrase(env, [env, other], 'option', fr), { key: 'targets.default.alone' });
+  assert.equal(defaultRoutePhrase(null, [env], 'rules', fr).key, 'targets.default.by_rules');
+  assert.equal(defaultRoutePhrase(null, [env], 'drop', fr).key, 'targets.default.drop');
+});
+
+test('a URL is cut between its parts, never inside the host', () => {
+  assert.deepEqual(urlParts('https://hook.eu2.make.com/abc123/x?y=1&z=2'), {
+    host: 'https://hook.eu2.make.com',
+    rest: ['/abc123', '/x', '?y=1', '&z=2'],
+  });
+  assert.deepEqual(urlParts('http://127.0.0.1:8001'), { host: 'http://127.0.0.1:8001', rest: [] });
+  assert.deepEqual(urlParts('not a url'), { host: '', rest: ['not a url'] });
 });

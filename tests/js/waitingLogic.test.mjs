@@ -14,7 +14,7 @@ import {
   skippedPhrases,
   waitingPhrase,
   waitingRemedy,
-} from '../../static/js/waitingLogic.js';
+} from '../../static/js/screens/records/waitingLogic.js';
 
 const NOW = 1_790_000_000;
 

@@ -2,6 +2,7 @@
 // the ones that stop part of the service ask for confirmation and show a warning while set.
 
 import { h, replace } from '../dom.js';
+import { URLS } from '../endpoints.js';
 import { addMessages, t } from '../i18n.js';
 import { newlyStopping, stopping } from '../configLogic.js';
 import { documentEditor, switchField } from '../configWidgets.js';
@@ -64,7 +65,7 @@ export function FlagsTab(el, _ctx) {
 
   const editor = documentEditor(el, {
     screen: 'flags',
-    path: '/api/runtime_flags',
+    path: URLS.runtimeFlags,
     title: t('flags.title'),
     intro: t('flags.intro'),
     build(state) {

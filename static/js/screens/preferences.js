@@ -1,11 +1,12 @@
 // Preferences: every field of the processing preferences, with what it changes.
 
-import { api } from '../api.js';
-import { detectorNames } from '../detectors.js';
+import { URLS, targets as loadTargets } from '../endpoints.js';
+import { detectorLabel, detectorNames } from '../detectors.js';
 import { field, h } from '../dom.js';
-import { addMessages, t } from '../i18n.js';
-import { parseIntList, parseLines } from '../configLogic.js';
-import { documentEditor, errorSlot, errorWords, numberField, switchField } from '../configWidgets.js';
+import { formatDuration, formatDurationList, parseDurationList } from '../formatLogic.js';
+import { addMessages, getLang, t, tc } from '../i18n.js';
+import { parseLines } from '../configLogic.js';
+import { documentEditor, errorSlot, numberField, switchField } from '../configWidgets.js';
 
 addMessages({
   en: {
@@ -15,8 +16,10 @@ addMessages({
     'preferences.filters': 'Filters',
     'preferences.detectors': 'Detectors',
     'preferences.limits': 'Rate limits',
-    'preferences.retry_schedule': 'Retry schedule (seconds)',
-    'preferences.retry_schedule.help': 'Seconds to wait before each attempt, separated by commas; the first is usually 0. The number of values is the number of attempts: after the last one the delivery is dead (replayable). Up to 50 values, each at most 7 days (604800).',
+    'preferences.retry_schedule': 'Retry schedule',
+    'preferences.retry_schedule.help': 'How long to wait before each attempt, separated by commas, e.g. 0, 5 s, 5 min, 30 min, 2 h (a bare number is seconds; min, h and days work too). The first wait is usually 0. As many waits as attempts: after the last one the delivery is dead (it can be replayed). Up to 50 waits, each at most 7 days.',
+    'preferences.retry_schedule.summary': '{count} attempts; the last one {total} after the email arrives, then the delivery is dead.',
+    'preferences.retry_schedule.summary_one': 'A single attempt, {total} after the email arrives, then the delivery is dead.',
     'preferences.webhook_timeout_sec': 'Webhook timeout (seconds)',
     'preferences.webhook_timeout_sec.help': 'How long a receiver may take to answer one attempt before it counts as failed and is retried. More than 0, at most 300. A target can override it.',
     'preferences.exclude_keywords': 'Excluded keywords (one per line)',
@@ -37,7 +40,7 @@ addMessages({
     'preferences.rate_default': 'Default limit for every target',
     'preferences.own_limit': 'Own limit for “{target}”',
     'preferences.own_limit.help': 'On: these limits replace the default for this target (both empty: no limit at all for it).',
-    'preferences.err.list': 'Enter whole numbers of seconds separated by commas (1 to 50 values, each 0 to 604800).',
+    'preferences.err.list': 'Enter durations separated by commas, such as 0, 5 s, 5 min, 2 h (1 to 50 of them, each from 0 to 7 days).',
     'preferences.err.keywords': 'At most 500 keywords of 200 characters.',
   },
   fr: {
@@ -47,8 +50,10 @@ addMessages({
     'preferences.filters': 'Filtres',
     'preferences.detectors': 'Détecteurs',
     'preferences.limits': 'Limites de débit',
-    'preferences.retry_schedule': 'Calendrier des tentatives (secondes)',
-    'preferences.retry_schedule.help': 'Secondes à attendre avant chaque tentative, séparées par des virgules ; la première vaut en général 0. Le nombre de valeurs est le nombre de tentatives : après la dernière, la livraison est morte (rejouable). Jusqu’à 50 valeurs, chacune au plus 7 jours (604800).',
+    'preferences.retry_schedule': 'Calendrier des tentatives',
+    'preferences.retry_schedule.help': 'Attente avant chaque tentative, séparées par des virgules, par ex. 0, 5 s, 5 min, 30 min, 2 h (un nombre seul compte en secondes ; min, h et jours fonctionnent aussi). La première attente vaut en général 0. Autant d’attentes que de tentatives : après la dernière, la livraison est en échec (elle peut être relancée). Jusqu’à 50 attentes, chacune de 7 jours au plus.',
+    'preferences.retry_schedule.summary': '{count} tentatives ; la dernière {total} après l’arrivée de l’e-mail, puis la livraison passe en échec.',
+    'preferences.retry_schedule.summary_one': 'Une seule tentative, {total} après l’arrivée de l’e-mail, puis la livraison passe en échec.',
     'preferences.webhook_timeout_sec': 'Délai d’attente du webhook (secondes)',
     'preferences.webhook_timeout_sec.help': 'Temps laissé au destinataire pour répondre à une tentative avant qu’elle soit comptée en échec et retentée. Plus de 0, au plus 300. Une cible peut le remplacer.',
     'preferences.exclude_keywords': 'Mots-clés exclus (un par ligne)',
@@ -69,7 +74,7 @@ addMessages({
     'preferences.rate_default': 'Limite par défaut de chaque cible',
     'preferences.own_limit': 'Limite propre à « {target} »',
     'preferences.own_limit.help': 'Activé : ces limites remplacent celle par défaut pour cette cible (les deux vides : aucune limite pour elle).',
-    'preferences.err.list': 'Saisissez des nombres entiers de secondes séparés par des virgules (1 à 50 valeurs, chacune de 0 à 604800).',
+    'preferences.err.list': 'Saisissez des durées séparées par des virgules, comme 0, 5 s, 5 min, 2 h (de 1 à 50, chacune de 0 à 7 jours).',
     'preferences.err.keywords': 'Au plus 500 mots-clés de 200 caractères.',
   },
 });
@@ -84,7 +89,7 @@ const LIST_LIMITS = { min: 0, max: 7 * 86400, minItems: 1, maxItems: 50 };
  * @param {string} prefix key for validity tracking
  */
 function rateFields(state, holder, prefix) {
-  const one = (/** @type {'per_minute'|'per_hour'} */ key, max) =>
+  const one = (/** @type {'per_minute'|'per_hour'} */ key, /** @type {number} */ max) =>
     numberField(
       t(`preferences.${key}`),
       t('preferences.rate.help'),
@@ -103,28 +108,50 @@ function rateFields(state, holder, prefix) {
 }
 
 /**
+ * The retry schedule in words: how many attempts, and when the last one happens.
+ * @param {number[]} waits seconds
+ */
+function retrySummary(waits) {
+  const total = waits.reduce((sum, s) => sum + s, 0);
+  return tc('preferences.retry_schedule.summary', { count: waits.length, total: formatDuration(total, getLang()) });
+}
+
+/**
+ * The retry schedule, shown and typed as durations ("0 s, 5 s, 5 min, 2 h"), saved as seconds.
+ * @param {import('../configWidgets.js').DocState} state
+ */
+function retryField(state) {
+  const d = state.draft;
+  const retry = /** @type {HTMLInputElement} */ (
+    h('input', { type: 'text', value: formatDurationList(d.retry_schedule, getLang()), class: 'wide', spellcheck: 'false', autocomplete: 'off' })
+  );
+  const wrap = field(t('preferences.retry_schedule'), retry, t('preferences.retry_schedule.help'));
+  const summary = h('p', { class: 'retry-summary', 'aria-live': 'polite', text: retrySummary(d.retry_schedule) });
+  const slot = errorSlot(retry);
+  wrap.append(summary, slot.node);
+  retry.addEventListener('input', () => {
+    const parsed = parseDurationList(retry.value, LIST_LIMITS);
+    slot.set(parsed.error ? t('preferences.err.list') : '');
+    state.invalid('retry_schedule', parsed.error);
+    if (parsed.values) {
+      d.retry_schedule = parsed.values;
+      summary.textContent = retrySummary(parsed.values);
+    }
+    state.changed();
+  });
+  return wrap;
+}
+
+/**
  * @param {import('../configWidgets.js').DocState} state
  */
 function deliverySection(state) {
   const d = state.draft;
-  const retry = /** @type {HTMLInputElement} */ (
-    h('input', { type: 'text', inputmode: 'numeric', value: d.retry_schedule.join(', '), class: 'wide' })
-  );
-  const retryField = field(t('preferences.retry_schedule'), retry, t('preferences.retry_schedule.help'));
-  const slot = errorSlot(retry);
-  retryField.appendChild(slot.node);
-  retry.addEventListener('input', () => {
-    const parsed = parseIntList(retry.value, LIST_LIMITS);
-    slot.set(parsed.error ? t('preferences.err.list') : '');
-    state.invalid('retry_schedule', Boolean(parsed.error));
-    if (parsed.values) d.retry_schedule = parsed.values;
-    state.changed();
-  });
   return h(
     'fieldset',
     { class: 'card' },
     h('legend', { text: t('preferences.delivery') }),
-    retryField,
+    retryField(state),
     numberField(
       t('preferences.webhook_timeout_sec'),
       t('preferences.webhook_timeout_sec.help'),
@@ -200,7 +227,7 @@ function filtersSection(state) {
     detectors.map((name) =>
       keywordsField(
         state,
-        t('preferences.exclude_for', { detector: name }),
+        t('preferences.exclude_for', { detector: detectorLabel(name) }),
         t('preferences.exclude_for.help'),
         d.exclude_keywords_per_detector[name] || [],
         (words) => {
@@ -232,7 +259,7 @@ function detectorsSection(state) {
     { class: 'card' },
     h('legend', { text: t('preferences.detectors') }),
     detectors.map((name) =>
-      switchField(t('preferences.detector', { detector: name }), detectorHelp(name), d.detectors[name] !== false, (v) => {
+      switchField(t('preferences.detector', { detector: detectorLabel(name) }), detectorHelp(name), d.detectors[name] !== false, (v) => {
         d.detectors[name] = v;
         state.changed();
       }),
@@ -281,7 +308,7 @@ export function PreferencesTab(el, _ctx) {
   let targets = [];
   const editor = documentEditor(el, {
     screen: 'preferences',
-    path: '/api/preferences',
+    path: URLS.preferences,
     title: t('preferences.title'),
     intro: t('preferences.intro'),
     build(state) {
@@ -297,7 +324,7 @@ export function PreferencesTab(el, _ctx) {
   });
   async function load() {
     [targets, detectors] = await Promise.all([
-      api.get('/api/targets').then((r) => r.items).catch(() => []),
+      loadTargets().catch(() => []),
       detectorNames(),
     ]);
     await editor.load();

@@ -1,11 +1,12 @@
 // Schedule: time zone, sending window, absence days, per-target windows and what happens
 // outside the window, with a line saying in words what happens now.
 
-import { api } from '../api.js';
-import { detectorNames } from '../detectors.js';
+import { URLS, targets as loadTargets } from '../endpoints.js';
+import { detectorLabel, detectorNames } from '../detectors.js';
 import { field, h, replace, uid } from '../dom.js';
 import { addMessages, getLang, t } from '../i18n.js';
-import { ACTIONS, DEFAULT_CASE, WEEKDAYS, formatHHMM, formatMoment, nowStatus, parseHHMM, policyKeys } from '../scheduleLogic.js';
+import { svg } from '../monitorWidgets.js';
+import { ACTIONS, DEFAULT_CASE, WEEKDAYS, formatHHMM, formatMoment, nowStatus, parseHHMM, policyKeys, weekView } from '../scheduleLogic.js';
 import { documentEditor, errorSlot, switchField } from '../configWidgets.js';
 
 addMessages({
@@ -41,7 +42,7 @@ addMessages({
     'schedule.policy.default': 'Every other email (default)',
     'schedule.policy.detector': 'Emails of “{detector}”',
     'schedule.policy.urgent': 'Urgent emails of “{detector}”',
-    'schedule.policy.unset': 'Not set (the next case applies)',
+    'schedule.policy.unset': 'Not set (next case applies)',
     'schedule.action.send': 'Send anyway',
     'schedule.action.hold': 'Hold until the window opens',
     'schedule.action.drop': 'Drop (never sent)',
@@ -52,6 +53,13 @@ addMessages({
     'schedule.day.friday': 'Friday',
     'schedule.day.saturday': 'Saturday',
     'schedule.day.sunday': 'Sunday',
+    'schedule.week': 'The week at a glance',
+    'schedule.week.help': 'Green: webhooks are sent as emails arrive. Grey: outside the window (each email follows its policy) or an absence day. In the schedule’s time zone, with your unsaved changes.',
+    'schedule.week.span': '{from}–{to}',
+    'schedule.week.all_day': 'all day',
+    'schedule.week.absent': 'absence day',
+    'schedule.week.closed': 'closed all day',
+    'schedule.week.row': '{day}: {summary}',
   },
   fr: {
     'schedule.title': 'Horaires',
@@ -85,7 +93,7 @@ addMessages({
     'schedule.policy.default': 'Tous les autres e-mails (par défaut)',
     'schedule.policy.detector': 'E-mails « {detector} »',
     'schedule.policy.urgent': 'E-mails urgents « {detector} »',
-    'schedule.policy.unset': 'Non défini (le cas suivant s’applique)',
+    'schedule.policy.unset': 'Non défini (cas suivant)',
     'schedule.action.send': 'Envoyer quand même',
     'schedule.action.hold': 'Retenir jusqu’à l’ouverture',
     'schedule.action.drop': 'Abandonner (jamais envoyé)',
@@ -96,6 +104,13 @@ addMessages({
     'schedule.day.friday': 'Vendredi',
     'schedule.day.saturday': 'Samedi',
     'schedule.day.sunday': 'Dimanche',
+    'schedule.week': 'La semaine en un coup d’œil',
+    'schedule.week.help': 'En vert : les webhooks partent dès l’arrivée des e-mails. En gris : hors de la plage (chaque e-mail suit sa politique) ou jour d’absence. Dans le fuseau des horaires, avec vos modifications non enregistrées.',
+    'schedule.week.span': '{from}–{to}',
+    'schedule.week.all_day': 'toute la journée',
+    'schedule.week.absent': 'jour d’absence',
+    'schedule.week.closed': 'fermé toute la journée',
+    'schedule.week.row': '{day} : {summary}',
   },
 });
 
@@ -225,7 +240,7 @@ function policiesFieldset(state) {
   const label = (/** @type {string} */ key) => {
     if (key === DEFAULT_CASE) return t('schedule.policy.default');
     const [detector, urgent] = key.split('.');
-    return t(urgent ? 'schedule.policy.urgent' : 'schedule.policy.detector', { detector });
+    return t(urgent ? 'schedule.policy.urgent' : 'schedule.policy.detector', { detector: detectorLabel(detector) });
   };
   return h(
     'fieldset',
@@ -255,10 +270,55 @@ function policiesFieldset(state) {
 }
 
 /**
+ * One day of the week view in words: "09:00–18:00", "all day", "absence day".
+ * @param {import('../scheduleLogic.js').WeekRow} row
+ */
+function daySummary(row) {
+  if (row.absent) return t('schedule.week.absent');
+  const open = row.segments.filter((seg) => seg.open);
+  if (!open.length) return t('schedule.week.closed');
+  if (open.length === 1 && open[0].from === 0 && open[0].to === 24 * 60) return t('schedule.week.all_day');
+  return open.map((seg) => t('schedule.week.span', { from: formatHHMM(seg.from), to: formatHHMM(seg.to) })).join(', ');
+}
+
+/** @param {import('../scheduleLogic.js').WeekRow} row */
+function weekRow(row) {
+  const summary = daySummary(row);
+  const day = t(`schedule.day.${row.day}`);
+  const bar = svg(
+    'svg',
+    { class: 'week-bar', viewBox: '0 0 1440 10', preserveAspectRatio: 'none', 'aria-hidden': 'true', focusable: 'false' },
+    ...row.segments.map((seg) => svg('rect', { class: seg.open ? 'open' : row.absent ? 'absent' : 'closed', x: seg.from, width: seg.to - seg.from, y: 0, height: 10 })),
+  );
+  return h(
+    'li',
+    { class: 'week-row', dataset: { day: row.day }, 'aria-label': t('schedule.week.row', { day, summary }) },
+    h('span', { class: 'week-day', 'aria-hidden': 'true', text: day }),
+    bar,
+    h('span', { class: 'week-summary', 'aria-hidden': 'true', text: summary }),
+  );
+}
+
+/** The week at a glance, drawn again whenever the draft changes. */
+function weekCard() {
+  const list = h('ol', { class: 'week-rows' });
+  const hours = h('div', { class: 'week-hours', 'aria-hidden': 'true' }, [0, 6, 12, 18, 24].map((hour) => h('span', { text: formatHHMM(hour * 60) })));
+  const node = h('section', { class: 'card week-card', 'aria-label': t('schedule.week') }, h('h3', { text: t('schedule.week') }), h('p', { class: 'help', text: t('schedule.week.help') }), list, hours);
+  return {
+    node,
+    /** @param {import('../scheduleLogic.js').TimeWindowsDoc} doc */
+    show(doc) {
+      replace(list, weekView(doc).map(weekRow));
+    },
+  };
+}
+
+/**
  * @param {HTMLElement} el
  * @param {import('../app.js').ScreenContext} _ctx
  */
 export function ScheduleTab(el, _ctx) {
+  const week = weekCard();
   /** @type {Array<{id: string, name: string}>} */
   let targets = [];
   /** @type {Map<string, HTMLElement>} */
@@ -276,6 +336,7 @@ export function ScheduleTab(el, _ctx) {
     nowText.textContent = main.text;
     nowBanner.className = `banner ${main.tone} now-banner`;
     draftNote.hidden = !editor.dirty();
+    week.show(state.draft);
     for (const [id, line] of targetLines) {
       line.textContent = state.draft.per_target[id] ? phraseStatus(nowStatus(state.draft, now, id)).text : '';
     }
@@ -283,7 +344,7 @@ export function ScheduleTab(el, _ctx) {
 
   const editor = documentEditor(el, {
     screen: 'schedule',
-    path: '/api/time_windows',
+    path: URLS.timeWindows,
     title: t('schedule.title'),
     intro: t('schedule.intro'),
     build(state) {
@@ -308,6 +369,7 @@ export function ScheduleTab(el, _ctx) {
           field(t('schedule.timezone'), zone, t('schedule.timezone.help')),
           windowFields(state, d.window, t('schedule.window.help')),
         ),
+        week.node,
         absenceFieldset(state),
         policiesFieldset(state),
         perTargetFieldset(state, targets, (id) => {
@@ -323,7 +385,7 @@ export function ScheduleTab(el, _ctx) {
 
   async function load() {
     [targets, detectors] = await Promise.all([
-      api.get('/api/targets').then((r) => r.items).catch(() => []),
+      loadTargets().catch(() => []),
       detectorNames(),
     ]);
     await editor.load();

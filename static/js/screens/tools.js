@@ -3,9 +3,10 @@
 
 import { api, withQuery } from '../api.js';
 import { copyBox } from '../accessWidgets.js';
+import { URLS, invalidateTargets } from '../endpoints.js';
 import { field, h, replace, uid } from '../dom.js';
 import { LEGACY_NAMES, exportFileName, itemHead, planImport, reportRows } from '../importLogic.js';
-import { addMessages, t } from '../i18n.js';
+import { addMessages, t, tc } from '../i18n.js';
 import { confirmDialog, runAction, setDirty } from '../ui.js';
 
 addMessages({
@@ -32,7 +33,8 @@ addMessages({
     'tools.import.preview': 'Preview (dry run)',
     'tools.import.run': 'Import',
     'tools.import.clear': 'Clear',
-    'tools.import.confirm': 'Import {count} document(s)? Each one replaces the current settings as a new version (the audit log keeps the old values).',
+    'tools.import.confirm': 'Import {count} documents? Each one replaces the current settings as a new version (the audit log keeps the old values).',
+    'tools.import.confirm_one': 'Import {count} document? It replaces the current settings as a new version (the audit log keeps the old values).',
     'tools.import.done': 'Configuration imported.',
     'tools.import.previewed': 'Dry run done: nothing was written.',
     'tools.report.title': 'Mapping report',
@@ -48,7 +50,7 @@ addMessages({
     'tools.report.secret_later': 'Target {id} gets a new signing secret when imported (shown once, then).',
     'tools.report.secret_once': 'New signing secrets are shown only now: copy them into the receivers.',
     'tools.report.empty': 'Nothing to report.',
-    'tools.report.summary': '{written} document(s), {mapped} mapped, {skipped} not mapped.',
+    'tools.report.summary': 'Documents: {written}. Fields mapped: {mapped}; not mapped: {skipped}.',
     'tools.note.same_meaning': "kept as it was",
     'tools.note.format_kept': "kept as written: webhooks carry it in the same form",
     'tools.note.old_default_not_enforced': "the old router’s default, which it never applied (it retried connection errors anyway): Relais’s default applies",
@@ -102,7 +104,8 @@ addMessages({
     'tools.import.preview': 'Aperçu (essai à blanc)',
     'tools.import.run': 'Importer',
     'tools.import.clear': 'Effacer',
-    'tools.import.confirm': "Importer {count} document(s) ? Chacun remplace les réglages actuels par une nouvelle version (le journal d'audit garde les anciennes valeurs).",
+    'tools.import.confirm': "Importer {count} documents ? Chacun remplace les réglages actuels par une nouvelle version (le journal d'audit garde les anciennes valeurs).",
+    'tools.import.confirm_one': "Importer {count} document ? Il remplace les réglages actuels par une nouvelle version (le journal d'audit garde les anciennes valeurs).",
     'tools.import.done': 'Configuration importée.',
     'tools.import.previewed': "Essai à blanc terminé : rien n'a été écrit.",
     'tools.report.title': 'Rapport de correspondance',
@@ -118,7 +121,7 @@ addMessages({
     'tools.report.secret_later': "La cible {id} recevra un nouveau secret de signature à l'import (affiché une fois, à ce moment-là).",
     'tools.report.secret_once': "Les nouveaux secrets de signature ne sont affichés que maintenant : copiez-les dans les récepteurs.",
     'tools.report.empty': 'Rien à signaler.',
-    'tools.report.summary': '{written} document(s), {mapped} repris, {skipped} non repris.',
+    'tools.report.summary': 'Documents : {written}. Champs repris : {mapped} ; non repris : {skipped}.',
     'tools.note.same_meaning': "repris tel quel",
     'tools.note.format_kept': "repris tel qu’écrit : les webhooks le portent sous la même forme",
     'tools.note.old_default_not_enforced': "la valeur par défaut de l’ancien routeur, qu’il n’appliquait jamais (il réessayait de toute façon après une erreur de connexion) : celle de Relais s’applique",
@@ -283,7 +286,7 @@ export function ToolsTab(el, _ctx) {
       return runAction(
         exportButton,
         async () => {
-          const data = await api.get('/api/config/export', withSecrets ? { include_secrets: 'true' } : undefined);
+          const data = await api.get(URLS.configExport, withSecrets ? { include_secrets: 'true' } : undefined);
           fileName = exportFileName(data.exported_at, withSecrets);
           downloadJson(data, fileName);
         },
@@ -298,9 +301,10 @@ export function ToolsTab(el, _ctx) {
   const fileInput = /** @type {HTMLInputElement} */ (h('input', { type: 'file', multiple: true, accept: '.json,application/json' }));
   const planView = h('div', { class: 'import-plan', 'aria-live': 'polite' });
   const reportArea = h('div', { class: 'report-area', 'aria-live': 'polite' });
-  const previewButton = h('button', { type: 'button', text: t('tools.import.preview'), disabled: true });
-  const importButton = h('button', { type: 'button', class: 'primary', text: t('tools.import.run'), disabled: true });
-  const clearButton = h('button', { type: 'button', text: t('tools.import.clear'), disabled: true });
+  const button = (/** @type {Record<string, unknown>} */ attrs) => /** @type {HTMLButtonElement} */ (h('button', { type: 'button', disabled: true, ...attrs }));
+  const previewButton = button({ text: t('tools.import.preview') });
+  const importButton = button({ class: 'primary', text: t('tools.import.run') });
+  const clearButton = button({ text: t('tools.import.clear') });
 
   function syncButtons() {
     const ready = Boolean(plan && plan.body);
@@ -343,14 +347,15 @@ export function ToolsTab(el, _ctx) {
     if (!plan || !plan.body) return;
     const body = plan.body;
     const button = dryRun ? previewButton : importButton;
-    if (!dryRun && !(await confirmDialog(t('tools.import.confirm', { count: plan.documents.length }), { confirmLabel: t('tools.import.run') }))) return;
-    const report = await runAction(button, () => api.post(withQuery('/api/config/import', dryRun ? { dry_run: 'true' } : undefined), body), {
+    if (!dryRun && !(await confirmDialog(tc('tools.import.confirm', { count: plan.documents.length }), { confirmLabel: t('tools.import.run') }))) return;
+    const report = await runAction(button, () => api.post(withQuery(URLS.configImport, dryRun ? { dry_run: 'true' } : undefined), body), {
       success: t(dryRun ? 'tools.import.previewed' : 'tools.import.done'),
     });
     syncButtons();
     if (!report) return;
     replace(reportArea, reportView(report));
     if (!dryRun) {
+      invalidateTargets(); // an import may add, change or remove targets
       setDirty('tools', false);
       fileInput.value = '';
       plan = null;

@@ -230,6 +230,7 @@ def test_all_needs_every_condition_and_reports_the_first_failure() -> None:
     ).trace
     assert (entry.matched, entry.failed_condition) == (False, 1)
     assert entry.reason == "condition 1 (body contains) did not match"
+    assert entry.why == {"code": "condition_failed", "condition": 1}
 
 
 def test_any_needs_one_condition() -> None:
@@ -242,6 +243,7 @@ def test_any_needs_one_condition() -> None:
     ).trace
     assert (entry.matched, entry.failed_condition) == (True, None)
     assert entry.reason == "condition 1 (subject contains) matched"
+    assert entry.why == {"code": "condition_matched", "condition": 1}
 
 
 def test_all_conditions_holding() -> None:
@@ -250,6 +252,7 @@ def test_all_conditions_holding() -> None:
     ).trace
     assert (entry.matched, entry.failed_condition) == (True, None)
     assert entry.reason == "all 2 conditions matched"
+    assert entry.why == {"code": "all_matched", "count": 2}
 
 
 def test_any_with_no_condition_holding() -> None:
@@ -258,6 +261,7 @@ def test_any_with_no_condition_holding() -> None:
     ).trace
     assert (entry.matched, entry.failed_condition) == (False, 0)
     assert entry.reason == "none of 2 conditions matched"
+    assert entry.why == {"code": "none_matched", "count": 2}
 
 
 def test_stop_ends_evaluation() -> None:
@@ -384,6 +388,7 @@ def test_trace_is_json_and_covers_every_rule() -> None:
             "skipped": None,
             "failed_condition": 0,
             "reason": "condition 0 (subject contains) did not match",
+            "why": {"code": "condition_failed", "condition": 0},
         },
         {
             "rule_id": "b",
@@ -392,6 +397,7 @@ def test_trace_is_json_and_covers_every_rule() -> None:
             "skipped": None,
             "failed_condition": None,
             "reason": "condition 0 (subject contains) matched",
+            "why": {"code": "condition_matched", "condition": 0},
         },
         {
             "rule_id": "c",
@@ -400,6 +406,7 @@ def test_trace_is_json_and_covers_every_rule() -> None:
             "skipped": "disabled",
             "failed_condition": None,
             "reason": "rule disabled",
+            "why": {"code": "disabled"},
         },
         {
             "rule_id": "d",
@@ -408,6 +415,7 @@ def test_trace_is_json_and_covers_every_rule() -> None:
             "skipped": "after_stop",
             "failed_condition": None,
             "reason": "an earlier rule stopped evaluation",
+            "why": {"code": "after_stop"},
         },
     ]
     assert "secret-value" not in json.dumps(document)

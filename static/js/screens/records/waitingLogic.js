@@ -3,8 +3,8 @@
 // Pure: phrases (message keys with parameters) that outcomeWords.js turns into text.
 
 /**
- * @typedef {import('./statusLogic.js').Phrase} Phrase
- * @typedef {import('./statusLogic.js').ActionPhrase} ActionPhrase
+ * @typedef {import('../../statusLogic.js').Phrase} Phrase
+ * @typedef {import('../../statusLogic.js').ActionPhrase} ActionPhrase
  * @typedef {{state: string, waiting_reason?: string|null, deliver_at?: number|null, email_id?: string|null}} Delivery
  * @typedef {{target: string, state: string, hold_reason?: string|null, deliver_at?: number|null, id?: string}} Planned
  * @typedef {{email_id: string, status_before: string, status: string, reason: string|null, applied: boolean,

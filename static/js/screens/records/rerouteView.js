@@ -2,86 +2,15 @@
 // of what would be sent where, then Apply) or the filtered set (the same preview, summed up,
 // in a confirmation). The server decides; nothing changes before Apply.
 
-import { api } from './api.js';
-import { h, replace } from './dom.js';
-import { addMessages, t, tc } from './i18n.js';
-import { facts, stateBadge, table } from './monitorWidgets.js';
-import { say } from './outcomeWords.js';
-import { confirmDialog, runAction } from './ui.js';
+import { api } from '../../api.js';
+import { h, replace } from '../../dom.js';
+import { URLS, urlFor } from '../../endpoints.js';
+import { t, tc } from '../../i18n.js';
+import { facts, stateBadge, table } from '../../monitorWidgets.js';
+import { say } from '../../outcomeWords.js';
+import { confirmDialog, runAction } from '../../ui.js';
+import './emails.messages.js';
 import { rerouteHeadline, rerouteLinePhrase, rerouteRows, rerouteTotals } from './waitingLogic.js';
-
-addMessages({
-  en: {
-    'reroute.title': 'Re-route with the current rules',
-    'reroute.help': 'Runs today’s rules, targets and schedule on this stored email. You see what would be sent where before anything changes.',
-    'reroute.preview': 'Preview',
-    'reroute.apply': 'Apply',
-    'reroute.cancel': 'Cancel',
-    'reroute.decision': 'Decision: {before} → {after}',
-    'reroute.col.change': 'Change',
-    'reroute.col.target': 'Target',
-    'reroute.col.state': 'Status',
-    'reroute.col.when': 'When, or why it waits',
-    'reroute.change.new': 'new',
-    'reroute.change.kept': 'kept',
-    'reroute.change.cancelled': 'cancelled',
-    'reroute.done': 'Re-routed with the current rules.',
-    'reroute.many': 'Re-route the filtered emails…',
-    'reroute.many.none': 'No stored email matches these filters.',
-    'reroute.many.same': 'The current rules change nothing for the {count} matching emails.',
-    'reroute.many.same_one': 'The current rules change nothing for the matching email.',
-    'reroute.many.confirm': 'Re-route the {count} emails matching these filters with the current rules? What it changes:',
-    'reroute.many.confirm_one': 'Re-route the email matching these filters with the current rules? What it changes:',
-    'reroute.many.go': 'Re-route',
-    'reroute.many.cancelled': 'Nothing was re-routed.',
-    'reroute.many.done': '{count} emails re-routed. New deliveries: {added}; cancelled: {cancelled}.',
-    'reroute.many.done_one': '1 email re-routed. New deliveries: {added}; cancelled: {cancelled}.',
-    'reroute.many.emails': 'Emails matching',
-    'reroute.many.changed': 'Emails that change',
-    'reroute.many.added': 'New deliveries',
-    'reroute.many.removed': 'Waiting deliveries cancelled',
-    'reroute.many.partial': 'Only part of the matching emails was looked at (at most 1,000, or 20 s): run it again for the rest.',
-    'reroute.many.col.email': 'Email',
-    'reroute.many.col.decision': 'Decision',
-    'reroute.many.col.new': 'New deliveries to',
-    'reroute.many.more': 'And {count} more.',
-  },
-  fr: {
-    'reroute.title': 'Réacheminer avec les règles actuelles',
-    'reroute.help': 'Applique les règles, cibles et horaires d’aujourd’hui à cet e-mail stocké. Vous voyez ce qui serait envoyé où avant tout changement.',
-    'reroute.preview': 'Aperçu',
-    'reroute.apply': 'Appliquer',
-    'reroute.cancel': 'Annuler',
-    'reroute.decision': 'Décision : {before} → {after}',
-    'reroute.col.change': 'Changement',
-    'reroute.col.target': 'Cible',
-    'reroute.col.state': 'État',
-    'reroute.col.when': 'Quand, ou pourquoi elle attend',
-    'reroute.change.new': 'nouvelle',
-    'reroute.change.kept': 'conservée',
-    'reroute.change.cancelled': 'annulée',
-    'reroute.done': 'Réacheminé avec les règles actuelles.',
-    'reroute.many': 'Réacheminer les e-mails filtrés…',
-    'reroute.many.none': 'Aucun e-mail stocké ne correspond à ces filtres.',
-    'reroute.many.same': 'Les règles actuelles ne changent rien pour les {count} e-mails correspondants.',
-    'reroute.many.same_one': 'Les règles actuelles ne changent rien pour l’e-mail correspondant.',
-    'reroute.many.confirm': 'Réacheminer les {count} e-mails correspondant à ces filtres avec les règles actuelles ? Ce que cela change :',
-    'reroute.many.confirm_one': 'Réacheminer l’e-mail correspondant à ces filtres avec les règles actuelles ? Ce que cela change :',
-    'reroute.many.go': 'Réacheminer',
-    'reroute.many.cancelled': 'Rien n’a été réacheminé.',
-    'reroute.many.done': '{count} e-mails réacheminés. Nouvelles livraisons : {added} ; annulées : {cancelled}.',
-    'reroute.many.done_one': '1 e-mail réacheminé. Nouvelles livraisons : {added} ; annulées : {cancelled}.',
-    'reroute.many.emails': 'E-mails correspondants',
-    'reroute.many.changed': 'E-mails modifiés',
-    'reroute.many.added': 'Nouvelles livraisons',
-    'reroute.many.removed': 'Livraisons en attente annulées',
-    'reroute.many.partial': 'Seule une partie des e-mails correspondants a été examinée (1 000 au plus, ou 20 s) : relancez pour la suite.',
-    'reroute.many.col.email': 'E-mail',
-    'reroute.many.col.decision': 'Décision',
-    'reroute.many.col.new': 'Nouvelles livraisons vers',
-    'reroute.many.more': 'Et {count} de plus.',
-  },
-});
 
 /**
  * @typedef {import('./waitingLogic.js').Reroute} Reroute
@@ -132,7 +61,7 @@ export function reroutePlan(result, nameOf) {
  */
 export function rerouteSection(emailId, nameOf, applied) {
   const out = h('div', { class: 'reroute-out', role: 'status', 'aria-live': 'polite' });
-  const url = `/api/emails/${encodeURIComponent(emailId)}/reroute`;
+  const url = urlFor.emailReroute(emailId);
   const apply = async (/** @type {HTMLElement} */ button) => {
     const done = await runAction(button, () => api.post(url, {}), { success: t('reroute.done') });
     if (done) await applied(`${t('reroute.done')} ${say(rerouteHeadline(done))}`);
@@ -188,7 +117,7 @@ export function rerouteFiltered(button, filters, nameOf, subjectOf) {
  * @param {(id: string) => string|undefined} subjectOf
  */
 async function rerouteAfterPreview(filters, nameOf, subjectOf) {
-  const dry = await api.post('/api/emails/reroute', { ...filters, dry_run: true });
+  const dry = await api.post(URLS.emailsReroute, { ...filters, dry_run: true });
   const totals = rerouteTotals(dry.emails);
   if (!totals.emails) return { text: t('reroute.many.none'), applied: false };
   if (!totals.changed) return { text: tc('reroute.many.same', { count: totals.emails }), applied: false };
@@ -197,7 +126,7 @@ async function rerouteAfterPreview(filters, nameOf, subjectOf) {
     content: bulkPreview(dry, nameOf, subjectOf),
   });
   if (!go) return { text: t('reroute.many.cancelled'), applied: false };
-  const done = await api.post('/api/emails/reroute', filters);
+  const done = await api.post(URLS.emailsReroute, filters);
   /** @type {Reroute[]} */
   const appliedRows = done.emails.filter((/** @type {Reroute} */ r) => r.applied);
   const sums = rerouteTotals(appliedRows);

@@ -1,8 +1,10 @@
-// Deliveries and Emails screens: filters <-> hash params <-> API query, replay outcomes. Pure.
+// Deliveries and Emails screens: filters and search <-> hash params <-> API query, what the
+// summary says of a page, replay outcomes. Pure.
 
 export const DELIVERY_STATES = /** @type {const} */ (['scheduled', 'held', 'in_flight', 'retrying', 'delivered', 'dead', 'cancelled']);
-export const DELIVERY_FILTERS = /** @type {const} */ (['status', 'target', 'rule', 'detector', 'from', 'to']);
-export const EMAIL_FILTERS = /** @type {const} */ (['sender', 'subject', 'status']);
+export const DELIVERY_FILTERS = /** @type {const} */ (['q', 'status', 'target', 'rule', 'detector', 'from', 'to']);
+export const EMAIL_FILTERS = /** @type {const} */ (['q', 'sender', 'status']);
+export const LIMIT = 50;
 export const EMAIL_STATUSES = /** @type {const} */ (['accepted', 'ignored', 'parked']);
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -55,7 +57,7 @@ export function dayToSeconds(day, end = false) {
 export function deliveryQuery(filters) {
   /** @type {Record<string, string|number>} */
   const query = {};
-  for (const name of ['status', 'target', 'rule', 'detector']) {
+  for (const name of ['q', 'status', 'target', 'rule', 'detector']) {
     if (filters[name]) query[name] = filters[name];
   }
   const since = filters.from ? dayToSeconds(filters.from) : undefined;
@@ -101,4 +103,29 @@ export function canReplay(state) {
 export function prettyJson(value, max = 20000) {
   const text = JSON.stringify(value, null, 2) ?? '';
   return text.length > max ? `${text.slice(0, max)}\n…` : text;
+}
+
+/**
+ * The rows a page shows and the total it is part of, for "Showing 1–50 of 1,284"; null when
+ * nothing matches. An estimated total (`total_exact` false) is rounded and said to be one.
+ * @param {{items: unknown[], offset: number, total?: number|null, total_exact?: boolean}} page
+ * @returns {{first: number, last: number, total: number, about: boolean}|null}
+ */
+export function pageSpan(page) {
+  if (!page.items.length) return null;
+  const first = page.offset + 1;
+  const last = page.offset + page.items.length;
+  const about = page.total_exact === false;
+  const total = Math.max(last, about ? roundEstimate(page.total ?? last) : (page.total ?? last));
+  return { first, last, total, about };
+}
+
+/**
+ * An estimate as people round it: two significant digits from 100 on (1,284 -> 1,300).
+ * @param {number} n
+ */
+export function roundEstimate(n) {
+  if (n < 100) return Math.round(n);
+  const step = 10 ** (Math.floor(Math.log10(n)) - 1);
+  return Math.round(n / step) * step;
 }

@@ -1,5 +1,6 @@
-// Pure logic of the Rules screen: the rule model's vocabulary, moving rules, checking a
-// rule before it is sent, placing the server's 422 details, and the dry-run tables.
+// Pure logic of the Rules screen: the rule model's vocabulary, moving rules, a rule's id made
+// from its name, checking a rule before it is sent, placing the server's 422 details, and the
+// dry run's trace and before/after table (as codes: the screen words them).
 
 /**
  * @typedef {{field: string, operator: string, value: string|boolean|string[], case_sensitive?: boolean}} Condition
@@ -91,6 +92,35 @@ export function freshRuleId(taken) {
   return `rule-${n}`;
 }
 
+/**
+ * A name as an id: lower case, accents dropped, anything else a dash ("Factures clients" ->
+ * "factures-clients"); empty when the name has no letter or digit.
+ * @param {string} name
+ */
+export function slugify(name) {
+  return String(name || '')
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 60)
+    .replace(/^-+|-+$/g, '');
+}
+
+/**
+ * The id a new rule gets from its name, unique among `taken` ("invoices", "invoices-2"...);
+ * `rule-N` while the name gives none. The person never has to invent one.
+ * @param {string} name
+ * @param {string[]} taken ids of the other rules
+ */
+export function ruleIdFromName(name, taken) {
+  const base = slugify(name);
+  if (!base) return freshRuleId(taken);
+  let id = base;
+  for (let n = 2; taken.includes(id); n += 1) id = `${base}-${n}`;
+  return id;
+}
+
 /** @returns {Condition} */
 export function blankCondition() {
   return { field: 'subject', operator: 'contains', value: '', case_sensitive: false };
@@ -168,7 +198,6 @@ export function toJsPattern(pattern) {
 export function regexProblem(pattern) {
   if (pattern === '') return 'empty';
   try {
-    // eslint-disable-next-line no-new
     new RegExp(toJsPattern(pattern));
   } catch {
     return 'syntax';
@@ -178,23 +207,20 @@ export function regexProblem(pattern) {
   return null;
 }
 
-/**
- * What is wrong with one condition (a message key), or null.
- * @param {Condition} condition
- * @returns {string|null}
- */
-export function conditionProblem(condition) {
-  const { field, operator, value } = condition;
-  if (field.startsWith(HEADER_PREFIX)) {
-    if (!HEADER_NAME.test(field.slice(HEADER_PREFIX.length))) return 'header_name';
-  } else if (!FIELDS.includes(field) || field === 'header') return 'header_name';
-  if (!OPERATORS.includes(operator)) return 'operator';
-  const [base] = splitOperator(operator);
-  if (isBooleanField(field)) return base === 'equals' && typeof value === 'boolean' ? null : 'boolean';
-  if (base === 'in') {
-    if (!Array.isArray(value) || value.length === 0) return 'list_empty';
-    return value.some((v) => v.length > MAX_VALUE_CHARS) ? 'too_long' : null;
-  }
+/** @param {string} field @returns {boolean} a known field, or `header:<valid name>` */
+function knownField(field) {
+  if (field.startsWith(HEADER_PREFIX)) return HEADER_NAME.test(field.slice(HEADER_PREFIX.length));
+  return FIELDS.includes(field) && field !== 'header';
+}
+
+/** @param {unknown} value @returns {string|null} */
+function listProblem(value) {
+  if (!Array.isArray(value) || value.length === 0) return 'list_empty';
+  return value.some((v) => v.length > MAX_VALUE_CHARS) ? 'too_long' : null;
+}
+
+/** @param {unknown} value @param {string} base @returns {string|null} */
+function textProblem(value, base) {
   if (typeof value !== 'string') return 'value';
   if (value.length > MAX_VALUE_CHARS) return 'too_long';
   if (base === 'regex') {
@@ -202,6 +228,34 @@ export function conditionProblem(condition) {
     return problem ? `regex_${problem}` : null;
   }
   return value === '' && base !== 'equals' ? 'value_empty' : null;
+}
+
+/**
+ * What is wrong with one condition (a message key), or null.
+ * @param {Condition} condition
+ * @returns {string|null}
+ */
+export function conditionProblem(condition) {
+  const { field, operator, value } = condition;
+  if (!knownField(field)) return 'header_name';
+  if (!OPERATORS.includes(operator)) return 'operator';
+  const [base] = splitOperator(operator);
+  if (isBooleanField(field)) return base === 'equals' && typeof value === 'boolean' ? null : 'boolean';
+  return base === 'in' ? listProblem(value) : textProblem(value, base);
+}
+
+/** @param {string|undefined} raw @param {string[]} otherIds @returns {string|undefined} */
+function idProblem(raw, otherIds) {
+  const id = (raw || '').trim();
+  if (!id) return 'id_required';
+  if (id.length > 100) return 'id_too_long';
+  return otherIds.includes(id) ? 'id_taken' : undefined;
+}
+
+/** @param {Rule} rule @returns {string[]|undefined} */
+function shapeProblem(rule) {
+  if (!rule.conditions.length) return ['no_conditions'];
+  return rule.conditions.length > MAX_CONDITIONS ? ['too_many_conditions'] : undefined;
 }
 
 /**
@@ -213,24 +267,41 @@ export function conditionProblem(condition) {
 export function validateRule(rule, otherIds) {
   /** @type {RuleErrors} */
   const errors = { conditions: {} };
-  let bad = false;
-  const id = (rule.id || '').trim();
-  if (!id) errors.id = 'id_required';
-  else if (id.length > 100) errors.id = 'id_too_long';
-  else if (otherIds.includes(id)) errors.id = 'id_taken';
-  if (!rule.conditions.length) errors.rule = ['no_conditions'];
-  if (rule.conditions.length > MAX_CONDITIONS) errors.rule = ['too_many_conditions'];
+  const id = idProblem(rule.id, otherIds);
+  if (id) errors.id = id;
+  const shape = shapeProblem(rule);
+  if (shape) errors.rule = shape;
   // A switched-off rule may keep no target (what deleting its last target leaves).
   if (rule.enabled !== false && !rule.actions.targets.length) errors.targets = 'no_targets';
   rule.conditions.forEach((condition, index) => {
     const problem = conditionProblem(condition);
-    if (problem) {
-      errors.conditions[index] = problem;
-      bad = true;
-    }
+    if (problem) errors.conditions[index] = problem;
   });
-  bad = bad || Boolean(errors.id || errors.rule || errors.targets);
+  const bad = Object.keys(errors.conditions).length > 0 || Boolean(errors.id || errors.rule || errors.targets);
   return bad ? errors : null;
+}
+
+/**
+ * The number after `key` in a 422 location, if any.
+ * @param {Array<string|number>} loc @param {string} key
+ * @returns {number|undefined}
+ */
+function indexAfter(loc, key) {
+  const at = loc.indexOf(key);
+  const value = at >= 0 ? loc[at + 1] : undefined;
+  return typeof value === 'number' ? value : undefined;
+}
+
+/**
+ * The condition a 422 detail is about: from its location, else "condition N" in its message.
+ * @param {{loc?: Array<string|number>, msg: string}} detail
+ * @returns {number|null}
+ */
+function conditionOf(detail) {
+  const fromLoc = indexAfter(detail.loc || [], 'conditions');
+  if (fromLoc !== undefined) return fromLoc;
+  const fromMsg = /condition (\d+)/.exec(detail.msg);
+  return fromMsg ? Number(fromMsg[1]) : null;
 }
 
 /**
@@ -245,18 +316,13 @@ export function placeServerErrors(details) {
   /** @type {string[]} */
   const other = [];
   for (const detail of details || []) {
-    const loc = detail.loc || [];
-    const at = loc.indexOf('rules');
-    const ruleIndex = at >= 0 ? loc[at + 1] : undefined;
-    if (typeof ruleIndex !== 'number') {
+    const ruleIndex = indexAfter(detail.loc || [], 'rules');
+    if (ruleIndex === undefined) {
       other.push(detail.msg);
       continue;
     }
     const slot = (rules[ruleIndex] ||= { messages: [], conditions: {} });
-    const condAt = loc.indexOf('conditions');
-    const fromLoc = condAt >= 0 ? loc[condAt + 1] : undefined;
-    const fromMsg = /condition (\d+)/.exec(detail.msg);
-    const condIndex = typeof fromLoc === 'number' ? fromLoc : fromMsg ? Number(fromMsg[1]) : null;
+    const condIndex = conditionOf(detail);
     if (condIndex === null) slot.messages.push(detail.msg);
     else slot.conditions[condIndex] = detail.msg;
   }
@@ -274,18 +340,31 @@ export function ruleIndexInMessage(message) {
 }
 
 /**
- * A short text for a condition: `subject contains "invoice"`.
- * @param {Condition} condition
- * @param {(op: string) => string} [opLabel]
+ * @typedef {{field: (field: string) => string, op: (op: string) => string, bool: (value: boolean) => string}} ConditionWords
  */
-export function conditionText(condition, opLabel = (op) => op.replace(/_/g, ' ')) {
-  const value = Array.isArray(condition.value)
-    ? `[${condition.value.join(', ')}]`
-    : typeof condition.value === 'boolean'
-      ? String(condition.value)
-      : JSON.stringify(condition.value);
+
+/** @type {ConditionWords} */
+const RAW_WORDS = { field: (f) => f, op: (op) => op.replace(/_/g, ' '), bool: (v) => String(v) };
+
+/**
+ * @param {Condition['value']} value
+ * @param {ConditionWords} words
+ */
+function valueText(value, words) {
+  if (Array.isArray(value)) return `[${value.join(', ')}]`;
+  if (typeof value === 'boolean') return words.bool(value);
+  return JSON.stringify(value);
+}
+
+/**
+ * A short text for a condition: `subject contains "invoice"` (the screen passes its words:
+ * `Objet contient "invoice"`).
+ * @param {Condition} condition
+ * @param {ConditionWords} [words]
+ */
+export function conditionText(condition, words = RAW_WORDS) {
   const cs = condition.case_sensitive ? ' (Aa)' : '';
-  return `${condition.field} ${opLabel(condition.operator)} ${value}${cs}`;
+  return `${words.field(condition.field)} ${words.op(condition.operator)} ${valueText(condition.value, words)}${cs}`;
 }
 
 /**
@@ -323,18 +402,6 @@ export function normalizeRule(rule) {
 }
 
 /**
- * A one-line outcome: "accepted → make, crm [r1]", "ignored (why) → ∅".
- * @param {Outcome|null|undefined} outcome
- */
-export function outcomeText(outcome) {
-  if (!outcome) return '—';
-  const targets = outcome.targets.length ? outcome.targets.join(', ') : '∅';
-  const rules = outcome.rules.length ? ` [${outcome.rules.join(', ')}]` : '';
-  const reason = outcome.reason ? ` (${outcome.reason})` : '';
-  return `${outcome.status}${reason} → ${targets}${rules}`;
-}
-
-/**
  * What differs between two outcomes: the parts an operator should look at.
  * @param {Outcome} before
  * @param {Outcome} after
@@ -353,17 +420,66 @@ export function outcomeDiff(before, after) {
  * Rows for the before/after table from the replay answer.
  * Changed rows first (the API's order kept within each group).
  * @param {{changes: Array<{email_id: string, subject: string, before: Outcome, after: Outcome}>}} replay
- * @returns {Array<{emailId: string, subject: string, before: string, after: string, changed: string[]}>}
+ * @returns {Array<{emailId: string, subject: string, before: Outcome, after: Outcome, changed: string[]}>}
  */
 export function replayRows(replay) {
   const rows = (replay.changes || []).map((change) => ({
     emailId: change.email_id,
     subject: change.subject,
-    before: outcomeText(change.before),
-    after: outcomeText(change.after),
+    before: change.before,
+    after: change.after,
     changed: outcomeDiff(change.before, change.after),
   }));
   return [...rows.filter((r) => r.changed.length), ...rows.filter((r) => !r.changed.length)];
+}
+
+/**
+ * @typedef {{rule_id: string, name?: string, matched: boolean, skipped?: string|null,
+ *   failed_condition?: number|null, reason?: string, why?: {code: string, count?: number, condition?: number}}} TraceEntry
+ * @typedef {{code: string, count?: number, n?: number, field?: string, operator?: string}} Why
+ * @typedef {{step: number, ruleId: string, name: string, outcome: 'matched'|'not_matched'|'disabled'|'after_stop', why: Why}} TraceStep
+ */
+
+/** @param {TraceEntry} entry */
+function traceOutcome(entry) {
+  if (entry.skipped === 'disabled' || entry.skipped === 'after_stop') return entry.skipped;
+  return entry.matched ? 'matched' : 'not_matched';
+}
+
+/**
+ * Why, from the entry's code (an entry stored before codes existed: from its outcome alone).
+ * Conditions are numbered from 1 for people; their field and operator are the rule's.
+ * @param {TraceEntry} entry
+ * @param {Rule|undefined} rule the rule as it was tried
+ * @returns {Why}
+ */
+function traceWhy(entry, rule) {
+  const outcome = traceOutcome(entry);
+  const code = entry.why?.code || outcome;
+  /** @type {Why} */
+  const why = { code };
+  if (entry.why?.count !== undefined) why.count = entry.why.count;
+  const index = entry.why?.condition;
+  if (index === undefined) return why;
+  const condition = rule?.conditions[index];
+  return { ...why, n: index + 1, field: condition?.field, operator: condition?.operator };
+}
+
+/**
+ * The trace as the dry run shows it: steps counted from 1, each rule's outcome, why.
+ * @param {TraceEntry[]} trace
+ * @param {Rule[]} rules the rules the dry run tried
+ * @returns {TraceStep[]}
+ */
+export function traceSteps(trace, rules) {
+  const byId = new Map(rules.map((rule) => [rule.id, rule]));
+  return trace.map((entry, i) => ({
+    step: i + 1,
+    ruleId: entry.rule_id,
+    name: entry.name || entry.rule_id,
+    outcome: traceOutcome(entry),
+    why: traceWhy(entry, byId.get(entry.rule_id)),
+  }));
 }
 
 /**
