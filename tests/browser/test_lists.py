@@ -1,5 +1,5 @@
 """The Deliveries and Emails lists in a real browser, in English and French, at 1280 and 375 px:
-the search, "Showing 1–50 of 1,284" (and "about" when the server estimated), the last error
+the search, "Showing 1-50 of 1,284" (and "about" when the server estimated), the last error
 and every code in words, relative times with the exact time on hover, the email's text
 preview and why an ignored email went nowhere, cards instead of a table on a phone (no
 sideways scroll), the attempts table whole beside the list. Screenshots: lists-*.png.
@@ -24,16 +24,16 @@ WORDS: dict[str, dict[str, Any]] = {
         "search": "Search",
         "apply": "Apply filters",
         "find": "Search",
-        "showing": "Showing 1–2 of 2",
-        "one": "Showing 1–1 of 1",
+        "showing": "Showing 1\u20132 of 2",
+        "one": "Showing 1\u20131 of 1",
         "none": "No delivery matches these filters.",
-        "about": re.compile(r"Showing 1–2 of about 1,300"),
+        "about": re.compile(r"Showing 1\u20132 of about 1,300"),
         "refused": "connection refused or lost",
         "delivered": "delivered",
         "dead": "dead",
         "ignored_why": "no download link, and no detector or rule claimed it",
         "nobody": "nobody: the email was ignored",
-        "preview": "Preview",
+        "preview": "Body preview",
         "outcome": "Outcome",
         "next": "Next try",
         "ago": re.compile(r"(now|seconds? ago|minutes? ago|min\. ago)"),
@@ -52,8 +52,8 @@ WORDS: dict[str, dict[str, Any]] = {
         "delivered": "livrée",
         "dead": "en échec",
         "ignored_why": "aucun lien de téléchargement",
-        "nobody": "personne : l’e-mail a été ignoré",
-        "preview": "Aperçu",
+        "nobody": "personne : l\u2019e-mail a été ignoré",
+        "preview": "Début du message",
         "outcome": "Issue",
         "next": "Prochain essai",
         "ago": re.compile(r"(maintenant|il y a \d+ (seconde|minute)s?)"),
@@ -71,10 +71,12 @@ def seeded(live: Live, email_payload: Any) -> dict[str, Any]:
     """'Livraison 7' delivered to the sink and dead at a receiver that refuses connections
     (one attempt each); 'Bonjour' ignored (no download link)."""
     one_attempt_only(live)
-    body = {"id": "broken", "name": "Broken receiver", "url": BROKEN, "options": {"default": True}}
-    assert live.admin.post("/api/targets", json=body).status_code == 201
+    target = {"id": "broken", "name": "Broken receiver", "url": BROKEN}
+    target["options"] = {"default": True}
+    assert live.admin.post("/api/targets", json=target).status_code == 201
     accepted = live.push(linked(email_payload, subject="Livraison 7"))
-    ignored = live.push(email_payload(subject="Bonjour", body="<p>Bonjour, <b>rien</b> à télécharger.</p>"))
+    text = "<p>Bonjour, <b>rien</b> à télécharger.</p>"
+    ignored = live.push(email_payload(subject="Bonjour", body=text))
     (delivered,) = wait_for_state(live, "delivered", 1)
     (dead,) = wait_for_state(live, "dead", 1)
     return {"accepted": accepted, "ignored": ignored, "delivered": delivered, "dead": dead}
@@ -141,9 +143,7 @@ def test_the_search_finds_subjects_and_ids_on_both_screens(
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_an_estimated_total_reads_about(
-    live: Live, seeded: Any, signed_in: Any, lang: str
-) -> None:
+def test_an_estimated_total_reads_about(live: Live, seeded: Any, signed_in: Any, lang: str) -> None:
     page = signed_in
 
     def estimated(route: Any) -> None:

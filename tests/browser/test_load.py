@@ -167,7 +167,8 @@ def test_the_monitor_screens_load_with_10000_deliveries(
         "emails": "#/emails",
         "deliveries_dead_letters": "#/deliveries?status=dead",
         "deliveries_target_page_3": "#/deliveries?target=t5&offset=100",
-        "emails_sender_search": "#/emails?subject=Charge%20999",
+        "emails_search": "#/emails?q=Charge%20999",
+        "deliveries_search": "#/deliveries?q=charge%20999",
     }
     for name, hash_ in screens.items():
         panel = f"panel-{hash_.split('?')[0].removeprefix('#/')}"
@@ -181,8 +182,12 @@ def test_the_monitor_screens_load_with_10000_deliveries(
             assert (
                 page.locator("#panel-overview [data-metric=emails] .value").inner_text() == "1,000"
             )
-        if name == "emails_sender_search":
+        if name == "emails_search":
             assert page.locator("#panel-emails tbody tr").count() == 1
+        if name == "deliveries_search":
+            assert page.locator("#panel-deliveries tbody tr").count() == TARGETS
+            summary = page.locator("#panel-deliveries .records-summary").inner_text()
+            assert summary == f"Showing 1\u2013{TARGETS} of {TARGETS}", summary
     for name, (path, query) in {
         "stats": ("/api/stats", {}),
         "deliveries_page_1": ("/api/deliveries", {"limit": 50}),
@@ -193,6 +198,9 @@ def test_the_monitor_screens_load_with_10000_deliveries(
         ),
         "emails_page_1": ("/api/emails", {"limit": 50}),
         "emails_subject_search": ("/api/emails", {"subject": "Charge%20999", "limit": 50}),
+        "emails_search": ("/api/emails", {"q": "Charge%20999", "limit": 50}),
+        "deliveries_search": ("/api/deliveries", {"q": "charge%20999", "limit": 50}),
+        "deliveries_search_every_one": ("/api/deliveries", {"q": "charge", "limit": 50}),
     }.items():
         figures["api_ms"][name] = api_ms(page, path, query)
     REPORT.parent.mkdir(parents=True, exist_ok=True)

@@ -424,7 +424,7 @@ def test_the_screen_and_its_dry_run_speak_french(
     dry.get_by_label("Objet").fill("Your newsletter of the week")
     dry.get_by_role("button", name="Lancer l\u2019essai").click()
     trace = dry.locator(".rules-decision").get_by_role("table")
-    expect(trace.get_by_role("columnheader")).to_have_text(["N°", "Règle", "Résultat", "Pourquoi"])
+    expect(trace.get_by_role("columnheader")).to_have_text(["N°", "Règle", "Résultat"])
     first = trace.get_by_role("row", name=re.compile("Invoices"))
     expect(first).to_contain_text("la condition 1 n\u2019est pas remplie (Objet contient)")
     expect(first).to_contain_text("non applicable")
@@ -435,7 +435,7 @@ def test_the_screen_and_its_dry_run_speak_french(
     form.get_by_label("Valeur", exact=True).fill("invoice")
     dry.get_by_role("button", name="Voir ce qui changerait").click()
     expect(dry.locator(".rules-replay-summary")).to_have_text(
-        "1 e-mail évalué, 0 changerait. Aucune décision ne changerait."
+        "1 e-mail évalué : aucune décision ne changerait."
     )
     table = dry.locator("table.rules-replay")
     expect(table.locator("td.after")).to_contain_text("envoyé → WEBHOOK_URL par Invoices")

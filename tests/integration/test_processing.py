@@ -300,9 +300,13 @@ def test_high_priority_deliveries_are_claimed_first(app, services, sink):
 
 def test_rules_are_versioned(services):
     first = services.documents.rules.save(RuleSet())
-    services.documents.rules.save(RuleSet(), expected_version=first.version)
+    dropping = RuleSet.model_validate({"default_route": {"action": "drop"}})
+    second = services.documents.rules.save(dropping, expected_version=first.version)
+    assert second.version == first.version + 1
     with pytest.raises(Conflict):
         services.documents.rules.save(RuleSet(), expected_version=first.version)
+    again = services.documents.rules.save(dropping, expected_version=second.version)
+    assert again.version == second.version, "a save that changes nothing keeps the version"
 
 
 def test_a_rule_naming_a_disabled_target_holds_its_delivery_with_a_note(app, services, sink):

@@ -56,7 +56,7 @@ function statusCell(d) {
 function columns() {
   return [
     { label: t('deliveries.col.state'), cell: statusCell },
-    { label: t('deliveries.col.subject'), cell: subjectLink },
+    { label: t('deliveries.col.subject'), cell: subjectLink, main: true },
     { label: t('deliveries.col.target'), cell: (d) => h('span', { title: d.target_id, text: d.target_name || d.target_id }), side: true },
     { label: t('deliveries.col.last_error'), cell: lastError },
     { label: t('deliveries.col.attempts'), cell: (d) => formatNumber(d.total_attempts ?? d.attempts ?? 0, getLang()), num: true, side: true },

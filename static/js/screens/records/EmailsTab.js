@@ -50,7 +50,7 @@ function received(m) {
 function columns() {
   return [
     { label: t('emails.col.status'), cell: decisionCell },
-    { label: t('emails.col.subject'), cell: subjectLink },
+    { label: t('emails.col.subject'), cell: subjectLink, main: true },
     { label: t('emails.col.sender'), cell: (m) => m.sender_email || m.sender, side: true },
     { label: t('emails.col.deliveries'), cell: (m) => formatNumber((m.deliveries || []).length, getLang()), num: true, side: true },
     { label: t('emails.col.received'), cell: received },

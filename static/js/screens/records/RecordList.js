@@ -15,8 +15,8 @@ import './records.messages.js';
 /**
  * @typedef {import('../../dom.js').Children} Children
  * @typedef {{href: string, open: boolean}} RowLink the route that opens an item; whether it is open
- * @typedef {{label: string, cell: (item: any, row: RowLink) => Children, num?: boolean, side?: boolean}} Column
- *   `side`: a column hidden while a detail is open beside the list
+ * @typedef {{label: string, cell: (item: any, row: RowLink) => Children, num?: boolean, side?: boolean, main?: boolean}} Column
+ *   `side`: a column hidden while a detail is open beside the list; `main`: the one given room
  * @typedef {{badge: Children, when: Children, title: Children, lines: Children[]}} Card
  * @typedef {{name: string, label: string, control: HTMLInputElement|HTMLSelectElement}} Filter
  * @typedef {{title: string, body: Children}} Detail
@@ -74,10 +74,14 @@ function frame(el, spec, search, on) {
   replace(parts.split, parts.list, parts.detail);
   const form = h(
     'form',
-    { class: 'toolbar records-filters', role: 'search', 'aria-label': spec.words.filters, onsubmit: on.filter },
+    { class: 'records-filters', role: 'search', 'aria-label': spec.words.filters, onsubmit: on.filter },
     h('div', { class: 'records-search' }, field(t('records.search'), search, spec.words.searchHelp)),
-    spec.filters.map((f) => field(f.label, f.control)),
-    h('div', { class: 'records-buttons' }, h('button', { type: 'submit', class: 'primary', text: spec.words.apply }), h('button', { type: 'button', text: t('records.clear'), onclick: on.clear })),
+    h(
+      'div',
+      { class: 'toolbar records-toolbar' },
+      spec.filters.map((f) => field(f.label, f.control)),
+      h('div', { class: 'records-buttons' }, h('button', { type: 'submit', class: 'primary', text: spec.words.apply }), h('button', { type: 'button', text: t('records.clear'), onclick: on.clear })),
+    ),
   );
   const actions = spec.actions ? h('div', { class: `row records-actions ${s}-actions` }, spec.actions) : null;
   replace(el, h('h2', { text: spec.words.heading }), form, actions, parts.outcome, parts.summary, parts.split);
@@ -97,7 +101,7 @@ function rows(spec, items, linkOf) {
 
 /** @param {Column} column */
 function columnClass(column) {
-  return [column.num ? 'num' : '', column.side ? 'col-side' : ''].join(' ').trim() || null;
+  return [column.num ? 'num' : '', column.side ? 'col-side' : '', column.main ? 'col-main' : ''].join(' ').trim() || null;
 }
 
 /**
@@ -191,6 +195,61 @@ function markOpen(list, openId) {
 }
 
 /**
+ * What fills the list and the detail from the API, for the state they are given.
+ * @param {HTMLElement} el
+ * @param {import('../../app.js').ScreenContext} ctx
+ * @param {ListSpec} spec
+ * @param {Parts} parts
+ * @param {ListState} state
+ */
+function loaders(el, ctx, spec, parts, state) {
+  /** @param {Record<string, string>} extra */
+  const hashFor = (extra) => listHash(spec.screen, state.filters, state.offset, extra);
+  /** @param {any} item @returns {RowLink} */
+  const linkOf = (item) => ({ href: hashFor({ id: spec.idOf(item) }), open: spec.idOf(item) === state.openId });
+  const go = (/** @type {number} */ next) => ctx.navigate(spec.screen, { ...state.filters, ...(next ? { offset: String(next) } : {}) });
+
+  /** @param {Page} page */
+  function renderList(page) {
+    spec.listed?.(page);
+    parts.summary.textContent = showingText(page, spec.words.none);
+    const paged = page.offset > 0 || (page.next_offset !== null && page.next_offset !== undefined);
+    const shown = page.items.length ? rows(spec, page.items, linkOf) : h('p', { class: 'records-none', text: spec.words.none });
+    replace(parts.list, shown, paged ? pager(page, LIMIT, go) : null);
+  }
+
+  async function loadList() {
+    parts.list.setAttribute('aria-busy', 'true');
+    try {
+      renderList(await api.get(spec.url, { ...spec.query(state.filters), offset: state.offset, limit: LIMIT }));
+      el.dataset.loaded = 'true';
+    } catch (err) {
+      parts.summary.textContent = '';
+      replace(parts.list, h('p', { class: 'error', role: 'alert', text: errorText(err) }));
+    } finally {
+      parts.list.removeAttribute('aria-busy');
+    }
+  }
+
+  /** @param {string} id @param {boolean} focus */
+  async function loadDetail(id, focus) {
+    toggleDetail(parts.split, parts.detail, true);
+    parts.detail.setAttribute('aria-busy', 'true');
+    try {
+      const shown = await spec.detail(id);
+      replace(parts.detail, detailFrame(shown.title, shown.body, hashFor({})));
+      if (focus) /** @type {HTMLElement|null} */ (parts.detail.querySelector('h3'))?.focus();
+    } catch (err) {
+      replace(parts.detail, h('p', { class: 'error', role: 'alert', text: errorText(err) }), closeLink(hashFor({})));
+    } finally {
+      parts.detail.removeAttribute('aria-busy');
+    }
+  }
+
+  return { loadList, loadDetail };
+}
+
+/**
  * Mount the list on a screen's panel.
  * @param {HTMLElement} el
  * @param {import('../../app.js').ScreenContext} ctx
@@ -209,48 +268,7 @@ export function RecordList(el, ctx, spec) {
     },
     clear: () => ctx.navigate(spec.screen, {}),
   });
-  /** @param {Record<string, string>} extra */
-  const hashFor = (extra) => listHash(spec.screen, state.filters, state.offset, extra);
-  /** @param {any} item @returns {RowLink} */
-  const linkOf = (item) => ({ href: hashFor({ id: spec.idOf(item) }), open: spec.idOf(item) === state.openId });
-
-  async function loadList() {
-    parts.list.setAttribute('aria-busy', 'true');
-    try {
-      /** @type {Page} */
-      const page = await api.get(spec.url, { ...spec.query(state.filters), offset: state.offset, limit: LIMIT });
-      renderList(page);
-      el.dataset.loaded = 'true';
-    } catch (err) {
-      parts.summary.textContent = '';
-      replace(parts.list, h('p', { class: 'error', role: 'alert', text: errorText(err) }));
-    } finally {
-      parts.list.removeAttribute('aria-busy');
-    }
-  }
-
-  /** @param {Page} page */
-  function renderList(page) {
-    spec.listed?.(page);
-    parts.summary.textContent = showingText(page, spec.words.none);
-    const go = (/** @type {number} */ next) => ctx.navigate(spec.screen, { ...state.filters, ...(next ? { offset: String(next) } : {}) });
-    replace(parts.list, page.items.length ? rows(spec, page.items, linkOf) : h('p', { class: 'records-none', text: spec.words.none }), page.items.length ? pager(page, LIMIT, go) : null);
-  }
-
-  /** @param {string} id @param {boolean} focus */
-  async function loadDetail(id, focus) {
-    toggleDetail(parts.split, parts.detail, true);
-    parts.detail.setAttribute('aria-busy', 'true');
-    try {
-      const shown = await spec.detail(id);
-      replace(parts.detail, detailFrame(shown.title, shown.body, hashFor({})));
-      if (focus) /** @type {HTMLElement|null} */ (parts.detail.querySelector('h3'))?.focus();
-    } catch (err) {
-      replace(parts.detail, h('p', { class: 'error', role: 'alert', text: errorText(err) }), closeLink(hashFor({})));
-    } finally {
-      parts.detail.removeAttribute('aria-busy');
-    }
-  }
+  const { loadList, loadDetail } = loaders(el, ctx, spec, parts, state);
 
   /** Reload the list and the open detail (after an action), saying what happened. @param {string} [text] */
   async function refresh(text) {

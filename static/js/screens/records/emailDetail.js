@@ -104,7 +104,7 @@ function deliveriesView(deliveries, doc, nameOf) {
       d.total_attempts,
       h('a', { href: routeHash('deliveries', { id: d.id }), class: 'mono', text: d.id }),
     ]),
-    { numeric: [3] },
+    { numeric: [3], narrow: [3] },
   );
 }
 

@@ -72,15 +72,19 @@ function whyWords(why) {
  */
 function traceTable(trace, rules) {
   if (!trace.length) return h('p', { class: 'help', text: t('rules.dry.no_trace') });
-  const head = ['step', 'rule', 'result', 'reason'].map((c) => h('th', { scope: 'col', text: t(`rules.dry.col.${c}`) }));
+  const head = ['step', 'rule', 'result'].map((c) => h('th', { scope: 'col', text: t(`rules.dry.col.${c}`) }));
   const rows = traceSteps(trace, rules.rules).map((step) =>
     h(
       'tr',
       { class: step.outcome === 'matched' ? 'trace-hit' : '', dataset: { outcome: step.outcome } },
       h('td', { class: 'num', text: String(step.step) }),
       h('th', { scope: 'row', text: step.name }),
-      h('td', {}, h('span', { class: `badge ${OUTCOME_BADGE[step.outcome]}`, text: t(`rules.dry.outcome.${step.outcome}`) })),
-      h('td', { text: whyWords(step.why) }),
+      h(
+        'td',
+        {},
+        h('span', { class: `badge ${OUTCOME_BADGE[step.outcome]}`, text: t(`rules.dry.outcome.${step.outcome}`) }),
+        h('span', { class: 'help block trace-why', text: whyWords(step.why) }),
+      ),
     ),
   );
   return h('div', { class: 'table-wrap' }, h('table', { class: 'rules-trace' }, h('thead', {}, h('tr', {}, head)), h('tbody', {}, rows)));
@@ -234,9 +238,9 @@ function oneEmailForm(ctx) {
 function replayView(answer, ctx) {
   const rows = replayRows(answer);
   const evaluated = tc('rules.replay.evaluated', { count: answer.evaluated });
-  let text = t('rules.replay.summary', { evaluated, changes: tc('rules.replay.changes', { count: answer.changed }) });
+  const changes = tc('rules.replay.changes', { count: answer.changed });
+  let text = answer.changed ? t('rules.replay.summary', { evaluated, changes }) : t('rules.replay.summary_none', { evaluated });
   if (answer.stopped_early) text += ` ${t('rules.replay.stopped', { evaluated: answer.evaluated, requested: answer.requested })}`;
-  if (rows.length && !answer.changed) text += ` ${t('rules.replay.none')}`;
   const summary = h('p', { class: 'rules-replay-summary', text });
   if (!rows.length) return [summary];
   const head = ['email', 'before', 'after'].map((c) => h('th', { scope: 'col', text: t(`rules.replay.col.${c}`) }));
@@ -256,13 +260,14 @@ function replayView(answer, ctx) {
 function replayRow(row, ctx) {
   const changed = row.changed.length > 0;
   const after = outcomeWords(row.after, ctx);
-  const badge = changed ? `${t('rules.replay.changed')}: ${row.changed.map((p) => t(`rules.replay.part.${p}`)).join(', ')}` : t('rules.replay.unchanged');
+  const parts = row.changed.map((p) => t(`rules.replay.part.${p}`)).join(', ');
+  const badge = changed ? t('rules.replay.changed', { parts }) : t('rules.replay.unchanged');
   return h(
     'tr',
     { class: changed ? 'changed' : 'same' },
     h('th', { scope: 'row' }, h('span', { text: decodeEntities(row.subject) || row.emailId }), h('code', { class: 'rules-email-id', text: row.emailId })),
-    h('td', { class: 'before', text: outcomeWords(row.before, ctx) }),
-    h('td', { class: 'after' }, changed ? h('mark', { text: after }) : h('span', { text: after }), h('span', { class: changed ? 'badge warn rules-change-badge' : 'visually-hidden', text: badge })),
+    h('td', { class: 'before', dataset: { label: t('rules.replay.col.before') }, text: outcomeWords(row.before, ctx) }),
+    h('td', { class: 'after', dataset: { label: t('rules.replay.col.after') } }, changed ? h('mark', { text: after }) : h('span', { text: after }), h('span', { class: changed ? 'badge warn rules-change-badge' : 'visually-hidden', text: badge })),
   );
 }
 

@@ -161,10 +161,17 @@ async function saveSet(s, set, draftAtStart) {
  * @param {(r: {version: number}) => string} success
  * @param {() => RuleSet} [makeSet] the set to save, taken when its turn comes
  */
-function save(s, control, success, makeSet = () => structuredClone(s.draft)) {
+async function save(s, control, success, makeSet = () => structuredClone(s.draft)) {
   const run = s.queue.then(() => saveSet(s, makeSet(), structuredClone(s.draft)));
   s.queue = run.catch(() => undefined);
-  return runAction(control, () => run, { success: (r) => (r.unchanged ? t('rules.nothing') : success(r)) });
+  // A 409 is told by the conflict banner (with its reload button), not by a second notice.
+  const conflict = (/** @type {unknown} */ err) => {
+    if (err instanceof ApiError && err.status === 409) return null;
+    throw err;
+  };
+  const result = await runAction(control, () => run.catch(conflict), { silent: true });
+  if (result) notify(result.unchanged ? t('rules.nothing') : success(result), result.unchanged ? 'info' : 'success');
+  return result || undefined;
 }
 
 /** The list waits while a rule is being edited (its save takes the list with it). @param {State} s */

@@ -1,5 +1,5 @@
 // The targets table: name with its badges (environment, in the default route), the URL cut
-// only between its parts, the state, the receiver's health and the row's actions.
+// only between its parts, the state (on or off, and the receiver's health) and the actions.
 // Below 760 px each row is drawn as a card (config.css).
 
 import { h } from '../../dom.js';
@@ -104,8 +104,12 @@ function row(target, selected, actions) {
     { 'aria-selected': String(selected), dataset: { target: target.id } },
     h('th', { scope: 'row' }, h('span', { class: 'target-name', text: target.name }), h('span', { class: 'target-badges' }, targetBadges(target))),
     urlCell(target),
-    h('td', {}, h('span', { class: `badge ${target.enabled ? 'green' : 'red'}`, text: target.enabled ? t('targets.enabled') : t('targets.disabled') })),
-    h('td', { class: 'target-health' }, healthCell(target.health)),
+    h(
+      'td',
+      { class: 'target-state' },
+      h('span', { class: `badge ${target.enabled ? 'green' : 'red'}`, text: target.enabled ? t('targets.enabled') : t('targets.disabled') }),
+      h('span', { class: 'target-health' }, healthCell(target.health)),
+    ),
     h('td', {}, rowActions(target, actions)),
   );
 }
@@ -118,7 +122,7 @@ function row(target, selected, actions) {
  */
 export function targetTable(items, selected, actions) {
   if (!items.length) return h('p', { class: 'card', text: t('targets.empty') });
-  const head = ['name', 'url', 'state', 'health', 'actions'].map((c) => h('th', { scope: 'col', text: t(`targets.col.${c}`) }));
+  const head = ['name', 'url', 'state', 'actions'].map((c) => h('th', { scope: 'col', text: t(`targets.col.${c}`) }));
   return h(
     'div',
     { class: 'table-wrap card' },
