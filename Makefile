@@ -46,11 +46,12 @@ run: install
 test: install-dev
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
-## Lint, format check and types.
+## Lint, format check and types, Python and JS (eslint and tsc over static/js).
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(MAKE) --no-print-directory lint-js
 
 ## The dashboard's JavaScript: eslint (tools/eslint.config.mjs) and the JSDoc type check
 ## (tsc --noEmit --checkJs, tsconfig.json). Needs Node 20.19+.

@@ -294,6 +294,53 @@ function factList(m) {
 }
 
 /**
+ * A mailbox card's buttons: Reconnect (when it needs it and connecting is possible) or Sync
+ * now, and Disconnect.
+ * @param {Mailbox} m
+ * @param {boolean} canConnect
+ * @param {{reconnect: (b: HTMLElement) => unknown, sync: (b: HTMLElement) => unknown, disconnect: (b: HTMLElement) => unknown}} on
+ */
+function mailboxButtons(m, canConnect, on) {
+  const button = (/** @type {string} */ key, /** @type {(b: HTMLElement) => unknown} */ fn, cls = 'small') =>
+    h('button', {
+      type: 'button',
+      class: cls,
+      text: t(key),
+      'aria-label': `${t(key)} — ${m.address}`,
+      onclick: (/** @type {Event} */ e) => fn(/** @type {HTMLElement} */ (e.currentTarget)),
+    });
+  const first =
+    m.state === 'needs_reconnect'
+      ? canConnect
+        ? button('mailboxes.reconnect', on.reconnect, 'small primary')
+        : null
+      : button('mailboxes.sync', on.sync);
+  return [first, button('mailboxes.disconnect', on.disconnect, 'small danger')];
+}
+
+/**
+ * The consent's outcome from the route, shown once (the route loses its parameters, so a
+ * reload does not show it again).
+ * @param {HTMLElement} outcome
+ * @param {Record<string, string>} params
+ */
+function showConsentOutcome(outcome, params) {
+  const found = consentOutcome(params || {});
+  if (!found) {
+    replace(outcome);
+    return;
+  }
+  const banner = h(
+    'div',
+    { class: `banner ${found.tone} row consent-outcome`, role: found.tone === 'red' ? 'alert' : 'status' },
+    h('span', { class: 'spacer', text: found.text }),
+    h('button', { type: 'button', class: 'small', text: t('mailboxes.dismiss'), onclick: () => replace(outcome) }),
+  );
+  replace(outcome, banner);
+  history.replaceState(null, '', routeHash('mailboxes'));
+}
+
+/**
  * @param {HTMLElement} el
  * @param {import('../app.js').ScreenContext} _ctx
  */
@@ -418,23 +465,12 @@ export function MailboxesTab(el, _ctx) {
 
   /** @param {Mailbox} m */
   function actionButtons(m) {
-    const button = (/** @type {string} */ key, /** @type {(b: HTMLElement) => unknown} */ fn, cls = 'small') =>
-      h('button', {
-        type: 'button',
-        class: cls,
-        text: t(key),
-        'aria-label': `${t(key)} — ${m.address}`,
-        onclick: (/** @type {Event} */ e) => fn(/** @type {HTMLElement} */ (e.currentTarget)),
-      });
     const canConnect = Boolean(setup && !connectBlocker(setup));
-    return [
-      m.state === 'needs_reconnect'
-        ? canConnect
-          ? button('mailboxes.reconnect', (b) => startConsent(b, m.address), 'small primary')
-          : null
-        : button('mailboxes.sync', (b) => syncNow(m, b)),
-      button('mailboxes.disconnect', (b) => disconnect(m, b), 'small danger'),
-    ];
+    return mailboxButtons(m, canConnect, {
+      reconnect: (b) => startConsent(b, m.address),
+      sync: (b) => syncNow(m, b),
+      disconnect: (b) => disconnect(m, b),
+    });
   }
 
   /** @param {Mailbox} m @param {HTMLElement} b */
@@ -451,27 +487,6 @@ export function MailboxesTab(el, _ctx) {
     const path = `/api/gmail/mailboxes/${encodeURIComponent(m.address)}`;
     const done = await runAction(b, () => api.del(path), { success: t('mailboxes.disconnected', { address: m.address }) });
     if (done) await load();
-  }
-
-  /**
-   * The consent's outcome from the route, shown once (the route loses its parameters, so a
-   * reload does not show it again).
-   * @param {Record<string, string>} params
-   */
-  function showOutcome(params) {
-    const found = consentOutcome(params || {});
-    if (!found) {
-      replace(outcome);
-      return;
-    }
-    const banner = h(
-      'div',
-      { class: `banner ${found.tone} row consent-outcome`, role: found.tone === 'red' ? 'alert' : 'status' },
-      h('span', { class: 'spacer', text: found.text }),
-      h('button', { type: 'button', class: 'small', text: t('mailboxes.dismiss'), onclick: () => replace(outcome) }),
-    );
-    replace(outcome, banner);
-    history.replaceState(null, '', routeHash('mailboxes'));
   }
 
   function tick() {
@@ -502,7 +517,7 @@ export function MailboxesTab(el, _ctx) {
       visible = true;
       if (timer === null) timer = setInterval(tick, REFRESH_MS);
       document.addEventListener('visibilitychange', onVisibility);
-      showOutcome(params);
+      showConsentOutcome(outcome, params);
       return load();
     },
     hide: stop,
