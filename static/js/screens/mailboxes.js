@@ -3,6 +3,7 @@
 // lag, sync it now, disconnect it. What is not set up yet is listed, with where to read how.
 // The list refreshes every 10 s while the screen is shown, in place (focus stays put).
 
+import { refresher } from '../refresher.js';
 import { ApiError, api } from '../api.js';
 import { h, replace, uid } from '../dom.js';
 import { formatDateTime, formatDuration, formatNumber, formatRelative } from '../formatLogic.js';
@@ -384,9 +385,7 @@ export function MailboxesTab(el, _ctx) {
     h('div', { class: 'row mailboxes-refresh' }, updated, refresh),
   );
 
-  /** @type {ReturnType<typeof setInterval>|null} */
-  let timer = null;
-  let visible = false;
+  const poller = refresher(el, () => load(), REFRESH_MS);
   let loading = false;
 
   async function load() {
@@ -477,7 +476,7 @@ export function MailboxesTab(el, _ctx) {
   async function syncNow(m, b) {
     const path = `/api/gmail/mailboxes/${encodeURIComponent(m.address)}/sync`;
     const done = await runAction(b, () => api.post(path), { success: t('mailboxes.synced', { address: m.address }) });
-    if (done) setTimeout(() => visible && load(), AFTER_SYNC_MS);
+    if (done) setTimeout(() => poller.shown() && load(), AFTER_SYNC_MS);
   }
 
   /** @param {Mailbox} m @param {HTMLElement} b */
@@ -489,37 +488,14 @@ export function MailboxesTab(el, _ctx) {
     if (done) await load();
   }
 
-  function tick() {
-    // A language switch rebuilds the page without hide(): a detached screen stops itself.
-    if (!el.isConnected) {
-      stop();
-      return;
-    }
-    if (visible && document.visibilityState === 'visible') load();
-  }
-
-  function stop() {
-    visible = false;
-    if (timer !== null) clearInterval(timer);
-    timer = null;
-    document.removeEventListener('visibilitychange', onVisibility);
-  }
-
-  function onVisibility() {
-    if (!el.isConnected) return stop();
-    if (visible && document.visibilityState === 'visible') load();
-  }
-
   return {
     update: load,
     /** @param {Record<string, string>} params */
     show(params) {
-      visible = true;
-      if (timer === null) timer = setInterval(tick, REFRESH_MS);
-      document.addEventListener('visibilitychange', onVisibility);
+      poller.start();
       showConsentOutcome(outcome, params);
       return load();
     },
-    hide: stop,
+    hide: poller.stop,
   };
 }

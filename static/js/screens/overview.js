@@ -2,6 +2,7 @@
 // first-run checklist while something is left to set up, key figures (now, and the last
 // 24 hours), the week's deliveries per hour, latest incidents. Refreshes every 30 s while visible.
 
+import { refresher } from '../refresher.js';
 import './overview/messages.js';
 import { api } from '../api.js';
 import { h, replace, timeAgo } from '../dom.js';
@@ -159,9 +160,7 @@ export function OverviewTab(el, ctx) {
     incidents,
   );
 
-  /** @type {ReturnType<typeof setInterval>|null} */
-  let timer = null;
-  let visible = false;
+  const poller = refresher(el, () => update(), REFRESH_MS);
   let loading = false;
 
   /** @param {any} stats */
@@ -196,35 +195,12 @@ export function OverviewTab(el, ctx) {
     }
   }
 
-  function tick() {
-    // A language switch rebuilds the page without hide(): a detached screen stops itself.
-    if (!el.isConnected) {
-      stop();
-      return;
-    }
-    if (visible && document.visibilityState === 'visible') update();
-  }
-
-  function stop() {
-    visible = false;
-    if (timer !== null) clearInterval(timer);
-    timer = null;
-    document.removeEventListener('visibilitychange', onVisibility);
-  }
-
-  function onVisibility() {
-    if (!el.isConnected) return stop();
-    if (visible && document.visibilityState === 'visible') update();
-  }
-
   return {
     update,
     show() {
-      visible = true;
-      if (timer === null) timer = setInterval(tick, REFRESH_MS);
-      document.addEventListener('visibilitychange', onVisibility);
+      poller.start();
       return update();
     },
-    hide: stop,
+    hide: poller.stop,
   };
 }
