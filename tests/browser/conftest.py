@@ -113,19 +113,24 @@ def durable_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture
-def live(make_app: AppFactory, sink: Sink, durable_redis: str) -> Iterator[Live]:
+def live_app(make_app: AppFactory, sink: Sink, durable_redis: str, **overrides: Any) -> Flask:
+    """An app on the flushed durable Redis, delivering to `sink` (settings: `overrides`)."""
     client = redis.Redis.from_url(durable_redis)
     client.flushdb()
     client.close()
-    app = make_app(
-        redis_url=durable_redis,
-        webhook_url=sink.url(),
-        webhook_secret=TEST_WHSEC,
-        worker_threads=2,
-        retry_schedule=FAST_RETRIES,
-    )
-    with serving(app, sink) as running:
+    settings: dict[str, Any] = {
+        "redis_url": durable_redis,
+        "webhook_url": sink.url(),
+        "webhook_secret": TEST_WHSEC,
+        "worker_threads": 2,
+        "retry_schedule": FAST_RETRIES,
+    }
+    return make_app(**{**settings, **overrides})
+
+
+@pytest.fixture
+def live(make_app: AppFactory, sink: Sink, durable_redis: str) -> Iterator[Live]:
+    with serving(live_app(make_app, sink, durable_redis), sink) as running:
         yield running
 
 

@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import redis
 from cryptography.fernet import Fernet
 
-from tests.browser.conftest import Live, serving, shot, sign_in, watched_page
-from tests.conftest import TEST_WHSEC, AppFactory
+from tests.browser.conftest import Live, live_app, serving, shot, sign_in, watched_page
+from tests.conftest import AppFactory
 from tests.support.fake_google import CLIENT_ID, CLIENT_SECRET, PUSH_ACCOUNT, FakeGoogle
 from tests.support.sink import Sink
 
@@ -26,7 +25,6 @@ ADDRESS = "owner@example.com"
 NEW_ADDRESS = "newcomer@example.com"
 TOPIC = "projects/relais-test/topics/gmail"
 AUDIENCE = "https://relais.example/api/ingress/pubsub"
-FAST_RETRIES = "0,1,1,2"
 
 
 @pytest.fixture
@@ -38,15 +36,11 @@ def google() -> Iterator[FakeGoogle]:
 def _gmail_live(
     make_app: AppFactory, sink: Sink, durable_redis: str, google: FakeGoogle, **extra: Any
 ) -> Any:
-    client = redis.Redis.from_url(durable_redis)
-    client.flushdb()
-    client.close()
-    app = make_app(
-        redis_url=durable_redis,
-        webhook_url=sink.url(),
-        webhook_secret=TEST_WHSEC,
+    app = live_app(
+        make_app,
+        sink,
+        durable_redis,
         worker_threads=1,
-        retry_schedule=FAST_RETRIES,
         relais_encryption_key=Fernet.generate_key().decode(),
         gmail_client_id=CLIENT_ID,
         gmail_client_secret=CLIENT_SECRET,
