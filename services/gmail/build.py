@@ -80,8 +80,7 @@ class Gmail:
     # -- connecting -------------------------------------------------------------------------
 
     def start_consent(self, session_hash: str, redirect_uri: str, login_hint: str = "") -> str:
-        if not self.tokens.usable:
-            self.tokens.seal("")  # raises TokenKeyMissing with what to set
+        self.tokens.require()  # a grant could not be stored without the key
         return self.consent.start(session_hash, redirect_uri, login_hint)
 
     def finish_consent(

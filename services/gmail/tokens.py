@@ -36,13 +36,17 @@ class TokenBox:
     def usable(self) -> bool:
         return self._fernet is not None
 
-    def seal(self, token: str) -> str:
+    def require(self) -> Fernet:
+        """The key, or TokenKeyMissing saying what to set."""
         if self._fernet is None:
             raise TokenKeyMissing(
                 "set RELAIS_ENCRYPTION_KEY (32 random bytes, URL-safe base64) to connect a "
                 "mailbox: its refresh token is stored encrypted"
             )
-        return self._fernet.encrypt(token.encode()).decode()
+        return self._fernet
+
+    def seal(self, token: str) -> str:
+        return self.require().encrypt(token.encode()).decode()
 
     def open(self, sealed: str) -> str:
         if self._fernet is None:
