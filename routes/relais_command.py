@@ -49,7 +49,12 @@ def _app() -> Any:
 
 
 def in_app(command: click.Command) -> click.Command:
-    """A copy of `command` that runs inside a fresh app's context, with one-line errors."""
+    """A copy of `command` that runs inside a fresh app's context, with one-line errors (for
+    a group such as `gmail`: each of its subcommands, the group itself needs no app)."""
+    if isinstance(command, click.Group):
+        group = copy.copy(command)
+        group.commands = {name: in_app(sub) for name, sub in command.commands.items()}
+        return group
     original: Callable[..., Any] | None = command.callback
     assert original is not None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -43,6 +44,27 @@ def test_dockerfile_essentials():
     assert "HEALTHCHECK" in text and "/health" in text
     assert 'CMD ["gunicorn", "-c", "gunicorn.conf.py"]' in text
     assert "RELAIS_ENV=production" in text
+
+
+def test_base_image_is_pinned_by_digest_with_its_tag():
+    """A tag can be pushed again, a digest cannot; the tag stays for the reader and Dependabot."""
+    froms = [ln for ln in (ROOT / "Dockerfile").read_text().splitlines() if ln.startswith("FROM ")]
+    assert froms
+    for line in froms:
+        image = line.split()[1]
+        assert re.fullmatch(r"[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}", image), line
+
+
+def test_actions_are_pinned_by_commit_with_their_version():
+    uses = [
+        line.strip()
+        for path in WORKFLOWS
+        for line in path.read_text().splitlines()
+        if line.strip().lstrip("- ").startswith("uses:")
+    ]
+    assert uses
+    for line in uses:
+        assert re.search(r"uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), line
 
 
 def test_lock_file_pins_every_runtime_dependency_with_hashes():

@@ -19,7 +19,7 @@ from config.settings import Settings
 from services.access.audit import AuditLog
 from services.delivery.build import Delivery
 from services.delivery.fsync import FsyncWait, wait_budget_ms
-from services.errors import NotFound
+from services.errors import Conflict, NotFound, ServiceError
 from services.gmail.google import GmailApi, GoogleError, OAuthClient
 from services.gmail.mailboxes import Mailbox, MailboxState, MailboxStore
 from services.gmail.oauth import ConsentConfig, ConsentFlow, ConsentRefused
@@ -32,9 +32,37 @@ from services.offload.service import R2TransferService
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ConsentRefused", "Gmail", "PushRefused", "build"]
+__all__ = [
+    "ConsentRefused",
+    "Gmail",
+    "GmailCallFailed",
+    "GmailNotConfigured",
+    "MailboxNeedsReconnect",
+    "PushRefused",
+    "build",
+]
 
 CONSENT_PROFILE = "consent:"  # credentials slot of a mailbox being connected
+
+
+class GmailNotConfigured(Conflict):
+    """This deployment cannot call Gmail for what was asked (the message names the settings)."""
+
+    code = "gmail_not_configured"
+
+
+class MailboxNeedsReconnect(Conflict):
+    """The mailbox's grant is gone: Relais does not call Google for it until it is connected
+    again."""
+
+    code = "needs_reconnect"
+
+
+class GmailCallFailed(ServiceError):
+    """Google refused or failed what was asked (its reason in the message, never a token)."""
+
+    http_status = 502
+    code = "gmail_error"
 
 
 @dataclass
@@ -148,6 +176,36 @@ class Gmail:
         self.store.remove(address)
         self.audit.record(actor, "gmail_disconnect", f"mailbox:{address}")
 
+    def require_reader(self) -> None:
+        """GmailNotConfigured unless this process can read mailboxes (OAuth client and key)."""
+        missing = []
+        if not self.api.has_client:
+            missing.append("GMAIL_CLIENT_ID and GMAIL_CLIENT_SECRET")
+        if not self.tokens.usable:
+            missing.append("RELAIS_ENCRYPTION_KEY")
+        if missing:
+            raise GmailNotConfigured(f"Gmail is not configured: set {' and '.join(missing)}")
+
+    def require_watch(self) -> None:
+        """GmailNotConfigured unless this process can read mailboxes and watch them."""
+        self.require_reader()
+        if not self.settings.gmail_pubsub_topic:
+            raise GmailNotConfigured(
+                "GMAIL_PUBSUB_TOPIC is not set: there is no watch (mailboxes are read every "
+                "GMAIL_POLL_FALLBACK_SECONDS)"
+            )
+
+    def _connected(self, address: str) -> Mailbox:
+        found = self.store.get(address)
+        if found is None:
+            raise NotFound("no such mailbox")
+        if found.state != MailboxState.CONNECTED:
+            why = f" ({found.last_error})" if found.last_error else ""
+            raise MailboxNeedsReconnect(
+                f"{address} must be connected again (dashboard, Mailboxes, Connect Gmail){why}"
+            )
+        return found
+
     def sync_soon(self, address: str, actor: str) -> None:
         """ "Sync now": the sync thread takes it at once."""
         if self.store.get(address.lower()) is None:
@@ -170,9 +228,31 @@ class Gmail:
         logger.warning("pubsub push for a mailbox that is not connected (acknowledged)")
         return "unknown_mailbox"
 
-    def sync_once(self, address: str) -> SyncReport | None:
-        """Run one sync now in this thread (the tests' and the CLI's way)."""
-        return self.runner.sync_now(address.lower())
+    def sync_now(self, address: str, actor: str) -> SyncReport | None:
+        """Sync the mailbox now in this thread (the operator command's way), audited. None when
+        another process is syncing it: it is then due again as soon as that sync ends."""
+        self.require_reader()
+        address = address.lower()
+        self._connected(address)
+        self.audit.record(actor, "gmail_sync", f"mailbox:{address}")
+        report = self.runner.sync_now(address)
+        if report is None:
+            self.store.make_due(address)
+        return report
+
+    def renew_watch(self, address: str, actor: str) -> dict[str, Any]:
+        """`users.watch` now for a connected mailbox, audited; the mailbox as the API shows it.
+        GmailCallFailed when Google refused (the mailbox's `watch_error` says it too)."""
+        self.require_watch()
+        address = address.lower()
+        self._connected(address)
+        self.audit.record(actor, "gmail_watch_renew", f"mailbox:{address}")
+        error = self.sync.renew_watch(address)
+        if error == "needs_reconnect":
+            self._connected(address)  # raises, with the reason just stored
+        if error:
+            raise GmailCallFailed(f"the watch of {address} was not renewed: {error}")
+        return self.mailbox(address)
 
     def close(self) -> None:
         self.runner.stop()

@@ -121,13 +121,8 @@ class MailboxSync:
             self._load(mailbox)
             self._keep_watch(mailbox, renew_watch)
             self._read(mailbox, report, keep_alive)
-        except GrantRevoked as exc:
-            self._needs_reconnect(address, f"Google refused the grant ({exc.reason})")
-            report.error = "needs_reconnect"
-            self._metrics.gmail_syncs.labels("needs_reconnect").inc()
-            return report
-        except TokenUnreadable as exc:
-            self._needs_reconnect(address, str(exc))
+        except (GrantRevoked, TokenUnreadable) as exc:
+            self._needs_reconnect(address, _grant_lost(exc))
             report.error = "needs_reconnect"
             self._metrics.gmail_syncs.labels("needs_reconnect").inc()
             return report
@@ -151,6 +146,22 @@ class MailboxSync:
         logger.error("gmail mailbox %s needs to be reconnected: %s", address, why)
 
     # -- watch ------------------------------------------------------------------------------
+
+    def renew_watch(self, address: str) -> str:
+        """`users.watch` now, whatever the expiry (an operator's renewal). "" when renewed,
+        else why not: Google's error (also stored as the mailbox's `watch_error`),
+        `needs_reconnect` when the grant is gone, `not_connected`."""
+        mailbox = self._store.get(address)
+        if mailbox is None or mailbox.state != MailboxState.CONNECTED:
+            return "not_connected"
+        try:
+            self._load(mailbox)
+            self._keep_watch(mailbox, force=True)
+        except (GrantRevoked, TokenUnreadable) as exc:
+            self._needs_reconnect(address, _grant_lost(exc))
+            return "needs_reconnect"
+        current = self._store.get(address)
+        return current.watch_error if current is not None else "not_connected"
 
     def _keep_watch(self, mailbox: Mailbox, force: bool) -> None:
         """users.watch when the topic is set and the watch is missing, expiring or `force`."""
@@ -323,6 +334,13 @@ class MailboxSync:
             self._api.add_label(address, message_id, label)
         except GoogleError as exc:
             logger.warning("gmail %s: labelling %s failed: %s", address, message_id, _safe(exc))
+
+
+def _grant_lost(exc: Exception) -> str:
+    """Why a mailbox needs to be connected again, in words."""
+    if isinstance(exc, GrantRevoked):
+        return f"Google refused the grant ({exc.reason})"
+    return str(exc)
 
 
 def _safe(exc: Exception) -> str:
