@@ -22,6 +22,9 @@ R2_FAILURE_TTL = 600
 RECONCILE_LOCK_TTL = 120
 EMAIL_LOCK_TTL = 30
 HEALTH_TTL = 90 * DAY  # a target's last-attempt record outlives quiet months
+# Per-target attempt counters: hourly ones cover the last 24 h (with a margin), daily ones 7 days.
+TARGET_STATS_HOUR_TTL = 2 * DAY
+TARGET_STATS_DAY_TTL = 8 * DAY
 R2_CLEANUP_LOCK_TTL = 900
 # Gmail API: a consent in progress (state, PKCE verifier) lives this long. (A sync's lock
 # lives WORKER_LEASE_SECONDS, renewed before each message.)
@@ -138,6 +141,15 @@ class Keys:
         """HASH of the last real attempt to a target (delivery or test send): last_attempt_at,
         last_ok ('1'/'0'), last_error, last_status_code, last_ok_at."""
         return f"{self.prefix}health:{target_id}"
+
+    def target_stats_hour(self, target_id: str, hour_epoch: int) -> str:
+        """HASH of one target's attempts in one UTC hour: attempts, ok, failed, latency_sum_ms,
+        latency_count and the latency histogram's `le_<ms>` counters (TTL TARGET_STATS_HOUR_TTL)."""
+        return f"{self.prefix}tstats:{target_id}:h:{hour_epoch}"
+
+    def target_stats_day(self, target_id: str, day_epoch: int) -> str:
+        """HASH like target_stats_hour for one UTC day (TTL TARGET_STATS_DAY_TTL)."""
+        return f"{self.prefix}tstats:{target_id}:d:{day_epoch}"
 
     # The reconciler (services/operator/waiting.py): the config versions it applied, its lock.
     @property

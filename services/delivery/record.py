@@ -24,7 +24,14 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from config.keys import HEALTH_TTL, STATS_TTL, WAKE_LIST_MAX, Keys
+from config.keys import (
+    HEALTH_TTL,
+    STATS_TTL,
+    TARGET_STATS_DAY_TTL,
+    TARGET_STATS_HOUR_TTL,
+    WAKE_LIST_MAX,
+    Keys,
+)
 
 ATTEMPTS_KEPT = 50  # attempt documents kept per delivery (replays add more)
 
@@ -237,6 +244,24 @@ def hour_bucket(ts: float) -> int:
     return int(ts // 3600 * 3600)
 
 
+def day_bucket(ts: float) -> int:
+    """The start of the UTC day of `ts`."""
+    return int(ts // 86400 * 86400)
+
+
+# Upper bounds (ms) of the per-target latency histogram's buckets; a last one, `le_inf`,
+# takes the rest. Fixed: changing them leaves old buckets unreadable for up to 8 days.
+LATENCY_BOUNDS_MS = (10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000)
+
+
+def latency_field(ms: float) -> str:
+    """The histogram counter an attempt of `ms` milliseconds adds to: `le_<bound>`."""
+    for bound in LATENCY_BOUNDS_MS:
+        if ms <= bound:
+            return f"le_{bound}"
+    return "le_inf"
+
+
 # -- what the scripts are told -------------------------------------------------
 
 
@@ -268,11 +293,16 @@ class Health:
     ok: bool | None  # None: no verdict on the receiver (our own problem)
     error: str = ""
     status_code: int | None = None
+    latency_ms: float | None = None  # how long the receiver took to answer (or to time out)
 
-    def to_arg(self) -> dict[str, str]:
+    def to_arg(self) -> dict[str, Any]:
         ok = "" if self.ok is None else ("1" if self.ok else "0")
         code = "" if self.status_code is None else str(self.status_code)
-        return {"ok": ok, "error": self.error, "status_code": code}
+        arg: dict[str, Any] = {"ok": ok, "error": self.error, "status_code": code}
+        if self.latency_ms is not None:
+            arg["latency_ms"] = max(0, round(self.latency_ms))
+            arg["latency_field"] = latency_field(self.latency_ms)
+        return arg
 
 
 @dataclass(frozen=True)
@@ -489,6 +519,8 @@ class Calls:
             k.circuit(target),
             k.target_health(target),
             k.in_flight(target),
+            k.target_stats_hour(target, hour_bucket(now)),
+            k.target_stats_day(target, day_bucket(now)),
         ]
         arg = self._common(
             id=claimed.id,
@@ -504,6 +536,7 @@ class Calls:
             breaker=breaker.to_arg(),
             health=health.to_arg(),
             health_ttl=HEALTH_TTL,
+            target_stats_ttls=[TARGET_STATS_HOUR_TTL, TARGET_STATS_DAY_TTL],
         )
         return ScriptCall(keys, arg)
 

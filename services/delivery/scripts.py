@@ -269,15 +269,29 @@ return {'', best and tostring(best) or ''}
 """
 )
 
-# KEYS: delivery, attempts, leased, dead, stats, circuit, health, inflight
+# KEYS: delivery, attempts, leased, dead, stats, circuit, health, inflight,
+#       target_stats_hour, target_stats_day
 # A: id, token, outcome (delivered|retrying|dead|held), now, next_at, attempt, fields,
 #    target, retention, attempts_kept, breaker {signal, threshold, cooldown, cooldown_max},
-#    health {ok ('1'|'0'|''), error, status_code}, health_ttl
+#    health {ok ('1'|'0'|''), error, status_code, latency_ms?, latency_field?}, health_ttl,
+#    target_stats_ttls [hour, day]
+# An attempt with a verdict on the receiver (health.ok not '') is also counted in the
+# target's hourly and daily counters, with its latency when it has one.
 # `held`: the target was switched off by this answer; the delivery waits on the waitlist.
 # Returns 0 (lease lost), 1 (recorded) or 2 (recorded, and this attempt opened the circuit).
 COMPLETE = _script(
     """
 local dkey, akey, leased, dead, stats, cb, health, slots = unpack(KEYS, 1, 8)
+local function tally(tkey, ttl, h)
+  redis.call('HINCRBY', tkey, 'attempts', 1)
+  redis.call('HINCRBY', tkey, h.ok == '1' and 'ok' or 'failed', 1)
+  if h.latency_ms then
+    redis.call('HINCRBY', tkey, 'latency_sum_ms', h.latency_ms)
+    redis.call('HINCRBY', tkey, 'latency_count', 1)
+    redis.call('HINCRBY', tkey, h.latency_field, 1)
+  end
+  redis.call('EXPIRE', tkey, ttl)
+end
 if redis.call('HGET', dkey, 'lease') ~= A.token then return 0 end
 redis.call('ZREM', leased, A.id)
 redis.call('RPUSH', akey, A.attempt)
@@ -309,6 +323,8 @@ if h.ok ~= '' then
              'last_error', h.error, 'last_status_code', h.status_code)
   if h.ok == '1' then redis.call('HSET', health, 'last_ok_at', A.now) end
   redis.call('EXPIRE', health, A.health_ttl)
+  tally(KEYS[9], A.target_stats_ttls[1], h)
+  tally(KEYS[10], A.target_stats_ttls[2], h)
 end
 
 count(stats, A.outcome)

@@ -330,7 +330,11 @@ def health_of(verdict: Verdict) -> Health:
     """What this attempt says of the target's health (nothing when no request was made)."""
     if verdict.error == "email_expired":
         return Health(None)
-    return Health(verdict.ok, verdict.error or "", verdict.status_code)
+    # Latency: until the receiver answered, or until we stopped waiting for it; an attempt
+    # that never reached it (refused, no such host) says nothing of its speed.
+    answered = verdict.status_code is not None or verdict.error == "timeout"
+    latency = verdict.duration * 1000 if answered else None
+    return Health(verdict.ok, verdict.error or "", verdict.status_code, latency)
 
 
 def _offload_note(

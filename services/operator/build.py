@@ -19,6 +19,7 @@ from services.operator.readiness import Readiness
 from services.operator.records import Records
 from services.operator.rules_lab import RulesLab
 from services.operator.stats import Stats
+from services.operator.target_stats import TargetStats
 from services.operator.targets import TargetsAdmin
 from services.operator.waiting import WaitingMail
 
@@ -59,6 +60,7 @@ def build(
         env_managed=bool(settings.webhook_url),
         clock=clock,
         audit=access.audit,
+        history=TargetStats(client, keys, clock),
     )
     waiting = WaitingMail(client, keys, queue, delivery.ingest, docs, records, access.audit, clock)
     docs.on_change(

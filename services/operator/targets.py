@@ -47,6 +47,7 @@ from services.documents.targets import (
 from services.errors import Conflict, InvalidInput, NotFound
 from services.net.http import OutboundError, check_target_url
 from services.operator.status import target_health
+from services.operator.target_stats import Range, TargetStats
 
 ROTATION_GRACE_SECONDS = 24 * 3600
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -227,8 +228,10 @@ class TargetsAdmin:
         env_managed: bool,
         clock: Callable[[], float],
         audit: AuditLog,
+        history: TargetStats,
     ) -> None:
         self._audit = audit
+        self._history = history
         self._targets = targets
         self._rules = rules
         self._deliverer = deliverer
@@ -249,6 +252,7 @@ class TargetsAdmin:
         ids = [t.id for t in targets]
         circuits = self._queue.circuits(ids)
         last = self._queue.health(ids)
+        last_day = self._history.last_day(ids)
         now = self._clock()
         members = set(self._default_route(targets))
         return [
@@ -257,9 +261,14 @@ class TargetsAdmin:
                 "in_default_route": t.id in members,
                 "circuit": circuits[t.id],
                 "health": target_health(t, last[t.id], circuits[t.id], now),
+                "last_24h": last_day[t.id],
             }
             for t in targets
         ]
+
+    def stats(self, target_id: str, range_: Range) -> dict[str, Any]:
+        """A target's attempts, success rate and latency per hour (24h) or per day (7d)."""
+        return self._history.series(self.get(target_id).id, range_)
 
     def default_route(self) -> dict[str, Any]:
         """How the default route picks its targets: `drop` (none), `rules` (the Rules screen

@@ -58,6 +58,8 @@ export const urlFor = Object.freeze({
   targetTest: (id) => `${URLS.targets}/${seg(id)}/test`,
   /** @param {string} id */
   targetRotateSecret: (id) => `${URLS.targets}/${seg(id)}/rotate_secret`,
+  /** @param {string} id */
+  targetStats: (id) => `${URLS.targets}/${seg(id)}/stats`,
   /** @param {string} address */
   mailbox: (address) => `${URLS.gmailMailboxes}/${seg(address)}`,
   /** @param {string} address */

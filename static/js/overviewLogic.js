@@ -5,6 +5,7 @@
 
 /**
  * @typedef {{hour: number, delivered: number, retrying: number, dead: number, [k: string]: number}} Hour
+ * @typedef {{hour: number, [k: string]: number}} Row a chart's bucket: `hour` is its start (Unix seconds)
  */
 
 export const CHART_SERIES = /** @type {const} */ (['delivered', 'retrying', 'dead']);
@@ -44,7 +45,7 @@ export function countTicks(value, most = 4) {
 
 /**
  * Runs of consecutive hours on the same local day, oldest first.
- * @param {Hour[]} hours
+ * @param {Row[]} hours
  * @param {(hour: number) => string} dayKey the local calendar day of an hour bucket
  * @returns {Array<{key: string, first: number, last: number, hour: number}>} indexes of the run's hours
  */
@@ -70,19 +71,21 @@ export function daySpans(hours, dayKey) {
  */
 
 /**
- * Stacked bars (delivered at the bottom, then retrying, then dead), one per hour, drawn at
- * `width` (the width the chart is shown at, so text keeps its size). Days: a line where each
- * local day starts and, for each day, its middle and room, to label it under its own bars.
- * @param {Hour[]} hours oldest first
- * @param {{width?: number, height?: number, dayKey?: (hour: number) => string}} [options]
+ * Stacked bars, one per bucket, its series from the bottom up (by default delivered, then
+ * retrying, then dead), drawn at `width` (the width the chart is shown at, so text keeps its
+ * size). Days: a line where each local day starts and, for each day, its middle and room, to
+ * label it under its own bars.
+ * @param {Row[]} hours oldest first
+ * @param {{width?: number, height?: number, dayKey?: (hour: number) => string, series?: readonly string[]}} [options]
  * @returns {Chart}
  */
 export function chartGeometry(hours, options = {}) {
   const width = options.width || 840;
   const height = options.height || 220;
+  const series = options.series || CHART_SERIES;
   const plot = { left: 40, top: 10, right: width - 8, bottom: height - 24 };
   const plotHeight = plot.bottom - plot.top;
-  const totals = hours.map((h) => CHART_SERIES.reduce((sum, s) => sum + (h[s] || 0), 0));
+  const totals = hours.map((h) => series.reduce((sum, s) => sum + (h[s] || 0), 0));
   const { max, ticks } = countTicks(Math.max(0, ...totals));
   const slot = (plot.right - plot.left) / Math.max(1, hours.length);
   const xOf = (/** @type {number} */ index) => round(plot.left + index * slot);
@@ -90,12 +93,12 @@ export function chartGeometry(hours, options = {}) {
   const bars = [];
   hours.forEach((h, index) => {
     let base = plot.bottom;
-    for (const series of CHART_SERIES) {
-      const value = h[series] || 0;
+    for (const name of series) {
+      const value = h[name] || 0;
       if (value <= 0) continue;
       const barHeight = (value / max) * plotHeight;
       base -= barHeight;
-      bars.push({ x: xOf(index), y: round(base), width: round(Math.max(1, slot * 0.8)), height: round(barHeight), series, hour: h.hour, value });
+      bars.push({ x: xOf(index), y: round(base), width: round(Math.max(1, slot * 0.8)), height: round(barHeight), series: name, hour: h.hour, value });
     }
   });
   const yTicks = ticks.map((value) => ({ value, y: round(plot.bottom - (value / max) * plotHeight) }));

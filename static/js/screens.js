@@ -16,12 +16,12 @@ export const SCREENS = [
   { id: 'emails', module: './screens/records/EmailsTab.js', mount: 'EmailsTab' },
   { id: 'rules', module: './screens/rules/RulesTab.js', mount: 'RulesTab' },
   { id: 'targets', module: './screens/targets/TargetsTab.js', mount: 'TargetsTab' },
-  { id: 'mailboxes', module: './screens/mailboxes.js', mount: 'MailboxesTab' },
-  { id: 'schedule', module: './screens/schedule.js', mount: 'ScheduleTab' },
+  { id: 'mailboxes', module: './screens/mailboxes/MailboxesTab.js', mount: 'MailboxesTab' },
+  { id: 'schedule', module: './screens/schedule/ScheduleTab.js', mount: 'ScheduleTab' },
   { id: 'preferences', module: './screens/preferences.js', mount: 'PreferencesTab' },
   { id: 'flags', module: './screens/flags.js', mount: 'FlagsTab' },
-  { id: 'access', module: './screens/access.js', mount: 'AccessTab' },
-  { id: 'tools', module: './screens/tools.js', mount: 'ToolsTab' },
+  { id: 'access', module: './screens/access/AccessTab.js', mount: 'AccessTab' },
+  { id: 'tools', module: './screens/tools/ToolsTab.js', mount: 'ToolsTab' },
 ];
 
 /**

@@ -11,9 +11,10 @@ import { getLang, t, tc } from '../../i18n.js';
 import { say } from '../../outcomeWords.js';
 import { emailReasonPhrase } from '../records/waitingLogic.js';
 import { errorText, notify, runAction } from '../../ui.js';
-import { fieldLabel, operatorLabel } from './RuleEditor.js';
+import { fieldLabel, operatorLabel } from './ruleControls.js';
 import { replayRows, sampleEmail, traceSteps } from './rulesLogic.js';
 import './messages.js';
+import './dryrun.messages.js';
 
 /**
  * @typedef {import('./rulesLogic.js').RuleSet} RuleSet

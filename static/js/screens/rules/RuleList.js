@@ -3,7 +3,7 @@
 
 import { h } from '../../dom.js';
 import { getLang, t } from '../../i18n.js';
-import { fieldLabel, operatorLabel } from './RuleEditor.js';
+import { fieldLabel, operatorLabel } from './ruleControls.js';
 import { conditionText, dropIndex, keyboardMove } from './rulesLogic.js';
 import './messages.js';
 

@@ -13,6 +13,7 @@ import { RuleEditor } from './RuleEditor.js';
 import { defaultRouteSection, ruleItems, ruleName } from './RuleList.js';
 import { blankRule, moveItem, normalizeRule, placeServerErrors, ruleIndexInMessage, sameJson, validateRule } from './rulesLogic.js';
 import './messages.js';
+import './dryrun.messages.js';
 
 const SCREEN = 'rules';
 

@@ -3,10 +3,13 @@
 // Below 760 px each row is drawn as a card (config.css).
 
 import { h } from '../../dom.js';
-import { t } from '../../i18n.js';
+import { formatNumber, formatPercent } from '../../formatLogic.js';
+import { getLang, t, tc } from '../../i18n.js';
 import { say } from '../../outcomeWords.js';
 import { healthBadge, healthHistory } from '../../statusLogic.js';
 import { when } from './SecretDialog.js';
+import { millis } from './TargetStats.js';
+import { daySummary, rateTone } from './statsLogic.js';
 import { urlParts } from './targetsLogic.js';
 import './messages.js';
 
@@ -55,6 +58,18 @@ function healthCell(health) {
     h('span', { class: `badge ${badge.tone}`, dataset: { health: health?.state || 'untested' }, text: say(badge.phrase) }),
     history ? h('span', { class: 'help block', text: say(history) }) : null,
   ];
+}
+
+/**
+ * The last 24 hours in one line: how many attempts, how many succeeded, how fast.
+ * @param {Target} target
+ */
+function dayLine(target) {
+  const lang = getLang();
+  const day = daySummary(target.last_24h);
+  const params = { count: day.attempts || 0, attempts: formatNumber(day.attempts || 0, lang), rate: formatPercent(day.rate, lang), p95: millis(day.p95) };
+  const tone = day.attempts ? rateTone(day.rate) : '';
+  return h('span', { class: `help block target-day ${tone}`, dataset: { attempts: String(day.attempts || 0) }, text: tc(day.key, params) });
 }
 
 /**
@@ -109,6 +124,7 @@ function row(target, selected, actions) {
       { class: 'target-state' },
       h('span', { class: `badge ${target.enabled ? 'green' : 'red'}`, text: target.enabled ? t('targets.enabled') : t('targets.disabled') }),
       h('span', { class: 'target-health' }, healthCell(target.health)),
+      dayLine(target),
     ),
     h('td', {}, rowActions(target, actions)),
   );

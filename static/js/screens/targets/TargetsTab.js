@@ -10,6 +10,7 @@ import { canLeave, confirmDialog, isDirty, loadInto, notify, runAction, setDirty
 import { showSecret } from './SecretDialog.js';
 import { targetForm } from './TargetForm.js';
 import { targetTable } from './TargetList.js';
+import { statsCard } from './TargetStats.js';
 import { testPanel } from './TestPanel.js';
 import { createBody, inUseBy, patchBody, useMessage } from './targetsLogic.js';
 import './messages.js';
@@ -130,7 +131,7 @@ function renderDetail(s) {
       submit: (values, button) => (target ? saveChanges(s, target, values, button) : create(s, values, button)),
     },
   );
-  replace(s.detail, h('div', { class: 'card' }, form), target ? testPanel(target) : null);
+  replace(s.detail, target ? statsCard(target) : null, h('div', { class: 'card' }, form), target ? testPanel(target) : null);
 }
 
 /**
