@@ -22,7 +22,15 @@ from routes.admin_access import (
     set_session_cookie,
 )
 from routes.errors import error_response
-from routes.validation import json_body
+from routes.responses import (
+    Error,
+    LoggedOutEverywhere,
+    MagicLinkCreated,
+    MagicLinks,
+    SessionInfo,
+    Success,
+)
+from routes.validation import json_body, responds
 from services.access.admin_auth import AdminSession
 from services.app import get_services
 from services.errors import ServiceError
@@ -62,6 +70,10 @@ def _signed_in(sid: str, session: AdminSession, resp: Any) -> Any:
 
 
 @bp.post("/api/auth/login")
+@responds(200, SessionInfo)
+@responds(401, Error, description="invalid_credentials")
+@responds(403, Error, description="forbidden: cross-origin request")
+@responds(429, Error, description="too_many_attempts (with Retry-After)")
 @json_body(LoginRequest)
 def login(body: LoginRequest) -> Any:
     """Open a session (cookie) with the admin user name and password."""
@@ -82,6 +94,8 @@ def login(body: LoginRequest) -> Any:
 
 
 @bp.get("/api/auth/session")
+@responds(200, SessionInfo)
+@responds(401, Error, description="unauthorized: signed out")
 def session() -> Any:
     """The current session and its CSRF token; 401 when signed out."""
     current = current_session()
@@ -91,6 +105,7 @@ def session() -> Any:
 
 
 @bp.post("/api/auth/logout")
+@responds(200, Success)
 @admin_required
 def logout() -> Any:
     """Close this session."""
@@ -99,6 +114,7 @@ def logout() -> Any:
 
 
 @bp.post("/api/auth/logout_all")
+@responds(200, LoggedOutEverywhere)
 @admin_required
 def logout_all() -> Any:
     """Close every session of this user, in every instance (old cookies stop working), and
@@ -108,6 +124,7 @@ def logout_all() -> Any:
 
 
 @bp.get("/api/magic_links")
+@responds(200, MagicLinks)
 @admin_required
 def list_magic_links() -> Any:
     """Magic links that still work (tokens are never shown again), and how many minutes a
@@ -122,6 +139,7 @@ def list_magic_links() -> Any:
 
 
 @bp.post("/api/magic_links")
+@responds(201, MagicLinkCreated)
 @admin_required
 @json_body(MagicLinkRequest)
 def create_magic_link(body: MagicLinkRequest) -> Any:
@@ -134,6 +152,8 @@ def create_magic_link(body: MagicLinkRequest) -> Any:
 
 
 @bp.delete("/api/magic_links/<link_id>")
+@responds(200, Success)
+@responds(404, Error)
 @admin_required
 def revoke_magic_link(link_id: str) -> Any:
     """Revoke a link at once."""
@@ -142,6 +162,8 @@ def revoke_magic_link(link_id: str) -> Any:
 
 
 @bp.get("/auth/magic/<token>")
+@responds(200, media="text/html", description="The confirmation page")
+@responds(404, media="text/html", description="Unknown, used or expired link")
 def magic_confirm(token: str) -> Any:
     """The confirmation page: a GET (as link scanners send) consumes nothing."""
     link = get_services().access.magic_links.peek(token)
@@ -150,6 +172,9 @@ def magic_confirm(token: str) -> Any:
 
 
 @bp.post("/auth/magic")
+@responds(303, media="text/html", description="Signed in: redirect to the dashboard")
+@responds(400, media="text/html", description="Unknown, used or expired link")
+@responds(403, Error, description="forbidden: cross-origin request")
 def magic_consume() -> Any:
     """Use a magic link (form POST from the confirmation page): open a session."""
     refused = check_state_change(None)

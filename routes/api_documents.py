@@ -16,7 +16,8 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, create_model
 
 from routes.admin_access import actor, admin_required
-from routes.validation import json_body
+from routes.responses import DOCUMENT_EXTRAS, Error
+from routes.validation import json_body, responds
 from services.app import get_services
 from services.documents.base import Versioned
 from services.documents.registry import REGISTRY, DocumentKind
@@ -36,19 +37,37 @@ def update_model(name: str, model: type[BaseModel]) -> type[BaseModel]:
     )
 
 
+def versioned_model(name: str, model: type[BaseModel], **extra: Any) -> type[BaseModel]:
+    """`{"version": int, "document": <model>, ...extra}`: the answer of GET and PUT."""
+    return create_model(
+        name,
+        __config__=ConfigDict(extra="forbid"),
+        version=(int, ...),
+        document=(model, ...),
+        **extra,
+    )
+
+
 def document_blueprint(kind: DocumentKind) -> Blueprint:
     """GET and PUT for one versioned document under /api/<path>."""
     assert kind.path is not None
     bp = Blueprint(f"api_{kind.name}", __name__, url_prefix=f"/api/{kind.path}")
     body_model = update_model(kind.model.__name__, kind.model)
+    saved = versioned_model(f"{kind.model.__name__}Versioned", kind.model)
+    shown = versioned_model(
+        f"{kind.model.__name__}View", kind.model, **DOCUMENT_EXTRAS.get(kind.name, {})
+    )
 
     @bp.get("")
+    @responds(200, shown)
     @admin_required
     def read() -> Any:
         service = get_services().documents.of(kind)
         return jsonify({**versioned_doc(service.get_versioned()), **service.view_extra()})
 
     @bp.put("")
+    @responds(200, saved)
+    @responds(409, Error, description="conflict: `version` is stale (someone saved meanwhile)")
     @admin_required
     @json_body(body_model)
     def write(body: Any) -> Any:

@@ -1,4 +1,7 @@
-"""One JSON error shape for every error: {"error": code, "message": text, ...}."""
+"""One JSON error shape for every error: {"error": code, "message": text, ...}.
+
+Its schema, with every member an error may add, is `Error` in routes/responses.py.
+"""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, redirect
 
 from routes.admin_access import current_session
+from routes.validation import responds
 
 bp = Blueprint("pages", __name__)
 
@@ -21,6 +22,8 @@ def _page(name: str) -> Any:
 
 
 @bp.get("/")
+@responds(200, media="text/html", description="The dashboard")
+@responds(302, media="text/html", description="Signed out: redirect to /login")
 def dashboard() -> Any:
     """The dashboard; the login page when signed out."""
     if current_session() is None:
@@ -29,6 +32,8 @@ def dashboard() -> Any:
 
 
 @bp.get("/login")
+@responds(200, media="text/html", description="The login page")
+@responds(302, media="text/html", description="Signed in: redirect to /")
 def login_page() -> Any:
     """The login page (the dashboard when already signed in)."""
     if current_session() is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import request
@@ -84,5 +85,39 @@ def query_args(model: type[BaseModel]) -> Callable[[F], F]:
 
         wrapper.relais_query_model = model  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+@dataclass(frozen=True)
+class DeclaredResponse:
+    """One status of a view's answers: the models of its JSON body (several: one of them),
+    and its media types (none: no body)."""
+
+    models: tuple[type[BaseModel], ...]
+    media: tuple[str, ...]
+    description: str
+
+
+def responds(
+    status: int,
+    model: type[BaseModel] | None = None,
+    *,
+    media: str = "application/json",
+    description: str = "",
+) -> Callable[[F], F]:
+    """Declare one answer of the view for the OpenAPI document (routes/openapi.py): its
+    status and the pydantic model of its JSON body, or the media type of a body that is not
+    JSON (`media="text/html"`), or no body (`media=""`). Stackable, in any order with the
+    other decorators; two declarations of one status are alternatives."""
+
+    def decorator(view: F) -> F:
+        known: dict[int, DeclaredResponse] = dict(getattr(view, "relais_responses", {}))
+        before = known.get(status, DeclaredResponse((), (), ""))
+        models = before.models + ((model,) if model is not None else ())
+        types = before.media + ((media,) if media and media not in before.media else ())
+        known[status] = DeclaredResponse(models, types, before.description or description)
+        view.relais_responses = known  # type: ignore[attr-defined]  # read by the OpenAPI builder
+        return view
 
     return decorator
