@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 from flask import Blueprint, Flask
@@ -24,7 +25,7 @@ from config.startup_checks import StartupError, check_eviction_policy
 from services.app import Services, get_services
 from services.documents.registry import REGISTRY
 from services.errors import ServiceError
-from services.gmail.build import GmailNotConfigured
+from services.gmail.build import Gmail, GmailNotConfigured
 from services.operator.config_io import LEGACY_NAMES
 from services.operator.records import DeliveryFilter, EmailFilter
 
@@ -406,6 +407,33 @@ def gmail_sync(address: str, as_json: bool) -> None:
         raise CommandFailed(f"the sync of {row['address']} stopped: {report.error}")
 
 
+def _renew_rows(service: Gmail, addresses: list[str], every: bool) -> list[dict[str, Any]]:
+    """Renew each watch; with --all a failure is a row, for one mailbox it is the error."""
+    rows: list[dict[str, Any]] = []
+    for one in addresses:
+        try:
+            view = service.renew_watch(one, "cli")
+        except ServiceError as exc:
+            if not every:
+                raise _gmail_failure(exc, one) from None
+            rows.append({"address": one, "outcome": exc.code, "message": exc.message})
+            continue
+        expires = view.get("watch_expires_at")
+        rows.append({"address": one, "outcome": "renewed", "watch_expires_at": expires})
+    return rows
+
+
+def _print_renewals(rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"mailboxes": rows}, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("no connected mailbox")
+    for row in rows:
+        detail = row.get("message") or f"watch expires {_when(row.get('watch_expires_at'))}"
+        click.echo(f"{row['address']}: {row['outcome']} ({detail})")
+
+
 @gmail.command("renew-watch")
 @click.argument("address", required=False)
 @click.option("--all", "every", is_flag=True, help="Every connected mailbox.")
@@ -424,25 +452,8 @@ def gmail_renew_watch(address: str | None, every: bool, as_json: bool) -> None:
         addresses = [m["address"] for m in service.mailboxes() if m["state"] == "connected"]
     else:
         addresses = [str(address)]
-    rows = []
-    for one in addresses:
-        try:
-            view = service.renew_watch(one, "cli")
-        except ServiceError as exc:
-            if not every:
-                raise _gmail_failure(exc, one) from None
-            rows.append({"address": one, "outcome": exc.code, "message": exc.message})
-            continue
-        expires = view.get("watch_expires_at")
-        rows.append({"address": one, "outcome": "renewed", "watch_expires_at": expires})
-    if as_json:
-        click.echo(json.dumps({"mailboxes": rows}, ensure_ascii=False))
-    else:
-        if not rows:
-            click.echo("no connected mailbox")
-        for row in rows:
-            detail = row.get("message") or f"watch expires {_when(row.get('watch_expires_at'))}"
-            click.echo(f"{row['address']}: {row['outcome']} ({detail})")
+    rows = _renew_rows(service, addresses, every)
+    _print_renewals(rows, as_json)
     if any(row["outcome"] != "renewed" for row in rows):
         sys.exit(1)
 

@@ -90,6 +90,19 @@ def _error(status: int) -> dict[str, Any]:
     return {"description": _ERRORS.get(status, "error"), "content": _json(ERROR_REF)}
 
 
+def _content(view: Any, status: int, media: tuple[str, ...], schemas: list[Any]) -> dict[str, Any]:
+    """The media types of one declared answer: JSON with its model(s), others as strings."""
+    content: dict[str, Any] = {}
+    for one in media:
+        if one != "application/json":
+            content[one] = {"schema": {"type": "string"}}
+            continue
+        if not schemas:
+            raise TypeError(f"{view.__name__}: @responds({status}) needs the JSON model")
+        content[one] = {"schema": schemas[0] if len(schemas) == 1 else {"oneOf": schemas}}
+    return content
+
+
 def _declared(view: Any, refs: Refs) -> dict[str, Any]:
     """The answers the view declares with `@responds` (routes/validation.py)."""
     found: dict[str, Any] = {}
@@ -100,15 +113,7 @@ def _declared(view: Any, refs: Refs) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "description": answer.description or default or HTTPStatus(status).phrase
         }
-        content: dict[str, Any] = {}
-        for media in answer.media:
-            if media == "application/json":
-                if not schemas:
-                    raise TypeError(f"{view.__name__}: @responds({status}) needs the JSON model")
-                schema = schemas[0] if len(schemas) == 1 else {"oneOf": schemas}
-                content[media] = {"schema": schema}
-            else:
-                content[media] = {"schema": {"type": "string"}}
+        content = _content(view, status, tuple(answer.media), schemas)
         if content:
             entry["content"] = content
         found[str(status)] = entry
