@@ -41,7 +41,7 @@ import redis
 
 from bench import adversarial, delivery_bench, loadgen, rules_bench, slow_clients
 from bench.harness import BENCH_TOKEN, RssSampler, Server, Sink, floor_server, relais_server
-from bench.mix import Mix, answer_of, load_fixtures, share
+from bench.mix import Mix, Repeats, answer_of, load_fixtures, share
 from bench.report import summary
 from bench.stats import summarize_ms
 from config import embedded_redis
@@ -58,7 +58,7 @@ LIGHT_RATE = 50.0  # a rate well under saturation: latency there shows the fsync
 FLOOR = "/ingest"
 
 
-def spec_for(server: Server, path: str, mix: Mix) -> loadgen.RequestSpec:
+def spec_for(server: Server, path: str, mix: Mix | Repeats) -> loadgen.RequestSpec:
     """POST the mix with the ingress token; answers classified by answer_of."""
     headers = [("Content-Type", "application/json"), ("Authorization", f"Bearer {BENCH_TOKEN}")]
     return loadgen.RequestSpec.from_url(
@@ -66,7 +66,9 @@ def spec_for(server: Server, path: str, mix: Mix) -> loadgen.RequestSpec:
     )
 
 
-def load(server: Server, path: str, mix: Mix, rate: float | None, duration: float) -> dict:
+def load(
+    server: Server, path: str, mix: Mix | Repeats, rate: float | None, duration: float
+) -> dict:
     """One load run (fixed rate, or saturation when ``rate`` is None); the mix counted."""
     with RssSampler(server) as sampler:
         result = loadgen.run(
@@ -116,6 +118,26 @@ def ingress_run(ctx: dict[str, Any], name: str, rate: float | None) -> dict[str,
     return doc
 
 
+def prime(server: Server, path: str, repeats: Repeats) -> None:
+    """Send each email of the duplicates-only run once (accepted, or stored by the floor)."""
+    for body in repeats.bodies:
+        request = urllib.request.Request(
+            server.url(path),
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {BENCH_TOKEN}"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            resp.read()
+
+
+def duplicates_run(ctx: dict[str, Any], server: Server, path: str, tag: str) -> dict[str, Any]:
+    """Saturation with duplicates only: the emails are sent once, then again and again."""
+    repeats = Repeats(Mix(f"dups_{tag}_{ctx['stamp']}", ctx["fixtures"], duplicates=False))
+    prime(server, path, repeats)
+    return load(server, path, repeats, None, ctx["duration"])
+
+
 def resolve_redis(arg: str | None) -> str | None:
     """--redis-url, else REDIS_URL, else None (embedded)."""
     return arg or os.environ.get("REDIS_URL") or None
@@ -151,6 +173,8 @@ def on_relais(
             time.sleep(1.0)  # let the workers finish importing before the idle reading
             report["rss_idle"] = server.rss()
         report["ingress"] = {name: ingress_run(ctx, name, r) for name, r in runs}
+        if idle:
+            report["ingress"]["duplicates"] = duplicates_run(ctx, server, INGRESS, "relais")
         report["end_to_end"] = ingress_run(ctx, "e2e", E2E_RATE)
         report["rss_after"] = server.rss()
         report["durability"] = ready_durability(server)
@@ -191,6 +215,7 @@ def run_floor(ctx: dict[str, Any], rates: list[float]) -> dict[str, Any]:
         for name, rate in run_names(rates):
             mix = Mix(f"floor_{name}_{ctx['stamp']}", ctx["fixtures"])
             runs[name] = load(server, FLOOR, mix, rate, ctx["duration"])
+        runs["duplicates"] = duplicates_run(ctx, server, FLOOR, "floor")
     finally:
         server.stop()
         if not ctx["redis_url"]:

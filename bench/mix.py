@@ -157,3 +157,17 @@ def answer_of(status: int, body: bytes) -> str:
 def share(answers: dict[str, int], prefix: str) -> int:
     """How many answers start with ``prefix`` (``ignored`` counts every reason)."""
     return sum(n for key, n in answers.items() if key.startswith(prefix))
+
+
+class Repeats:
+    """Duplicates only: request ``index`` re-sends email ``index % len(bodies)`` of a set
+    admitted once beforehand (``bodies``, from a Mix), so every answer must be
+    ``duplicate``: what a duplicate push costs at saturation."""
+
+    def __init__(self, mix: Mix, count: int = 100) -> None:
+        self.bodies = [mix(index) for index in range(count)]
+        self.sent: Counter[str] = Counter()
+
+    def __call__(self, index: int) -> bytes:
+        self.sent["duplicate"] += 1
+        return self.bodies[index % len(self.bodies)]

@@ -323,6 +323,82 @@ def hostile_section(report: dict[str, Any], before: dict[str, Any] | None) -> li
     return lines if len(lines) > 2 else []
 
 
+def _share(report: dict[str, Any], run: str) -> float | None:
+    """Relais's achieved rate in one ingress run as a fraction of the floor's."""
+    mine = dig(report, "ingress", run, "achieved_rate")
+    floor = dig(report, "floor", run, "achieved_rate")
+    return mine / floor if mine and floor else None
+
+
+def _ms(us: Any) -> float | None:
+    return None if us is None else round(us / 1000, 2)
+
+
+def goal_figures(report: dict[str, Any]) -> list[tuple[str, Any, str, bool | None]]:
+    """(figure, this run's value, goal, met) for each speed goal (issue 20)."""
+    share, dups = _share(report, "saturation"), _share(report, "duplicates")
+    e2e = dig(report, "end_to_end", "delivery", "end_to_end_ms", "p99")
+    rules = dig(report, "rules", "evaluate_us") or {}
+    p50, p99 = _ms(rules.get("p50")), _ms(rules.get("p99"))
+    worst = dig(report, "adversarial", "worst_ms")
+    workers = dig(report, "ingress", "saturation", "rss_peak", "workers_mb") or []
+    rss_max = max(workers) if workers else None
+    cold = report.get("cold_start_s")
+
+    def below(value: Any, limit: float) -> bool | None:
+        return None if value is None else value < limit
+
+    return [
+        (
+            "ingress at saturation, share of the floor",
+            share,
+            ">= 50 %",
+            None if share is None else share >= 0.5,
+        ),
+        (
+            "duplicate pushes at saturation, share of the floor",
+            dups,
+            ">= 80 %",
+            None if dups is None else dups >= 0.8,
+        ),
+        ("end-to-end p99 at 200 emails/s (ms)", e2e, "< 100", below(e2e, 100)),
+        (
+            "1,000 rules (200 regex), 50 KB body: p50 / p99 per email (ms)",
+            (p50, p99),
+            "< 1 / < 2",
+            None if p50 is None or p99 is None else p50 < 1 and p99 < 2,
+        ),
+        ("worst email of the adversarial corpus, 1 MiB (ms)", worst, "< 50", below(worst, 50)),
+        ("RSS per worker at saturation, peak (MB)", rss_max, "< 120", below(rss_max, 120)),
+        ("cold start to /ready (s)", cold, "< 1", below(cold, 1)),
+    ]
+
+
+def _goal_value(value: Any) -> str:
+    if isinstance(value, tuple):
+        return cells(*value)
+    if isinstance(value, float) and value < 1.5 and not value.is_integer():
+        return f"{value:.0%}" if value <= 1 else cell(value)
+    return cell(value)
+
+
+def goals_section(report: dict[str, Any]) -> list[str]:
+    """The speed goals with this run's figures, the floor measured in the same run."""
+    verdict = {True: "yes", False: "no", None: DASH}
+    rows = [
+        row([name, _goal_value(value), goal, verdict[met]])
+        for name, value, goal, met in goal_figures(report)
+    ]
+    return [
+        "### Goals (issue 20)",
+        "",
+        *table(["figure", "this run", "goal", "met"], rows),
+        "",
+        "Shares are Relais's achieved rate over the floor's in the same run, same load. A "
+        "`--only` run or a failed part shows a dash.",
+    ]
+
+
 def summary(report: dict[str, Any], before: dict[str, Any] | None) -> str:
     """The whole Markdown summary."""
     mode = "quick" if report.get("quick") else "full"
@@ -337,6 +413,7 @@ def summary(report: dict[str, Any], before: dict[str, Any] | None) -> str:
     parts = [durability_section(report, before)]
     if "ingress" in report:  # not a `--only durability` run
         parts = [
+            goals_section(report),
             ingress_section(report, before),
             e2e_section(report, before),
             delivery_section(report, before),

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from email.utils import parseaddr
 
 from email_processing.inbound import InboundEmail
 
 
+@functools.lru_cache(maxsize=4096)
 def sender_email(sender: str) -> str:
     """The address in a From header, stripped and lowercased (docs/old-router.md, email
     identity); "" when the header cannot be read (the stdlib's parser recurses on nested
-    comments)."""
+    comments). Remembered: the same header is read four times per email (identity, the old
+    formula's alias, the matching view, the payload), and senders repeat."""
     try:
         return parseaddr(sender)[1].strip().lower()
     except RecursionError:

@@ -10,46 +10,14 @@ from dataclasses import dataclass
 from html import unescape
 from types import MappingProxyType
 
+from email_processing.html_text import html_to_text as html_to_text  # re-exported
+from email_processing.html_text import visible_text
 from email_processing.identity import sender_domain as _domain_of
 from email_processing.identity import sender_email as _address_of
 from email_processing.inbound import InboundEmail
 
 DEFAULT_MAX_BODY_CHARS = 1_048_576
 
-# Tags rendered as a line break; inline tags vanish; any other tag becomes a space.
-BLOCK_TAGS = frozenset(
-    (
-        *("address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt"),
-        *("figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6"),
-        *("header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table"),
-        *("tbody", "tfoot", "thead", "title", "tr", "ul"),
-    )
-)
-INLINE_TAGS = frozenset(
-    (
-        *("a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "del", "dfn", "em"),
-        *("font", "i", "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strike"),
-        *("strong", "sub", "sup", "time", "tt", "u", "var", "wbr"),
-    )
-)
-RAW_TEXT_TAGS = ("script", "style")
-
-# A tag: `<` or `</`, its name, attributes (quoted values may hold `>`), `>`. Possessive
-# quantifiers, and nothing in a tag runs past the next `<`: every match attempt stays
-# local, so hostile markup (thousands of unclosed quotes) is still linear.
-_ATTRS = r"""(?:[^<>"']++|"[^"<]*+"|'[^'<]*+')*+"""
-_TAG = re.compile(rf"</?([A-Za-z][A-Za-z0-9:-]*){_ATTRS}>")
-_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
-_RAW_TEXT = re.compile(
-    rf"<(script|style)(?![A-Za-z0-9:-]){_ATTRS}>.*?(?:</\1(?:[\s/][^>]*+)?(?:>|\Z)|\Z)",
-    re.S | re.I,
-)
-# Declarations and processing instructions (`<!doctype>`, `<?xml?>`, CDATA) vanish.
-_DECLARATION = re.compile(r"<[!?][^>]*+(?:>|\Z)")
-# A tag left over (an unbalanced quote): it ends at the next `>`, or swallows the rest.
-_LOOSE_TAG = re.compile(r"</?[A-Za-z][^>]*+(?:>|\Z)")
-_BREAK = "\x00"  # a line break while whitespace is collapsed: not whitespace, never kept in text
-_TAG_TEXT = {**dict.fromkeys(BLOCK_TAGS, _BREAK), **dict.fromkeys(INLINE_TAGS, "")}
 _ASTRAL_RUN = re.compile("[\U00010000-\U0010ffff]+")
 _WHITESPACE_RUN = re.compile(r"\s+")
 
@@ -71,12 +39,20 @@ def _strip_astral_marks(run: re.Match[str]) -> str:
     return "".join(char for char in run.group() if not unicodedata.combining(char))
 
 
+def _has_astral(text: str) -> bool:
+    """Whether the text holds a character beyond U+FFFF: it then takes more UTF-16 units than
+    characters. The encoding is a copy for text without any (a scan by regex costs ~9 ms/MiB)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) > 2 * len(text)
+
+
 def fold_chars(text: str) -> str:
     """NFD, combining marks removed, lowercased; whitespace left alone."""
     if text.isascii():
         return text.lower()
     decomposed = _bmp_marks().sub("", unicodedata.normalize("NFD", text))
-    return _ASTRAL_RUN.sub(_strip_astral_marks, decomposed).lower()
+    if _has_astral(decomposed):
+        decomposed = _ASTRAL_RUN.sub(_strip_astral_marks, decomposed)
+    return decomposed.lower()
 
 
 def fold(text: str) -> str:
@@ -84,40 +60,18 @@ def fold(text: str) -> str:
     return collapse(fold_chars(text))
 
 
+def fold_collapsed(text: str) -> str:
+    """`fold` of a text already collapsed: removing marks can only leave a doubled or an end
+    space, which are looked for instead of splitting the whole text again."""
+    folded = fold_chars(text)
+    if "  " in folded or folded[:1] == " " or folded[-1:] == " ":
+        return collapse(folded)
+    return folded
+
+
 def collapse_runs(text: str) -> str:
     """Runs of whitespace become one space, ends kept (a leading space in a value is meant)."""
     return _WHITESPACE_RUN.sub(" ", text)
-
-
-def _tags_to_breaks(text: str) -> str:
-    """Block tags become breaks, inline tags vanish, other tags become a space."""
-    parts = _TAG.split(text)  # text, name, text, name, ...: the loop only visits names
-    for i in range(1, len(parts), 2):
-        name = parts[i]
-        parts[i] = _TAG_TEXT[name] if name in _TAG_TEXT else _TAG_TEXT.get(name.lower(), " ")
-    return "".join(parts)
-
-
-def html_to_text(html: str) -> str:
-    """Visible text of an HTML fragment: one line per block, whitespace collapsed.
-
-    Block tags and `<br>` end a line, inline formatting tags (`<b>`, `<span>`, `<a>`...)
-    vanish as a browser renders them (so `D<span>é</span>sabo` stays one word), other
-    tags become a space. Script and style bodies and comments are dropped. A few passes
-    of C-level regex and string operations: linear, about 0.5 ms for 20 KB.
-    """
-    text = html.replace(_BREAK, " ")
-    if "<!--" in text:
-        text = _COMMENT.sub("", text)
-    text = _RAW_TEXT.sub(" ", text)
-    if "<!" in text or "<?" in text:
-        text = _DECLARATION.sub("", text)
-    text = _tags_to_breaks(text)
-    if "<" in text:
-        text = _LOOSE_TAG.sub(" ", text)
-    text = " ".join(unescape(text).split())
-    text = text.replace(" " + _BREAK, _BREAK).replace(_BREAK + " ", _BREAK)
-    return "\n".join(filter(None, text.split(_BREAK)))
 
 
 @dataclass(frozen=True)
@@ -142,7 +96,7 @@ class NormalizedEmail:
     @functools.cached_property
     def body_folded(self) -> str:
         """The folded body, computed on first use: most emails never need it (~0.5 ms/20 KB)."""
-        return fold(self.body_text)
+        return fold_collapsed(self.body_text)
 
 
 def _cap(text: str, limit: int) -> tuple[str, bool]:
@@ -150,9 +104,8 @@ def _cap(text: str, limit: int) -> tuple[str, bool]:
     return (text[:limit], True) if len(text) > limit else (text, False)
 
 
-def _body_text(html_text: str, plain: str | None) -> str:
-    """HTML-derived text, followed by the plain body when that says something else."""
-    flat = collapse(html_text)
+def _body_text(flat: str, plain: str | None) -> str:
+    """HTML-derived text (collapsed), followed by the plain body when that says something else."""
     plain_flat = collapse(plain or "")
     if not plain_flat or plain_flat == flat:
         return flat
@@ -170,7 +123,7 @@ def normalize_email(
     plain_cut = False
     if email.plain_body is not None:
         plain, plain_cut = _cap(email.plain_body, max_body_chars)
-    body_text = _body_text(html_to_text(body_html), plain)
+    body_text = _body_text(visible_text(body_html), plain)
     subject = collapse(unescape(email.subject))
     address = _address_of(email.sender)
     return NormalizedEmail(

@@ -9,8 +9,8 @@ from collections import Counter
 import pytest
 
 from bench import delivery_bench
-from bench.mix import ROUND, Mix, answer_of, load_fixtures, share
-from bench.report import summary
+from bench.mix import ROUND, Mix, Repeats, answer_of, load_fixtures, share
+from bench.report import goal_figures, summary
 from email_processing.inbound import InboundEmail
 
 
@@ -135,3 +135,40 @@ def test_report_shows_the_ratio_and_the_previous_run() -> None:
 def test_report_renders_without_a_previous_run_or_with_an_older_format() -> None:
     assert "Previous run: none" in summary(report_doc(1.0), None)
     assert "Previous run: old" in summary(report_doc(1.0), {"when": "old", "ingress": []})
+
+
+def test_repeats_resend_the_same_emails_in_turn(mix: Mix) -> None:
+    repeats = Repeats(mix, count=5)
+    bodies = [repeats(n) for n in range(12)]
+    assert bodies[:5] == bodies[5:10] == repeats.bodies
+    assert len({json.loads(b)["gmail_message_id"] for b in bodies}) == 5
+    assert repeats.sent == Counter({"duplicate": 12})
+
+
+def goals_doc() -> dict:
+    saturation = {"achieved_rate": 300.0, "rss_peak": {"workers_mb": [95.0, 101.5]}}
+    return {
+        "ingress": {"saturation": saturation, "duplicates": {"achieved_rate": 900.0}},
+        "floor": {"saturation": {"achieved_rate": 1000.0}, "duplicates": {"achieved_rate": 1000.0}},
+        "end_to_end": {"delivery": {"end_to_end_ms": {"p99": 120.0}}},
+        "rules": {"evaluate_us": {"p50": 800.0, "p99": 1500.0}},
+        "adversarial": {"worst_ms": 42.0},
+        "cold_start_s": 0.9,
+    }
+
+
+def test_goals_compare_each_figure_with_its_goal() -> None:
+    figures = {name: (value, met) for name, value, _, met in goal_figures(goals_doc())}
+    assert figures["ingress at saturation, share of the floor"] == (0.3, False)
+    assert figures["duplicate pushes at saturation, share of the floor"] == (0.9, True)
+    assert figures["end-to-end p99 at 200 emails/s (ms)"] == (120.0, False)
+    rules = "1,000 rules (200 regex), 50 KB body: p50 / p99 per email (ms)"
+    assert figures[rules] == ((0.8, 1.5), True)
+    assert figures["RSS per worker at saturation, peak (MB)"] == (101.5, True)
+    text = summary({**goals_doc(), "when": "now"}, None)
+    assert "| ingress at saturation, share of the floor | 30% | >= 50 % | no |" in text
+
+
+def test_goals_show_a_dash_for_a_missing_figure() -> None:
+    figures = goal_figures({"ingress": {}})
+    assert all(met is None for _, _, _, met in figures)

@@ -63,7 +63,8 @@ def test_html_to_text_inline_tags_do_not_split_words() -> None:
 
 
 def test_html_to_text_other_tags_become_spaces() -> None:
-    assert html_to_text("<td>a</td><td>b</td>") == "a b"
+    assert html_to_text("<table><tr><td>a</td><td>b</td></tr></table>") == "a b"
+    assert html_to_text("a<img src=x>b<x-tag>c</x-tag>") == "a b c"
 
 
 def test_html_to_text_source_newlines_are_spaces() -> None:
