@@ -45,14 +45,32 @@ def _has_astral(text: str) -> bool:
     return len(text.encode("utf-16-le", "surrogatepass")) > 2 * len(text)
 
 
-def fold_chars(text: str) -> str:
-    """NFD, combining marks removed, lowercased; whitespace left alone."""
-    if text.isascii():
-        return text.lower()
+@functools.cache
+def _latin1_folds() -> bytes:
+    """Each Latin-1 character's fold, itself one Latin-1 character (`é` -> `e`, `À` -> `a`)."""
+    return bytes(ord(_fold_wide(chr(code))) for code in range(256))
+
+
+def _fold_wide(text: str) -> str:
     decomposed = _bmp_marks().sub("", unicodedata.normalize("NFD", text))
     if _has_astral(decomposed):
         decomposed = _ASTRAL_RUN.sub(_strip_astral_marks, decomposed)
     return decomposed.lower()
+
+
+def fold_chars(text: str) -> str:
+    """NFD, combining marks removed, lowercased; whitespace left alone.
+
+    Text within Latin-1 (most French mail) is folded character by character through a
+    256-byte table, in C: the same result, since no Latin-1 character composes with
+    another, and about a tenth of the time of decomposing and removing marks."""
+    if text.isascii():
+        return text.lower()
+    try:
+        latin1 = text.encode("latin-1")
+    except UnicodeEncodeError:
+        return _fold_wide(text)
+    return latin1.translate(_latin1_folds()).decode("latin-1")
 
 
 def fold(text: str) -> str:
