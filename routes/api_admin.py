@@ -8,7 +8,6 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
 from routes.admin_access import actor, admin_required
-from routes.responses import AuditPage, ConfigExport, Error, ImportReport, Names, Overview
 from routes.validation import json_body, query_args, responds
 from services.app import get_services
 
@@ -43,7 +42,7 @@ class ImportBody(BaseModel):
 
 
 @bp.get("/stats")
-@responds(200, Overview)
+@responds(200, "Overview")
 @admin_required
 def stats() -> Any:
     """Counts per status, per target and per hour (7 days), queue state, last ingress."""
@@ -51,7 +50,7 @@ def stats() -> Any:
 
 
 @bp.get("/audit")
-@responds(200, AuditPage)
+@responds(200, "AuditPage")
 @admin_required
 @query_args(AuditQuery)
 def audit(query: AuditQuery) -> Any:
@@ -60,7 +59,7 @@ def audit(query: AuditQuery) -> Any:
 
 
 @bp.get("/detectors")
-@responds(200, Names)
+@responds(200, "Names")
 @admin_required
 def detectors() -> Any:
     """The detectors' names, in the order they run (what rules and preferences may name)."""
@@ -68,7 +67,7 @@ def detectors() -> Any:
 
 
 @bp.get("/config/export")
-@responds(200, ConfigExport)
+@responds(200, "ConfigExport")
 @admin_required
 @query_args(ExportQuery)
 def export_config(query: ExportQuery) -> Any:
@@ -77,8 +76,8 @@ def export_config(query: ExportQuery) -> Any:
 
 
 @bp.post("/config/import")
-@responds(200, ImportReport)
-@responds(409, Error, description="conflict: a document changed meanwhile")
+@responds(200, "ImportReport")
+@responds(409, "Error", description="conflict: a document changed meanwhile")
 @admin_required
 @query_args(ImportQuery)
 @json_body(ImportBody)

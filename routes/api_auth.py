@@ -22,14 +22,6 @@ from routes.admin_access import (
     set_session_cookie,
 )
 from routes.errors import error_response
-from routes.responses import (
-    Error,
-    LoggedOutEverywhere,
-    MagicLinkCreated,
-    MagicLinks,
-    SessionInfo,
-    Success,
-)
 from routes.validation import json_body, responds
 from services.access.admin_auth import AdminSession
 from services.app import get_services
@@ -70,10 +62,10 @@ def _signed_in(sid: str, session: AdminSession, resp: Any) -> Any:
 
 
 @bp.post("/api/auth/login")
-@responds(200, SessionInfo)
-@responds(401, Error, description="invalid_credentials")
-@responds(403, Error, description="forbidden: cross-origin request")
-@responds(429, Error, description="too_many_attempts (with Retry-After)")
+@responds(200, "SessionInfo")
+@responds(401, "Error", description="invalid_credentials")
+@responds(403, "Error", description="forbidden: cross-origin request")
+@responds(429, "Error", description="too_many_attempts (with Retry-After)")
 @json_body(LoginRequest)
 def login(body: LoginRequest) -> Any:
     """Open a session (cookie) with the admin user name and password."""
@@ -94,8 +86,8 @@ def login(body: LoginRequest) -> Any:
 
 
 @bp.get("/api/auth/session")
-@responds(200, SessionInfo)
-@responds(401, Error, description="unauthorized: signed out")
+@responds(200, "SessionInfo")
+@responds(401, "Error", description="unauthorized: signed out")
 def session() -> Any:
     """The current session and its CSRF token; 401 when signed out."""
     current = current_session()
@@ -105,7 +97,7 @@ def session() -> Any:
 
 
 @bp.post("/api/auth/logout")
-@responds(200, Success)
+@responds(200, "Success")
 @admin_required
 def logout() -> Any:
     """Close this session."""
@@ -114,7 +106,7 @@ def logout() -> Any:
 
 
 @bp.post("/api/auth/logout_all")
-@responds(200, LoggedOutEverywhere)
+@responds(200, "LoggedOutEverywhere")
 @admin_required
 def logout_all() -> Any:
     """Close every session of this user, in every instance (old cookies stop working), and
@@ -124,7 +116,7 @@ def logout_all() -> Any:
 
 
 @bp.get("/api/magic_links")
-@responds(200, MagicLinks)
+@responds(200, "MagicLinks")
 @admin_required
 def list_magic_links() -> Any:
     """Magic links that still work (tokens are never shown again), and how many minutes a
@@ -139,7 +131,7 @@ def list_magic_links() -> Any:
 
 
 @bp.post("/api/magic_links")
-@responds(201, MagicLinkCreated)
+@responds(201, "MagicLinkCreated")
 @admin_required
 @json_body(MagicLinkRequest)
 def create_magic_link(body: MagicLinkRequest) -> Any:
@@ -152,8 +144,8 @@ def create_magic_link(body: MagicLinkRequest) -> Any:
 
 
 @bp.delete("/api/magic_links/<link_id>")
-@responds(200, Success)
-@responds(404, Error)
+@responds(200, "Success")
+@responds(404, "Error")
 @admin_required
 def revoke_magic_link(link_id: str) -> Any:
     """Revoke a link at once."""
@@ -174,7 +166,7 @@ def magic_confirm(token: str) -> Any:
 @bp.post("/auth/magic")
 @responds(303, media="text/html", description="Signed in: redirect to the dashboard")
 @responds(400, media="text/html", description="Unknown, used or expired link")
-@responds(403, Error, description="forbidden: cross-origin request")
+@responds(403, "Error", description="forbidden: cross-origin request")
 def magic_consume() -> Any:
     """Use a magic link (form POST from the confirmation page): open a session."""
     refused = check_state_change(None)

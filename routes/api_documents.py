@@ -10,13 +10,13 @@ within the same compare-and-set.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, create_model
 
 from routes.admin_access import actor, admin_required
-from routes.responses import DOCUMENT_EXTRAS, Error
 from routes.validation import json_body, responds
 from services.app import get_services
 from services.documents.base import Versioned
@@ -52,11 +52,18 @@ def document_blueprint(kind: DocumentKind) -> Blueprint:
     """GET and PUT for one versioned document under /api/<path>."""
     assert kind.path is not None
     bp = Blueprint(f"api_{kind.name}", __name__, url_prefix=f"/api/{kind.path}")
-    body_model = update_model(kind.model.__name__, kind.model)
-    saved = versioned_model(f"{kind.model.__name__}Versioned", kind.model)
-    shown = versioned_model(
-        f"{kind.model.__name__}View", kind.model, **DOCUMENT_EXTRAS.get(kind.name, {})
-    )
+    body_model = update_model(kind.model.__name__, kind.model)  # validates: made now
+
+    @functools.cache
+    def saved() -> type[BaseModel]:  # answers: made for the OpenAPI document only
+        return versioned_model(f"{kind.model.__name__}Versioned", kind.model)
+
+    @functools.cache
+    def shown() -> type[BaseModel]:
+        from routes.responses import DOCUMENT_EXTRAS
+
+        extras = DOCUMENT_EXTRAS.get(kind.name, {})
+        return versioned_model(f"{kind.model.__name__}View", kind.model, **extras)
 
     @bp.get("")
     @responds(200, shown)
@@ -67,7 +74,7 @@ def document_blueprint(kind: DocumentKind) -> Blueprint:
 
     @bp.put("")
     @responds(200, saved)
-    @responds(409, Error, description="conflict: `version` is stale (someone saved meanwhile)")
+    @responds(409, "Error", description="conflict: `version` is stale (someone saved meanwhile)")
     @admin_required
     @json_body(body_model)
     def write(body: Any) -> Any:

@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from routes.admin_access import actor, admin_required, current_session
 from routes.errors import error_response
-from routes.responses import ConsentStart, Error, Mailboxes, PushOutcome, Success, SyncQueued
 from routes.validation import json_body, query_args, responds
 from services.app import get_services
 from services.gmail.build import ConsentRefused, PushRefused
@@ -43,7 +42,7 @@ def _session_hash() -> str:
 
 
 @bp.get("/api/gmail/mailboxes")
-@responds(200, Mailboxes)
+@responds(200, "Mailboxes")
 @admin_required
 def list_mailboxes() -> Any:
     """Connected mailboxes (state, watch, last push, history id, lag) and what is set up."""
@@ -52,8 +51,8 @@ def list_mailboxes() -> Any:
 
 
 @bp.post("/api/gmail/connect")
-@responds(200, ConsentStart)
-@responds(409, Error, description="the OAuth client or the encryption key is not set up")
+@responds(200, "ConsentStart")
+@responds(409, "Error", description="the OAuth client or the encryption key is not set up")
 @admin_required
 @json_body(ConnectRequest)
 def connect(body: ConnectRequest) -> Any:
@@ -92,8 +91,8 @@ def _back(kind: str, value: str, message: str = "") -> Any:
 
 
 @bp.post("/api/gmail/mailboxes/<address>/sync")
-@responds(202, SyncQueued)
-@responds(404, Error)
+@responds(202, "SyncQueued")
+@responds(404, "Error")
 @admin_required
 def sync_mailbox(address: str) -> Any:
     """Sync this mailbox now (the sync thread takes it at once)."""
@@ -104,8 +103,8 @@ def sync_mailbox(address: str) -> Any:
 
 
 @bp.delete("/api/gmail/mailboxes/<address>")
-@responds(200, Success)
-@responds(404, Error)
+@responds(200, "Success")
+@responds(404, "Error")
 @admin_required
 def disconnect(address: str) -> Any:
     """Stop the watch and forget the mailbox (its token is deleted)."""
@@ -114,11 +113,11 @@ def disconnect(address: str) -> Any:
 
 
 @bp.post("/api/ingress/pubsub")
-@responds(200, PushOutcome)
-@responds(400, Error, description="bad_request: not a Pub/Sub push")
-@responds(401, Error, description="unauthorized: no Google token for this deployment")
-@responds(403, Error, description="forbidden: a token of another identity")
-@responds(503, Error, description="unavailable: come back later (Retry-After)")
+@responds(200, "PushOutcome")
+@responds(400, "Error", description="bad_request: not a Pub/Sub push")
+@responds(401, "Error", description="unauthorized: no Google token for this deployment")
+@responds(403, "Error", description="forbidden: a token of another identity")
+@responds(503, "Error", description="unavailable: come back later (Retry-After)")
 def pubsub_push() -> Any:
     """The Pub/Sub push endpoint: 200 once the notification is durably recorded (or for a
     mailbox that is not connected, so Pub/Sub stops resending it); 401/403 for a push

@@ -10,7 +10,6 @@ from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from routes.errors import error_response
-from routes.responses import Error, Ingested, Reconciled
 from routes.validation import json_body, responds
 from services.app import get_services
 from services.delivery.ingest import InboundEmail
@@ -69,9 +68,9 @@ def _unauthorized(message: str) -> Any:
 
 
 @bp.post("/gmail")
-@responds(200, Ingested)
-@responds(409, Error, description="ingress_disabled (with Retry-After)")
-@responds(413, Error, description="payload_too_large: above INGRESS_MAX_BYTES")
+@responds(200, "Ingested")
+@responds(409, "Error", description="ingress_disabled (with Retry-After)")
+@responds(413, "Error", description="payload_too_large: above INGRESS_MAX_BYTES")
 @require_ingress_token
 @json_body(InboundEmail)
 def gmail(body: InboundEmail) -> Any:
@@ -82,7 +81,7 @@ def gmail(body: InboundEmail) -> Any:
 
 
 @bp.post("/reconcile")
-@responds(200, Reconciled)
+@responds(200, "Reconciled")
 @require_ingress_token
 @json_body(ReconcileRequest)
 def reconcile(body: ReconcileRequest) -> Any:

@@ -8,20 +8,6 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from routes.admin_access import actor, admin_required
-from routes.responses import (
-    DeliveryDetail,
-    DeliveryPage,
-    EmailDetail,
-    EmailPage,
-    Error,
-    Released,
-    ReleasedMany,
-    ReplayedMany,
-    ReplayOne,
-    ReplayRefused,
-    Rerouted,
-    ReroutedMany,
-)
 from routes.validation import json_body, query_args, responds
 from services.app import get_services
 from services.delivery.record import State
@@ -128,7 +114,7 @@ class EmailDetailQuery(BaseModel):
 
 
 @bp.get("/emails")
-@responds(200, EmailPage)
+@responds(200, "EmailPage")
 @admin_required
 @query_args(EmailQuery)
 def list_emails(query: EmailQuery) -> Any:
@@ -140,8 +126,8 @@ def list_emails(query: EmailQuery) -> Any:
 
 
 @bp.get("/emails/<email_id>")
-@responds(200, EmailDetail)
-@responds(404, Error)
+@responds(200, "EmailDetail")
+@responds(404, "Error")
 @admin_required
 @query_args(EmailDetailQuery)
 def get_email(email_id: str, query: EmailDetailQuery) -> Any:
@@ -151,7 +137,7 @@ def get_email(email_id: str, query: EmailDetailQuery) -> Any:
 
 
 @bp.get("/deliveries")
-@responds(200, DeliveryPage)
+@responds(200, "DeliveryPage")
 @admin_required
 @query_args(DeliveryListQuery)
 def list_deliveries(query: DeliveryListQuery) -> Any:
@@ -163,8 +149,8 @@ def list_deliveries(query: DeliveryListQuery) -> Any:
 
 
 @bp.get("/deliveries/<delivery_id>")
-@responds(200, DeliveryDetail)
-@responds(404, Error)
+@responds(200, "DeliveryDetail")
+@responds(404, "Error")
 @admin_required
 @query_args(DeliveryDetailQuery)
 def get_delivery(delivery_id: str, query: DeliveryDetailQuery) -> Any:
@@ -173,9 +159,9 @@ def get_delivery(delivery_id: str, query: DeliveryDetailQuery) -> Any:
 
 
 @bp.post("/deliveries/<delivery_id>/replay")
-@responds(200, ReplayOne)
-@responds(404, Error)
-@responds(409, ReplayRefused, description="Not replayed: `outcome` says why")
+@responds(200, "ReplayOne")
+@responds(404, "Error")
+@responds(409, "ReplayRefused", description="Not replayed: `outcome` says why")
 @admin_required
 def replay_delivery(delivery_id: str) -> Any:
     """Send a dead or delivered delivery again, with the same webhook-id."""
@@ -186,7 +172,7 @@ def replay_delivery(delivery_id: str) -> Any:
 
 
 @bp.post("/deliveries/replay")
-@responds(200, ReplayedMany)
+@responds(200, "ReplayedMany")
 @admin_required
 @json_body(ReplayMany)
 def replay_deliveries(body: ReplayMany) -> Any:
@@ -197,9 +183,9 @@ def replay_deliveries(body: ReplayMany) -> Any:
 
 
 @bp.post("/deliveries/<delivery_id>/release")
-@responds(200, Released)
-@responds(404, Error)
-@responds(409, Error, description="not_waiting, target_missing, target_disabled or changed")
+@responds(200, "Released")
+@responds(404, "Error")
+@responds(409, "Error", description="not_waiting, target_missing, target_disabled or changed")
 @admin_required
 def release_delivery(delivery_id: str) -> Any:
     """Send a waiting delivery now, whatever the window or the absence day (audited).
@@ -209,7 +195,7 @@ def release_delivery(delivery_id: str) -> Any:
 
 
 @bp.post("/deliveries/release")
-@responds(200, ReleasedMany)
+@responds(200, "ReleasedMany")
 @admin_required
 @json_body(ReleaseMany)
 def release_deliveries(body: ReleaseMany) -> Any:
@@ -220,8 +206,8 @@ def release_deliveries(body: ReleaseMany) -> Any:
 
 
 @bp.post("/emails/<email_id>/reroute")
-@responds(200, Rerouted)
-@responds(404, Error)
+@responds(200, "Rerouted")
+@responds(404, "Error")
 @admin_required
 @json_body(Reroute)
 def reroute_email(email_id: str, body: Reroute) -> Any:
@@ -231,7 +217,7 @@ def reroute_email(email_id: str, body: Reroute) -> Any:
 
 
 @bp.post("/emails/reroute")
-@responds(200, ReroutedMany)
+@responds(200, "ReroutedMany")
 @admin_required
 @json_body(RerouteMany)
 def reroute_emails(body: RerouteMany) -> Any:

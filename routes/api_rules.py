@@ -8,7 +8,6 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from routes.admin_access import admin_required
-from routes.responses import DryRunOne, DryRunReplay, Error
 from routes.validation import json_body, responds
 from services.app import get_services
 from services.delivery.ingest import InboundEmail
@@ -35,9 +34,9 @@ class DryRun(BaseModel):
 
 
 @bp.post("/test")
-@responds(200, DryRunOne)
-@responds(200, DryRunReplay)
-@responds(404, Error, description="not_found: no stored email with this `email_id`")
+@responds(200, "DryRunOne")
+@responds(200, "DryRunReplay")
+@responds(404, "Error", description="not_found: no stored email with this `email_id`")
 @admin_required
 @json_body(DryRun)
 def dry_run(body: DryRun) -> Any:

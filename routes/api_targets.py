@@ -8,15 +8,6 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict
 
 from routes.admin_access import actor, admin_required
-from routes.responses import (
-    Error,
-    TargetDeleted,
-    TargetList,
-    TargetStats,
-    TargetView,
-    TargetWithSecret,
-    TestSent,
-)
 from routes.validation import json_body, query_args, responds
 from services.app import get_services
 from services.operator.targets import TargetCreate, TargetPatch, TestSend
@@ -25,7 +16,7 @@ bp = Blueprint("api_targets", __name__, url_prefix="/api/targets")
 
 
 @bp.get("")
-@responds(200, TargetList)
+@responds(200, "TargetList")
 @admin_required
 def list_targets() -> Any:
     """Every target; secrets are never shown (only a hint of the last characters).
@@ -39,8 +30,8 @@ def list_targets() -> Any:
 
 
 @bp.post("")
-@responds(201, TargetWithSecret)
-@responds(409, Error, description="conflict: a target with this id or name exists")
+@responds(201, "TargetWithSecret")
+@responds(409, "Error", description="conflict: a target with this id or name exists")
 @admin_required
 @json_body(TargetCreate)
 def create_target(body: TargetCreate) -> Any:
@@ -53,8 +44,8 @@ def create_target(body: TargetCreate) -> Any:
 
 
 @bp.get("/<target_id>")
-@responds(200, TargetView)
-@responds(404, Error)
+@responds(200, "TargetView")
+@responds(404, "Error")
 @admin_required
 def get_target(target_id: str) -> Any:
     """One target."""
@@ -63,9 +54,11 @@ def get_target(target_id: str) -> Any:
 
 
 @bp.patch("/<target_id>")
-@responds(200, TargetView)
-@responds(404, Error)
-@responds(409, Error, description="conflict: the name is taken, or the URL comes from WEBHOOK_URL")
+@responds(200, "TargetView")
+@responds(404, "Error")
+@responds(
+    409, "Error", description="conflict: the name is taken, or the URL comes from WEBHOOK_URL"
+)
 @admin_required
 @json_body(TargetPatch)
 def patch_target(target_id: str, body: TargetPatch) -> Any:
@@ -82,11 +75,11 @@ class DeleteQuery(BaseModel):
 
 
 @bp.delete("/<target_id>")
-@responds(200, TargetDeleted)
-@responds(404, Error)
+@responds(200, "TargetDeleted")
+@responds(404, "Error")
 @responds(
     409,
-    Error,
+    "Error",
     description="target_in_use: `used_by` lists the rules and the default route naming it",
 )
 @admin_required
@@ -105,8 +98,8 @@ def delete_target(target_id: str, query: DeleteQuery) -> Any:
 
 
 @bp.post("/<target_id>/rotate_secret")
-@responds(200, TargetWithSecret)
-@responds(404, Error)
+@responds(200, "TargetWithSecret")
+@responds(404, "Error")
 @admin_required
 def rotate_secret(target_id: str) -> Any:
     """A new secret, shown once; the previous one keeps signing for 24 hours."""
@@ -116,8 +109,8 @@ def rotate_secret(target_id: str) -> Any:
 
 
 @bp.post("/<target_id>/test")
-@responds(200, TestSent)
-@responds(404, Error)
+@responds(200, "TestSent")
+@responds(404, "Error")
 @admin_required
 @json_body(TestSend)
 def test_target(target_id: str, body: TestSend) -> Any:
@@ -133,8 +126,8 @@ class StatsQuery(BaseModel):
 
 
 @bp.get("/<target_id>/stats")
-@responds(200, TargetStats)
-@responds(404, Error)
+@responds(200, "TargetStats")
+@responds(404, "Error")
 @admin_required
 @query_args(StatsQuery)
 def target_stats(target_id: str, query: StatsQuery) -> Any:

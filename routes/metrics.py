@@ -9,7 +9,6 @@ from flask import Blueprint, Response, request
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from routes.errors import error_response
-from routes.responses import Error
 from routes.validation import responds
 from services.app import get_services
 
@@ -18,8 +17,8 @@ bp = Blueprint("metrics", __name__)
 
 @bp.get("/metrics")
 @responds(200, media="text/plain", description="Prometheus text exposition format")
-@responds(401, Error)
-@responds(404, Error, description="not_found: METRICS_TOKEN is not set")
+@responds(401, "Error")
+@responds(404, "Error", description="not_found: METRICS_TOKEN is not set")
 def metrics() -> Any:
     """Counters of every worker process and the queue's gauges."""
     services = get_services()

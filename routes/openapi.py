@@ -29,8 +29,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from config.version import VERSION
-from routes.responses import Error
-from routes.validation import DeclaredResponse, responds
+from routes.validation import DeclaredResponse, resolve_model, responds
 
 bp = Blueprint("openapi", __name__)
 
@@ -173,7 +172,8 @@ def _operation(
 
 def _models(app: Flask) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
     """Every model the views name: bodies and queries as validated, answers as serialised."""
-    found: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {(Error, "serialization"): None}
+    error = resolve_model("Error")
+    found: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {(error, "serialization"): None}
     for view in app.view_functions.values():
         for attr in ("relais_body_model", "relais_query_model"):
             model = getattr(view, attr, None)
@@ -242,7 +242,7 @@ def docs() -> Any:
 @bp.get("/api/docs/assets/<name>")
 @responds(200, media="text/javascript", description="Swagger UI's script or style sheet")
 @responds(200, media="text/css")
-@responds(404, Error)
+@responds(404, "Error")
 def docs_asset(name: str) -> Any:
     """Swagger UI's script and style sheet, from the installed package."""
     if name not in SWAGGER_UI_FILES:

@@ -89,19 +89,41 @@ def query_args(model: type[BaseModel]) -> Callable[[F], F]:
     return decorator
 
 
+ResponseModel = type[BaseModel] | str | Callable[[], type[BaseModel]]
+"""What `@responds` names: a model, the name of one in routes/responses.py, or a function
+making one (called once). Names and functions are resolved when the OpenAPI document is
+built: the ~80 answer models cost a worker about half a second to create, and only the
+document needs them."""
+
+
+def resolve_model(model: ResponseModel) -> type[BaseModel]:
+    if isinstance(model, type):
+        return model
+    if isinstance(model, str):
+        import routes.responses as responses  # loaded with the first document
+
+        found: type[BaseModel] = getattr(responses, model)
+        return found
+    return model()
+
+
 @dataclass(frozen=True)
 class DeclaredResponse:
     """One status of a view's answers: the models of its JSON body (several: one of them),
     and its media types (none: no body)."""
 
-    models: tuple[type[BaseModel], ...]
+    declared: tuple[ResponseModel, ...]
     media: tuple[str, ...]
     description: str
+
+    @property
+    def models(self) -> tuple[type[BaseModel], ...]:
+        return tuple(resolve_model(model) for model in self.declared)
 
 
 def responds(
     status: int,
-    model: type[BaseModel] | None = None,
+    model: ResponseModel | None = None,
     *,
     media: str = "application/json",
     description: str = "",
@@ -114,7 +136,7 @@ def responds(
     def decorator(view: F) -> F:
         known: dict[int, DeclaredResponse] = dict(getattr(view, "relais_responses", {}))
         before = known.get(status, DeclaredResponse((), (), ""))
-        models = before.models + ((model,) if model is not None else ())
+        models = before.declared + ((model,) if model is not None else ())
         types = before.media + ((media,) if media and media not in before.media else ())
         known[status] = DeclaredResponse(models, types, before.description or description)
         view.relais_responses = known  # type: ignore[attr-defined]  # read by the OpenAPI builder
