@@ -52,6 +52,7 @@ accesslog = "-" if _settings.access_log else None
 errorlog = "-"
 loglevel = _settings.log_level.lower()
 logconfig_dict = gunicorn_logconfig(_settings.log_level, _settings.access_log)
+logger_class = "config.gunicorn_logger.AccessLogger"  # only the atoms the access line uses
 # Forwarded headers are the app's to read (ProxyFix, TRUSTED_PROXIES hops): gunicorn trusts
 # no peer for them, so a client cannot set the scheme (HSTS, https links) or SCRIPT_NAME.
 forwarded_allow_ips = ""
