@@ -59,9 +59,7 @@ class _TagText(dict[str, str]):
         return self.get(name.lower(), " ")
 
 
-_TAG_TEXT = _TagText(
-    {**dict.fromkeys(BLOCK_TAGS, _BREAK), **dict.fromkeys(INLINE_TAGS, "")}
-)
+_TAG_TEXT = _TagText({**dict.fromkeys(BLOCK_TAGS, _BREAK), **dict.fromkeys(INLINE_TAGS, "")})
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _RAW_TEXT = re.compile(
     rf"<(script|style){_NAME_END}{_ATTRS}>.*?(?:</\1(?:[\s/][^>]*+)?(?:>|\Z)|\Z)",

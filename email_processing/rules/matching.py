@@ -7,16 +7,20 @@ exact view (whitespace collapsed only, for regexes and case-sensitive operators)
 - Literal tests (equals, contains, starts/ends_with, in) of a view share one `re2.Set`,
   so a 50 KB body is scanned once per view, not once per condition.
 - A regex is searched only when the literals every match of it must contain are present
-  (`prefilter`); those literals ride in the same Set. Few candidates are searched one by
-  one, many in one Set pass; regexes with no usable literal share a Set of their own.
+  (`prefilter`); those literals ride in the same Set. Regexes are in two groups, light
+  and heavy (large RE2 programs: bounded repeats of wide classes); in each, one or two
+  candidates are searched alone, more in one Set pass over the group, and a regex with no
+  usable literal makes its group's Set run on every text.
 - Every Set carries an always-matching sentinel: a Set whose DFA gave up answers nothing,
   and then its patterns are searched one by one (same answers, slower). A Set RE2 refuses
-  to build (too big) is searched one by one too.
+  to build (over its memory budget) is split in halves, down to single patterns searched
+  alone.
 
 Per email, each view's answer is written into one flat list of booleans holding, for
 every atom, "hit" then "missed"; a condition is one index into it (`not_` picks "missed"),
-so evaluating a rule is a few list lookups. Views are answered lazily, in the order the
-rules first need them, so a rule that stops early spares the later scans.
+so evaluating a rule is a few list lookups. The engine answers views in the order the rules
+first need them, so a rule that stops early spares the later scans, and evaluates only the
+rules that test an atom that hit (`engine`).
 """
 
 from __future__ import annotations
@@ -43,7 +47,11 @@ from email_processing.rules.prefilter import required_literals
 ViewKey = tuple[str, bool]  # (field, folded)
 SET_MAX_MEM = 64 << 20  # RE2 Set program + DFA cache budget, per Set
 SINGLE_MAX_MEM = 16 << 20  # one pattern searched alone (a long `in` list is one pattern)
-MAX_SINGLE_SEARCHES = 8  # beyond this many candidate regexes, one Set pass is cheaper
+# A regex searched alone costs about as much as a Set pass over all the light regexes of
+# a view on a new 50 KB text (measured: ~70 us against ~100 us): beyond two candidates,
+# the Set pass is cheaper.
+MAX_SINGLE_SEARCHES = 2
+HEAVY_PROGRAM = 100  # RE2 program size (instructions) above which a regex is "heavy"
 _SENTINEL = "^"  # matches every text, once (an empty pattern would match at every byte: slower)
 
 
@@ -114,7 +122,8 @@ class EmailInput:
 # Rule fields named otherwise on the normalised email.
 _EMAIL_ATTRIBUTE = {"sender": "sender_email", "sender_header": "sender"}
 
-# Views the normalised email already holds (the big ones: never recomputed).
+# Views the normalised email already holds (the big ones: never recomputed; the folded
+# body is computed once per email, shared with the detectors and exclusions).
 _PRECOMPUTED: dict[ViewKey, Callable[[NormalizedEmail], str]] = {
     ("subject", False): lambda email: email.subject,
     ("subject", True): lambda email: email.subject_folded,
@@ -141,41 +150,86 @@ def _compiled_set(patterns: list[str]) -> Any:
     return regex_set
 
 
+def _compiled_parts(patterns: list[str], offset: int = 0) -> list[tuple[int, int, Any]]:
+    """(offset, count, Set) covering `patterns`: one Set, or halves when RE2 refuses the
+    whole (too big for its memory budget), down to single patterns (Set None: searched
+    alone)."""
+    if not patterns:
+        return []
+    compiled = _compiled_set(patterns)
+    if compiled is not None or len(patterns) == 1:
+        return [(offset, len(patterns), compiled)]
+    half = len(patterns) // 2
+    return _compiled_parts(patterns[:half], offset) + _compiled_parts(
+        patterns[half:], offset + half
+    )
+
+
 class _PatternSet:
-    """Patterns answered by one RE2 Set pass, or one by one if RE2 cannot build or run it."""
+    """Patterns answered by RE2 Set passes (one unless RE2 refused the whole), or one by one
+    where RE2 cannot build or run a Set."""
 
     def __init__(self, patterns: list[str]) -> None:
         self.patterns = patterns
-        self._set = _compiled_set(patterns)
-        self._one_by_one: list[Any] | None = None
+        self._parts = _compiled_parts(patterns)
+        self._alone: dict[int, Any] = {}
+
+    def _search_alone(self, offset: int, count: int, text: bytes) -> list[int]:
+        found = []
+        for index in range(offset, offset + count):
+            regex = self._alone.get(index)
+            if regex is None:
+                regex = self._alone[index] = re2.compile(
+                    self.patterns[index], _options(SINGLE_MAX_MEM)
+                )
+            if regex.search(text) is not None:
+                found.append(index)
+        return found
 
     def match(self, text: bytes) -> list[int]:
         """Indexes (into `patterns`) of the patterns found in `text`."""
-        if self._set is not None:
-            answer = self._set.Match(text)
+        found: list[int] = []
+        for offset, count, regex_set in self._parts:
+            answer = regex_set.Match(text) if regex_set is not None else None
             if answer:  # never empty when the DFA ran: the sentinel always matches
-                return [index - 1 for index in answer if index]
-        if self._one_by_one is None:
-            options = _options(SINGLE_MAX_MEM)
-            self._one_by_one = [re2.compile(pattern, options) for pattern in self.patterns]
-        return [
-            index for index, regex in enumerate(self._one_by_one) if regex.search(text) is not None
-        ]
+                found += [offset + index - 1 for index in answer if index]
+            else:
+                found += self._search_alone(offset, count, text)
+        return found
 
 
 @dataclass(frozen=True)
-class _FilteredRegex:
+class _Regex:
     atom: int  # the regex's atom number in the view
-    regex: Any  # compiled RE2 pattern
-    needs: frozenset[int]  # literal-set indexes that must all be present
+    regex: Any  # compiled RE2 pattern, for a search on its own
+    needs: frozenset[int]  # literal-set indexes that must all be present; empty: always run
+
+
+class _RegexGroup:
+    """Regexes of one view answered together: each candidate searched alone when there are
+    few (a search stops at the first match), else one Set pass over the whole group."""
+
+    def __init__(self, regexes: list[_Regex]) -> None:
+        self.regexes = regexes
+        self.filtered = [item for item in regexes if item.needs]
+        self.always = len(self.filtered) < len(regexes)  # some have no usable literal
+        self.set = _PatternSet([item.regex.pattern for item in regexes])
+
+    def hits(self, present: frozenset[int], text: bytes) -> list[int]:
+        candidates = [item for item in self.filtered if item.needs <= present]
+        if self.always or len(candidates) > MAX_SINGLE_SEARCHES:
+            return [self.regexes[index].atom for index in self.set.match(text)]
+        return [item.atom for item in candidates if item.regex.search(text) is not None]
 
 
 class TextView:
     """All atoms of one field view.
 
     Literal tests and the literals regexes require share one RE2 Set (cheap on any text);
-    a regex runs on its own only when its literals are all there. Regexes with no usable
-    literal share a second Set.
+    a regex runs only when its literals are all there. Regexes are split in two groups by
+    the size of their RE2 program: a bounded repeat of a wide class (`.{0,20}`) makes a
+    large one, and in a shared Set it multiplies the DFA states every new text must build
+    (several times the cost of the rest together), so those stay in a group of their own.
     """
 
     def __init__(self, key: ViewKey) -> None:
@@ -213,51 +267,34 @@ class TextView:
             self._literal_atom_of.append(atom)
         return index
 
-    def _add_regex(self, pattern: str, source: str, atom: int) -> None:
-        needs = required_literals(source)
-        if not needs:
-            self._unfiltered_patterns.append(pattern)
-            self._unfiltered_atom_of.append(atom)
-            return
-        indexes = frozenset(self._literal(f"(?i:{re2.escape(text)})", -1) for text in needs)
-        regex = re2.compile(pattern, _options(SINGLE_MAX_MEM))
-        self._filtered.append(_FilteredRegex(atom, regex, indexes))
+    def _regex(self, pattern: str, source: str, atom: int) -> _Regex:
+        needs = frozenset(
+            self._literal(f"(?i:{re2.escape(text)})", -1) for text in required_literals(source)
+        )
+        return _Regex(atom, re2.compile(pattern, _options(SINGLE_MAX_MEM)), needs)
 
     def compile(self) -> None:
         self._literal_patterns: list[str] = []
         self._literal_index: dict[str, int] = {}
         self._literal_atom_of: list[int] = []
-        self._filtered: list[_FilteredRegex] = []
-        self._unfiltered_patterns: list[str] = []
-        self._unfiltered_atom_of: list[int] = []
         for pattern, atom in self._literal_atoms:
             self._literal(pattern, atom)
+        light: list[_Regex] = []
+        heavy: list[_Regex] = []
         for pattern, source, atom in self._regex_atoms:
-            self._add_regex(pattern, source, atom)
+            item = self._regex(pattern, source, atom)
+            (heavy if item.regex.programsize > HEAVY_PROGRAM else light).append(item)
         self._literals = _PatternSet(self._literal_patterns)
-        self._unfiltered = _PatternSet(self._unfiltered_patterns)
-        self._all_filtered = (
-            _PatternSet([item.regex.pattern for item in self._filtered])
-            if len(self._filtered) > MAX_SINGLE_SEARCHES
-            else None
-        )
-
-    def _filtered_hits(self, present: list[int], text: bytes) -> list[int]:
-        """Regexes whose literals are all present, each searched alone; when too many
-        qualify, one Set pass over all of them is cheaper."""
-        found = frozenset(present)
-        candidates = [item for item in self._filtered if item.needs <= found]
-        if self._all_filtered is None or len(candidates) <= MAX_SINGLE_SEARCHES:
-            return [item.atom for item in candidates if item.regex.search(text) is not None]
-        return [self._filtered[index].atom for index in self._all_filtered.match(text)]
+        self._groups = tuple(_RegexGroup(group) for group in (light, heavy) if group)
 
     def _hits_in(self, text: bytes) -> list[int]:
         present = self._literals.match(text)
-        hits = [atom for atom in (self._literal_atom_of[index] for index in present) if atom >= 0]
-        if self._filtered:
-            hits += self._filtered_hits(present, text)
-        if self._unfiltered_atom_of:
-            hits += [self._unfiltered_atom_of[index] for index in self._unfiltered.match(text)]
+        atoms = self._literal_atom_of
+        hits = [atom for atom in (atoms[index] for index in present) if atom >= 0]
+        if self._groups:
+            found = frozenset(present)
+            for group in self._groups:
+                hits += group.hits(found, text)
         return hits
 
     def hits(self, given: EmailInput) -> Collection[int]:
@@ -356,15 +393,16 @@ class Truth:
         self.table = table
         self.given = given
         self.values: list[bool] = [False, True] * table.atom_count
-        self.ready = 0
 
-    def prepare(self, views_needed: int) -> int:
-        """Answer views up to `views_needed` (first-use order); returns how many are ready."""
+    def answer(self, position: int) -> list[int]:
+        """Answer one view: its atoms that hit are marked, and returned as numbers in the
+        whole table (the truth of atom n is at 2n, its negation at 2n + 1)."""
         values = self.values
-        for position in range(self.ready, views_needed):
-            base = 2 * self.table.offset(position)
-            for atom in self.table.views[position].hits(self.given):
-                values[base + 2 * atom] = True
-                values[base + 2 * atom + 1] = False
-        self.ready = max(self.ready, views_needed)
-        return self.ready
+        offset = self.table.offset(position)
+        found = []
+        for atom in self.table.views[position].hits(self.given):
+            number = offset + atom
+            values[2 * number] = True
+            values[2 * number + 1] = False
+            found.append(number)
+        return found
