@@ -58,6 +58,28 @@ def _fold_wide(text: str) -> str:
     return decomposed.lower()
 
 
+MAX_REPLACED = 32  # distinct characters folded by replacement; beyond, the whole-text path
+
+
+@functools.lru_cache(maxsize=8192)
+def _unmarked(char: str) -> str:
+    """One character decomposed, its combining marks removed (case kept)."""
+    return "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+
+
+def _fold_by_replacing(text: str) -> str | None:
+    """Each distinct character that folds to something else replaced everywhere, then the
+    whole text lower-cased (so `Σ` still ends a word as `ς`); None when too many differ.
+    The same result as NFD and mark removal: decomposition is per character, and the
+    canonical reordering it adds only moves marks, which all go."""
+    changed = [c for c in set(text) if not c.isascii() and _unmarked(c) != c]
+    if len(changed) > MAX_REPLACED:
+        return None
+    for char in changed:
+        text = text.replace(char, _unmarked(char))
+    return text.lower()
+
+
 def fold_chars(text: str) -> str:
     """NFD, combining marks removed, lowercased; whitespace left alone.
 
@@ -69,7 +91,8 @@ def fold_chars(text: str) -> str:
     try:
         latin1 = text.encode("latin-1")
     except UnicodeEncodeError:
-        return _fold_wide(text)
+        replaced = _fold_by_replacing(text)
+        return _fold_wide(text) if replaced is None else replaced
     return latin1.translate(_latin1_folds()).decode("latin-1")
 
 
