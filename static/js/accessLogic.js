@@ -213,15 +213,33 @@ function qualify(last, piece, number) {
 const DOCUMENT_RESOURCE = /^([a-z_]+)@(\d+)$/;
 
 /**
+ * The name an entry's changes give its object (a magic link created or revoked), if any.
+ * @param {Change[]} changes
+ * @returns {string}
+ */
+function namedIn(changes) {
+  for (const change of changes) {
+    // A created or revoked link is one change of the whole object (path ""); an edit, its fields.
+    const value = change.new ?? change.old;
+    const name = change.path === 'name' ? value : change.path === '' && isPlainObject(value) ? /** @type {Record<string, unknown>} */ (value).name : undefined;
+    if (typeof name === 'string' && name.trim()) return name.trim();
+  }
+  return '';
+}
+
+/**
  * What an audit entry acted on, as words to translate: a saved document and its version,
- * a typed object and its id, or the raw text.
+ * a typed object and its id (a magic link by its name when the entry tells it), or the raw text.
  * @param {string} resource
+ * @param {Change[]} [changes] the entry's changes
  * @returns {Words}
  */
-export function objectWords(resource) {
+export function objectWords(resource, changes = []) {
   const doc = DOCUMENT_RESOURCE.exec(String(resource || ''));
   if (doc) return { key: 'access.object.document', params: { doc: doc[1], version: Number(doc[2]) } };
   const { type, id } = splitResource(resource);
+  const name = type === 'magic_link' ? namedIn(changes) : '';
+  if (name) return { key: 'access.object.magic_link_named', params: { id, name, raw: resource } };
   return { key: `access.object.${type}`, params: { id, raw: resource } };
 }
 

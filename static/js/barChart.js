@@ -7,7 +7,7 @@ import { h, replace } from './dom.js';
 import { formatNumber } from './formatLogic.js';
 import { getLang } from './i18n.js';
 import { svg } from './monitorWidgets.js';
-import { chartGeometry, fittingLabel } from './overviewLogic.js';
+import { chartGeometry, fittingLabel, wrapWords } from './overviewLogic.js';
 
 /** @typedef {import('./overviewLogic.js').Row} Row a bucket: `hour` is its start (Unix seconds) */
 /** @typedef {import('./overviewLogic.js').Bar} Bar */
@@ -99,6 +99,23 @@ function bars(geo, rows, spec, f) {
 }
 
 /**
+ * The note an empty chart shows in its middle, cut into lines that fit its width (text
+ * ~7 px a character at 13 px; SVG text does not wrap).
+ * @param {import('./overviewLogic.js').Chart} geo
+ * @param {string} text
+ */
+function emptyNote(geo, text) {
+  const x = (geo.plot.left + geo.plot.right) / 2;
+  const lines = wrapWords(text, Math.max(12, Math.floor((geo.plot.right - geo.plot.left - 16) / 7)));
+  const top = (geo.plot.top + geo.plot.bottom) / 2 - ((lines.length - 1) * 16) / 2;
+  return svg(
+    'text',
+    { class: 'chart-empty', x, y: top, 'text-anchor': 'middle' },
+    ...lines.map((line, i) => svg('tspan', { x, dy: i ? 16 : 0, text: i < lines.length - 1 ? `${line} ` : line })),
+  );
+}
+
+/**
  * The SVG of `rows` at `width` px.
  * @param {Row[]} rows oldest first
  * @param {number} width
@@ -108,9 +125,7 @@ export function barChart(rows, width, spec) {
   const lang = getLang();
   const f = chartFormats(lang, spec.timeZone);
   const geo = chartGeometry(rows, { width, height: spec.height || 220, dayKey: f.dayKey, series: spec.series });
-  const empty = geo.bars.length
-    ? null
-    : svg('text', { class: 'chart-empty', x: (geo.plot.left + geo.plot.right) / 2, y: (geo.plot.top + geo.plot.bottom) / 2, 'text-anchor': 'middle', text: spec.empty() });
+  const empty = geo.bars.length ? null : emptyNote(geo, spec.empty());
   return svg(
     'svg',
     { class: 'chart', width: geo.width, height: geo.height, viewBox: `0 0 ${geo.width} ${geo.height}`, role: 'img', 'aria-label': spec.label(rows) },

@@ -17,6 +17,7 @@ addMessages({
     'config.conflict': 'Someone else saved this page meanwhile (now version {version}). Reload to see their version, then apply your change again.',
     'config.reload': 'Reload (discard my changes)',
     'config.version': 'Version {version}',
+    'config.version_none': 'Defaults, never saved',
     'config.err.required': 'Required.',
     'config.err.number': 'Enter a number.',
     'config.err.integer': 'Enter a whole number.',
@@ -34,6 +35,7 @@ addMessages({
     'config.conflict': 'Quelqu’un d’autre a enregistré cette page entre-temps (version {version}). Rechargez pour voir sa version, puis refaites votre modification.',
     'config.reload': 'Recharger (abandonner mes modifications)',
     'config.version': 'Version {version}',
+    'config.version_none': 'Réglages par défaut, jamais enregistrés',
     'config.err.required': 'Obligatoire.',
     'config.err.number': 'Saisissez un nombre.',
     'config.err.integer': 'Saisissez un nombre entier.',
@@ -196,7 +198,7 @@ export function documentEditor(el, spec) {
 
   function render() {
     invalidKeys.clear();
-    versionText.textContent = t('config.version', { version: state.version });
+    versionText.textContent = state.version ? t('config.version', { version: state.version }) : t('config.version_none');
     replace(body, spec.build(state));
     saveBar.hidden = false;
     changed();

@@ -91,8 +91,9 @@ export function facts(pairs) {
  * @param {string} caption visually hidden caption
  * @param {string[]} headers
  * @param {Array<Array<unknown>>} rows
- * @param {{rowAttrs?: (index: number) => Record<string, unknown>, numeric?: number[], narrow?: number[]}} [options]
- *   `narrow`: columns hidden on small screens
+ * @param {{rowAttrs?: (index: number) => Record<string, unknown>, numeric?: number[], narrow?: number[], stacked?: boolean}} [options]
+ *   `narrow`: columns hidden on small screens; `stacked`: on small screens each row becomes a
+ *   block, each value beside its column's name (for tables in a detail panel)
  */
 export function table(caption, headers, rows, options = {}) {
   const numeric = new Set(options.numeric || []);
@@ -103,7 +104,7 @@ export function table(caption, headers, rows, options = {}) {
     { class: 'table-wrap' },
     h(
       'table',
-      {},
+      { class: options.stacked ? 'stacked' : null },
       h('caption', { class: 'visually-hidden', text: caption }),
       h('thead', {}, h('tr', {}, headers.map((text, i) => h('th', { scope: 'col', class: cls(i), text })))),
       h(
@@ -114,7 +115,7 @@ export function table(caption, headers, rows, options = {}) {
             'tr',
             options.rowAttrs ? options.rowAttrs(index) : {},
             cells.map((cell, i) =>
-              h('td', { class: cls(i) }, cell instanceof Node ? cell : cell === null || cell === undefined || cell === '' ? t('monitor.none') : String(cell)),
+              h('td', { class: cls(i), dataset: options.stacked ? { label: headers[i] } : undefined }, cell instanceof Node ? cell : cell === null || cell === undefined || cell === '' ? t('monitor.none') : String(cell)),
             ),
           ),
         ),

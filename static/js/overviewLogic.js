@@ -134,6 +134,27 @@ export function fittingLabel(room, long, short) {
 }
 
 /**
+ * A sentence cut into lines of at most `maxChars` characters, at spaces (a word longer than
+ * a line stays whole): the chart's empty-state note, which SVG does not wrap by itself.
+ * @param {string} text
+ * @param {number} maxChars
+ * @returns {string[]}
+ */
+export function wrapWords(text, maxChars) {
+  /** @type {string[]} */
+  const lines = [];
+  let line = '';
+  for (const word of String(text).split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > maxChars) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/**
  * Totals per day for the chart's text alternative, oldest first.
  * @param {Hour[]} hours
  * @param {(hour: number) => string} dayOf a day label (local date) for an hour bucket

@@ -125,7 +125,9 @@ def test_the_audit_log_shows_who_changed_what(signed_in: Any, live: Live) -> Non
     panel.get_by_role("button", name="Refresh").click()
     table = panel.get_by_role("table", name="Audit log")
     created = table.get_by_role("row").filter(has_text="magic link").filter(has_text="created")
-    created.get_by_text("Audit me").wait_for()
+    # The link by its name in the Object column, and its name among the values it was given.
+    created.locator("td.audit-object").get_by_text("magic link “Audit me”").wait_for()
+    created.locator("ins").get_by_text("Audit me", exact=True).wait_for()
     changed = table.get_by_role("row").filter(has_text="Preferences, version")
     changed.get_by_text("Excluded keywords").first.wait_for()
     assert "newsletter" in changed.locator("ins").all_inner_texts()[0]

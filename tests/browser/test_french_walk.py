@@ -212,6 +212,48 @@ def test_every_screen_reads_in_french_without_codes_or_keys(
     assert not report, "\n".join(f"{name}: {'; '.join(p)}" for name, p in report.items())
 
 
+# Codes that must not reach a screen in either language (English words are fine in English).
+RAW_CODES = tuple(word for word in RAW if "_" in word)
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_every_screen_reads_in_english_without_codes_or_keys(
+    live: Live, email_payload: Any, browser: Any, width: int
+) -> None:
+    """The same walk in English: no raw code or message key, no sideways scroll, and the
+    screenshots of every screen (lists and details included) to look at next to the French."""
+    ids = seed(live, email_payload)
+    context = browser.new_context(
+        base_url=live.url, viewport={"width": width, "height": 900}, locale="en-US"
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto("/login")
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
+    page.get_by_role("tablist").wait_for()
+    report: dict[str, list[str]] = {}
+    walk = [(screen, "") for screen, _ in SCREENS]
+    walk += [("emails", f"?id={ids['ignored']}"), ("deliveries", f"?id={ids['dead']}")]
+    for screen, query in walk:
+        open_screen(page, screen, query)
+        name = f"{screen}{'-detail' if query else ''}"
+        shot(page, f"walk-en-{name}-{width}")
+        found = shown_problems(page)
+        problems = [p for p in problems_of(found) if not p.startswith("raw code")]
+        text = f"{found['text']}\n{found['labels']}"
+        codes = [w for w in RAW_CODES if re.search(rf"\b{re.escape(w)}\b", text)]
+        problems += [f"raw code {code!r}" for code in codes]
+        if problems:
+            report[name] = problems
+    context.close()
+    assert not errors, errors
+    assert not report, "\n".join(f"{name}: {'; '.join(p)}" for name, p in report.items())
+
+
 def sign_in_fr(page: Any) -> None:
     """The French login form (the browser asks for French)."""
     page.get_by_label("Mot de passe").fill(TEST_PASSWORD)

@@ -90,6 +90,12 @@ test('a change path reads as names and positions counted from 1', () => {
 test('audit objects and details become words to translate', () => {
   assert.deepEqual(objectWords('routing_rules@3'), { key: 'access.object.document', params: { doc: 'routing_rules', version: 3 } });
   assert.equal(objectWords('target:t1').key, 'access.object.target');
+  assert.deepEqual(objectWords('magic_link:ab', [{ path: 'name', old: null, new: 'Phone' }]).params, { id: 'ab', name: 'Phone', raw: 'magic_link:ab' });
+  assert.equal(objectWords('magic_link:ab', [{ path: 'name', old: 'Phone', new: null }]).key, 'access.object.magic_link_named');
+  assert.equal(objectWords('magic_link:ab', [{ path: 'name', old: null, new: '' }]).key, 'access.object.magic_link');
+  assert.equal(objectWords('magic_link:ab').key, 'access.object.magic_link');
+  assert.equal(objectWords('magic_link:ab', [{ path: '', old: null, new: { id: 'ab', name: 'Laptop' } }]).params?.name, 'Laptop');
+  assert.equal(objectWords('magic_link:ab', [{ path: '', old: { id: 'ab', name: '' }, new: null }]).key, 'access.object.magic_link');
   assert.deepEqual(detailWords('password'), { key: 'access.detail.password', params: {} });
   assert.deepEqual(detailWords('magic link ml1'), { key: 'access.detail.magic_link', params: { id: 'ml1' } });
   assert.deepEqual(detailWords('3 re-queued'), { key: 'access.detail.requeued', params: { count: 3 } });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { chartGeometry, countTicks, dailyTotals, daySpans, fittingLabel, niceMax, setupPending, setupSteps } from '../../static/js/overviewLogic.js';
+import { chartGeometry, countTicks, dailyTotals, daySpans, fittingLabel, niceMax, setupPending, setupSteps, wrapWords } from '../../static/js/overviewLogic.js';
 
 test('nice axis maxima', () => {
   assert.equal(niceMax(0), 1);
@@ -106,4 +106,11 @@ test('the first-run checklist ticks itself from the stats', () => {
   const done = setupSteps(flowing, 0);
   assert.deepEqual(done.map((s) => s.done), [true, true, true, true, false]);
   assert.equal(setupPending(done), false, 'the optional Gmail push does not keep it open');
+});
+
+test("an empty chart's note is cut at spaces into lines that fit", () => {
+  assert.deepEqual(wrapWords('Aucune livraison ces 7 derniers jours pour l’instant.', 24), ['Aucune livraison ces 7', 'derniers jours pour', 'l’instant.']);
+  assert.deepEqual(wrapWords('short', 24), ['short']);
+  assert.deepEqual(wrapWords('averyveryverylongword x', 5), ['averyveryverylongword', 'x']);
+  assert.deepEqual(wrapWords('', 10), []);
 });

@@ -6,7 +6,7 @@ import { refresher } from '../refresher.js';
 import './overview/messages.js';
 import { api } from '../api.js';
 import { h, replace, timeAgo } from '../dom.js';
-import { URLS } from '../endpoints.js';
+import { URLS, targetNames } from '../endpoints.js';
 import { decodeEntities, formatNumber, formatPercent } from '../formatLogic.js';
 import { getLang, t } from '../i18n.js';
 import { stateBadge, table, when } from '../monitorWidgets.js';
@@ -98,8 +98,9 @@ function metricGroup(title, items) {
  * @param {any[]} dead
  * @param {any[]} retrying
  * @param {number} now
+ * @param {Map<string, string>} names target names by id
  */
-function incidentsView(dead, retrying, now) {
+function incidentsView(dead, retrying, now, names) {
   const lang = getLang();
   const items = [...dead, ...retrying].sort((a, b) => (b.created_at || 0) - (a.created_at || 0)).slice(0, 8);
   const link = (/** @type {any} */ d) => h('a', { href: routeHash('deliveries', { status: d.state, id: d.id }), text: decodeEntities(d.subject) || t('overview.no_subject') });
@@ -109,8 +110,8 @@ function incidentsView(dead, retrying, now) {
       ? table(
           t('overview.incidents.title'),
           [t('overview.incidents.when'), t('overview.incidents.state'), t('overview.incidents.target'), t('overview.incidents.subject'), t('overview.incidents.error')],
-          items.map((d) => [timeAgo(d.finished_at || d.created_at, now, lang), stateBadge(d.state), d.target_id, link(d), say(errorPhrase(d.last_error, d.last_status_code))]),
-          { narrow: [2] },
+          items.map((d) => [timeAgo(d.finished_at || d.created_at, now, lang), stateBadge(d.state), names.get(d.target_id) || d.target_id, link(d), say(errorPhrase(d.last_error, d.last_status_code))]),
+          { stacked: true },
         )
       : h('p', { text: t('overview.incidents.none') }),
     h(
@@ -175,16 +176,17 @@ export function OverviewTab(el, ctx) {
     loading = true;
     el.setAttribute('aria-busy', 'true');
     try {
-      const [stats, dead, retrying] = await Promise.all([
+      const [stats, dead, retrying, names] = await Promise.all([
         api.get(URLS.stats),
         api.get(URLS.deliveries, { status: 'dead', limit: 5 }),
         api.get(URLS.deliveries, { status: 'retrying', limit: 5 }),
+        targetNames().catch(() => new Map()), // without names the ids still say where
       ]);
       replace(status, statusBanner(stats.status));
       await showSetup(stats);
       replace(metrics, metricGroup(t('overview.group.now'), nowMetrics(stats)), metricGroup(t('overview.group.day'), dayMetrics(stats)));
       chart.show(stats.hours);
-      replace(incidents, incidentsView(dead.items, retrying.items, stats.now));
+      replace(incidents, incidentsView(dead.items, retrying.items, stats.now, names));
       updated.textContent = t('overview.updated', { time: when(stats.now) });
       el.dataset.loaded = 'true';
     } catch (err) {

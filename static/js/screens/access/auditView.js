@@ -24,9 +24,9 @@ function known(key, raw, params) {
   return text === key ? raw : text;
 }
 
-/** @param {string} resource */
-function objectText(resource) {
-  const words = objectWords(resource);
+/** @param {string} resource @param {import('../../accessLogic.js').Change[]} changes */
+function objectText(resource, changes) {
+  const words = objectWords(resource, changes);
   const params = { ...words.params };
   if (words.key === 'access.object.document') params.doc = known(`access.doc.${params.doc}`, String(params.doc));
   return known(words.key, resource, params);
@@ -122,7 +122,7 @@ function auditRow(entry) {
     cell('when', timeAgo(entry.at, Date.now() / 1000, lang)),
     cell('who', entry.actor),
     cell('action', h('div', {}, h('span', { class: 'badge', text: action }), detail ? h('div', { class: 'help', text: detail }) : null)),
-    cell('object', objectText(entry.resource), { class: 'audit-object' }),
+    cell('object', objectText(entry.resource, entry.changes || []), { class: 'audit-object' }),
     cell('changes', changesCell(entry.changes, lang), { class: 'audit-changes-cell' }),
   );
 }

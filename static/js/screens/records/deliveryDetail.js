@@ -129,7 +129,7 @@ function attemptsTable(attempts) {
       outcomeBadge(a.outcome),
       when(a.next_at),
     ]),
-    { numeric: [0], narrow: [0, 2] },
+    { numeric: [0], narrow: [0], stacked: true },
   );
 }
 

@@ -104,7 +104,7 @@ function deliveriesView(deliveries, doc, nameOf) {
       d.total_attempts,
       h('a', { href: routeHash('deliveries', { id: d.id }), class: 'mono', text: d.id }),
     ]),
-    { numeric: [3], narrow: [3] },
+    { numeric: [3], stacked: true },
   );
 }
 
@@ -147,7 +147,7 @@ function traceView(trace) {
         say(traceReason(entry)),
       ];
     }),
-    { numeric: [0], rowAttrs: (i) => ({ dataset: { outcome: traceOutcome(trace[i]) } }) },
+    { numeric: [0], stacked: true, rowAttrs: (i) => ({ dataset: { outcome: traceOutcome(trace[i]) } }) },
   );
 }
 
@@ -188,6 +188,7 @@ function linksView(links) {
       ),
       link.original_filename || link.r2_error,
     ]),
+    { stacked: true },
   );
 }
 

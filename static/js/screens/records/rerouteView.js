@@ -47,7 +47,7 @@ export function reroutePlan(result, nameOf) {
             stateBadge(r.state),
             say(rerouteLinePhrase(r, now)),
           ]),
-          { narrow: [2], rowAttrs: (i) => ({ dataset: { change: rows[i].change } }) },
+          { stacked: true, rowAttrs: (i) => ({ dataset: { change: rows[i].change } }) },
         )
       : null,
   );

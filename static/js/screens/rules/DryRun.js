@@ -12,13 +12,13 @@ import { say } from '../../outcomeWords.js';
 import { emailReasonPhrase } from '../records/waitingLogic.js';
 import { errorText, notify, runAction } from '../../ui.js';
 import { fieldLabel, operatorLabel } from './ruleControls.js';
-import { replayRows, sampleEmail, traceSteps } from './rulesLogic.js';
+import { replayRows, sampleEmail, traceSteps } from './dryRunLogic.js';
 import './messages.js';
 import './dryrun.messages.js';
 
 /**
- * @typedef {import('./rulesLogic.js').RuleSet} RuleSet
- * @typedef {import('./rulesLogic.js').Outcome} Outcome
+ * @typedef {import('./ruleModel.js').RuleSet} RuleSet
+ * @typedef {import('./ruleModel.js').Outcome} Outcome
  * @typedef {{draft: () => RuleSet|null, placeErrors: (err: unknown) => void, hasEdits: () => boolean,
  *   targetName: (id: string) => string, ruleName: (id: string) => string}} DryRunContext
  *   draft: the rules to try (null when the editor's rule has errors, then shown)
@@ -56,7 +56,7 @@ function outcomeWords(outcome, ctx) {
 
 /**
  * Why one rule matched or not, in words.
- * @param {import('./rulesLogic.js').Why} why
+ * @param {import('./dryRunLogic.js').Why} why
  */
 function whyWords(why) {
   return t(`rules.why.${why.code}`, {

@@ -6,7 +6,8 @@ import { h, replace, uid } from '../../dom.js';
 import { t } from '../../i18n.js';
 import { conditionsFieldset, refreshCondition } from './conditionFields.js';
 import { box, checkField, labelled, select } from './ruleControls.js';
-import { PRIORITIES, WINDOW_POLICIES, ruleIdFromName, validateRule } from './rulesLogic.js';
+import { PRIORITIES, WINDOW_POLICIES, ruleIdFromName } from './ruleModel.js';
+import { validateRule } from './ruleChecks.js';
 import './messages.js';
 
 /**

@@ -4,12 +4,12 @@
 import { h } from '../../dom.js';
 import { getLang, t } from '../../i18n.js';
 import { fieldLabel, operatorLabel } from './ruleControls.js';
-import { conditionText, dropIndex, keyboardMove } from './rulesLogic.js';
+import { conditionText, dropIndex, keyboardMove } from './ruleModel.js';
 import './messages.js';
 
 /**
- * @typedef {import('./rulesLogic.js').Rule} Rule
- * @typedef {import('./rulesLogic.js').DefaultRoute} DefaultRoute
+ * @typedef {import('./ruleModel.js').Rule} Rule
+ * @typedef {import('./ruleModel.js').DefaultRoute} DefaultRoute
  * @typedef {import('./RuleEditor.js').TargetChoice} TargetChoice
  * @typedef {{rules: Record<number, {messages: string[], conditions: Record<number, string>}>, other: string[]}} ServerErrors
  * @typedef {{move: (from: number, to: number, focus: 'handle'|'up'|'down'|null) => void,
@@ -24,7 +24,7 @@ export function ruleName(rule) {
   return rule.name || rule.id;
 }
 
-/** @type {import('./rulesLogic.js').ConditionWords} */
+/** @type {import('./ruleModel.js').ConditionWords} */
 const WORDS = { field: fieldLabel, op: operatorLabel, bool: (v) => t(`rules.bool.${v}`) };
 
 /**

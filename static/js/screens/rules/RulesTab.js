@@ -11,15 +11,16 @@ import { confirmDialog, errorText, notify, runAction, setDirty } from '../../ui.
 import { dryRunCard } from './DryRun.js';
 import { RuleEditor } from './RuleEditor.js';
 import { defaultRouteSection, ruleItems, ruleName } from './RuleList.js';
-import { blankRule, moveItem, normalizeRule, placeServerErrors, ruleIndexInMessage, sameJson, validateRule } from './rulesLogic.js';
+import { blankRule, moveItem, normalizeRule, sameJson } from './ruleModel.js';
+import { placeServerErrors, ruleIndexInMessage, validateRule } from './ruleChecks.js';
 import './messages.js';
 import './dryrun.messages.js';
 
 const SCREEN = 'rules';
 
 /**
- * @typedef {import('./rulesLogic.js').Rule} Rule
- * @typedef {import('./rulesLogic.js').RuleSet} RuleSet
+ * @typedef {import('./ruleModel.js').Rule} Rule
+ * @typedef {import('./ruleModel.js').RuleSet} RuleSet
  * @typedef {import('./RuleEditor.js').TargetChoice & {inRoute?: boolean}} TargetChoice
  * @typedef {import('./RuleList.js').ServerErrors} ServerErrors
  * @typedef {{version: number, document: any}} Saved

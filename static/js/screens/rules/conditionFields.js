@@ -4,7 +4,8 @@
 import { h } from '../../dom.js';
 import { t } from '../../i18n.js';
 import { box, checkField, labelled, operatorLabel, select } from './ruleControls.js';
-import { BOOLEAN_FIELDS, FIELDS, HEADER_PREFIX, MAX_CONDITIONS, OPERATORS, blankCondition, coerceCondition, conditionProblem, isBooleanField, parseList, splitOperator } from './rulesLogic.js';
+import { BOOLEAN_FIELDS, FIELDS, HEADER_PREFIX, MAX_CONDITIONS, OPERATORS, blankCondition, coerceCondition, isBooleanField, parseList, splitOperator } from './ruleModel.js';
+import { conditionProblem } from './ruleChecks.js';
 import './messages.js';
 
 /**

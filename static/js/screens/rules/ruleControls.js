@@ -3,12 +3,12 @@
 
 import { h, uid } from '../../dom.js';
 import { t } from '../../i18n.js';
-import { HEADER_PREFIX } from './rulesLogic.js';
+import { HEADER_PREFIX } from './ruleModel.js';
 import './messages.js';
 
 /**
- * @typedef {import('./rulesLogic.js').Rule} Rule
- * @typedef {import('./rulesLogic.js').Condition} Condition
+ * @typedef {import('./ruleModel.js').Rule} Rule
+ * @typedef {import('./ruleModel.js').Condition} Condition
  * @typedef {{id: string, name: string, env?: boolean}} TargetChoice
  * @typedef {{messages: string[], conditions: Record<number, string>}} ServerSlot
  * @typedef {{

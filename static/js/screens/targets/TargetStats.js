@@ -157,7 +157,7 @@ export function statsCard(target) {
   const head = h('div', { class: 'row' });
   const body = h('div', { class: 'target-stats-body', 'aria-live': 'polite' });
   const note = h('p', { class: 'help' });
-  const node = h('section', { class: 'card target-stats', dataset: { target: target.id } }, h('h3', { text: t('targets.stats.title') }), head, body, note);
+  const node = h('section', { class: 'card target-stats', dataset: { target: target.id } }, h('h3', { text: t('targets.stats.title', { name: target.name || target.id }) }), head, body, note);
 
   /** @param {Range} range */
   async function show(range) {

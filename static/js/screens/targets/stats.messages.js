@@ -4,7 +4,7 @@ import { addMessages } from '../../i18n.js';
 
 addMessages({
   en: {
-    'targets.stats.title': 'Success and latency',
+    'targets.stats.title': 'Success and latency of “{name}”',
     'targets.stats.range': 'Period',
     'targets.stats.range.24h': 'Last 24 hours',
     'targets.stats.range.7d': 'Last 7 days',
@@ -37,7 +37,7 @@ addMessages({
     'targets.stats.row_none': 'Last 24 h: no attempts yet',
   },
   fr: {
-    'targets.stats.title': 'Réussite et latence',
+    'targets.stats.title': 'Réussite et latence de « {name} »',
     'targets.stats.range': 'Période',
     'targets.stats.range.24h': 'Dernières 24 heures',
     'targets.stats.range.7d': '7 derniers jours',

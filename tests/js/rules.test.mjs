@@ -2,28 +2,32 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  OPERATORS,
   blankRule,
   coerceCondition,
-  conditionProblem,
+  conditionText,
   dropIndex,
   keyboardMove,
   moveItem,
   normalizeRule,
-  outcomeDiff,
-  parseHeaders,
+  OPERATORS,
   parseList,
   ruleIdFromName,
-  conditionText,
-  traceSteps,
+} from '../../static/js/screens/rules/ruleModel.js';
+import {
+  conditionProblem,
   placeServerErrors,
   regexProblem,
-  replayRows,
   ruleIndexInMessage,
-  sampleEmail,
   toJsPattern,
   validateRule,
-} from '../../static/js/screens/rules/rulesLogic.js';
+} from '../../static/js/screens/rules/ruleChecks.js';
+import {
+  outcomeDiff,
+  parseHeaders,
+  replayRows,
+  sampleEmail,
+  traceSteps,
+} from '../../static/js/screens/rules/dryRunLogic.js';
 
 test('every operator has its not_ negation', () => {
   assert.equal(OPERATORS.length, 12);
