@@ -32,11 +32,14 @@ _DOMAINS = sorted({domain for _, domains, _ in _PROVIDERS for domain in domains}
 _HOST_ENDS = "|".join(
     f"(?<=[./]{re.escape(domain)}{dot})" for domain in _DOMAINS for dot in ("", r"\.")
 )
-_CANDIDATE = re.compile(
+_CANDIDATE_PATTERN = (
     rf"https?://(?:{_HOST_CHAR}*+@)?{_HOST_CHAR}++(?:{_HOST_ENDS})"
-    rf"(?::[0-9]*+)?(?:[/?#]{_URL_CHAR}*+)?",
-    re.IGNORECASE,
+    rf"(?::[0-9]*+)?(?:[/?#]{_URL_CHAR}*+)?"
 )
+# Searched in the lower-cased text, the pattern starts with a literal, which `re` finds by a
+# fast scan; with IGNORECASE it tries a match at every position (2.5 times slower).
+_CANDIDATE_LOWER = re.compile(_CANDIDATE_PATTERN)
+_CANDIDATE = re.compile(_CANDIDATE_PATTERN, re.IGNORECASE)  # when lowering changes lengths
 # A candidate inside an earlier URL (a `?next=https://…` parameter) belongs to that URL,
 # not to the email: its run (what lies since the last terminator) holds an earlier scheme.
 _TERMINATORS = " \t\r\n\f\v\"'<>\\`"
@@ -203,9 +206,13 @@ def _candidates(text: str) -> list[str]:
     lowered = text.lower()
     if not any(domain in lowered for domain in _DOMAINS):
         return []
+    if len(lowered) == len(text):  # positions agree: find in the lowered text, read in text
+        matches = _CANDIDATE_LOWER.finditer(lowered)
+    else:  # a character that lowers to two (`İ`)
+        matches = _CANDIDATE.finditer(text)
     found: dict[str, bool] = {}
-    for match in _CANDIDATE.finditer(text):
-        raw = match.group()
+    for match in matches:
+        raw = text[match.start() : match.end()]
         if raw in found:
             continue
         if len(found) == MAX_CANDIDATES:
