@@ -13,11 +13,13 @@ import hashlib
 import os
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import oauthlib.oauth2.rfc6749.errors as oauth_errors
-import requests
-from google_auth_oauthlib.flow import Flow
+if TYPE_CHECKING:
+    from google_auth_oauthlib.flow import Flow
+
+# google-auth-oauthlib (and requests, oauthlib) are imported when a consent starts or ends:
+# they cost a worker ~0.1 s at start, and a consent is rare.
 
 from config.keys import GMAIL_OAUTH_TTL
 from services.errors import Conflict, InvalidInput
@@ -77,6 +79,8 @@ class ConsentFlow:
         return self._config is not None
 
     def _flow(self, redirect_uri: str, verifier: str | None, state: str | None) -> Flow:
+        from google_auth_oauthlib.flow import Flow
+
         c = self._require()
         client = {
             "web": {
@@ -123,6 +127,9 @@ class ConsentFlow:
             raise ConsentRefused("this consent expired or was already used: connect again")
         if not secrets.compare_digest(str(record.get("session", "")), session_id_hash):
             raise ConsentRefused("this consent was started by another session: connect again")
+        import oauthlib.oauth2.rfc6749.errors as oauth_errors
+        import requests
+
         flow = self._flow(str(record["redirect"]), str(record["verifier"]), state)
         try:
             with _transport(self._require()):
