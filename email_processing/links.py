@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html import unescape
 from typing import Any
@@ -200,18 +201,21 @@ def _embedded(text: str, start: int) -> bool:
     return _SCHEME.search(text, run_start, start) is not None
 
 
+def _candidate_matches(text: str) -> Iterator[re.Match[str]]:
+    """Provider URL matches in `text`, none when no provider domain appears at all."""
+    lowered = text.lower()
+    if not any(domain in lowered for domain in _DOMAINS):
+        return iter(())
+    if len(lowered) == len(text):  # positions agree: find in the lowered text, read in text
+        return _CANDIDATE_LOWER.finditer(lowered)
+    return _CANDIDATE.finditer(text)  # a character that lowers to two (`İ`)
+
+
 def _candidates(text: str) -> list[str]:
     """Provider URLs in an unescaped text, in order, trailing punctuation trimmed; the first
     MAX_CANDIDATES distinct ones."""
-    lowered = text.lower()
-    if not any(domain in lowered for domain in _DOMAINS):
-        return []
-    if len(lowered) == len(text):  # positions agree: find in the lowered text, read in text
-        matches = _CANDIDATE_LOWER.finditer(lowered)
-    else:  # a character that lowers to two (`İ`)
-        matches = _CANDIDATE.finditer(text)
     found: dict[str, bool] = {}
-    for match in matches:
+    for match in _candidate_matches(text):
         raw = text[match.start() : match.end()]
         if raw in found:
             continue

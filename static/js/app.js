@@ -3,7 +3,7 @@
 
 import { api, setCsrfToken } from './api.js';
 import { h, replace } from './dom.js';
-import { URLS } from './endpoints.js';
+import { URLS, invalidateTargets } from './endpoints.js';
 import { LANGS, addMessages, getLang, initLang, onLangChange, setLang, t } from './i18n.js';
 import { SCREENS, isRoute, nextTabIndex, parseRoute, routeHash } from './screens.js';
 import { canLeave, errorText, isDirty, notify } from './ui.js';
@@ -94,6 +94,7 @@ async function activate(id, params, options = {}) {
   selectTab(id);
   if (options.focus) tabs[id].focus();
   revealTab(tabs[id]);
+  invalidateTargets(); // a screen opened shows the targets as they are now
   try {
     const screen = await mountScreen(id);
     await screen.show?.(params);

@@ -1,5 +1,6 @@
 // Every API URL the dashboard calls, written once, plus the lists several screens share
-// (the targets) loaded once and cached until something changes them.
+// (the targets) loaded once for the screens that open together: forgotten whenever a screen
+// is opened, and reused by a screen's own refreshes for a few seconds at most.
 // Screens import the URL builders from here instead of writing '/api/...' themselves;
 // api.js stays the one module that calls fetch.
 
@@ -79,19 +80,29 @@ export function absoluteUrl(path, origin = globalThis.location?.origin || '') {
  * @typedef {{id: string, name: string, url?: string, enabled?: boolean, [k: string]: unknown}} TargetItem
  */
 
+/**
+ * How long a loaded targets list is reused. Short: it only spares the screens that open
+ * together a request each, while a change made elsewhere (another admin, the API, the
+ * command line) shows within seconds.
+ */
+export const TARGETS_MAX_AGE_MS = 5000;
+
 /** @type {Promise<Array<TargetItem>> | null} */
 let targetsPromise = null;
+let targetsLoadedAt = 0;
 
 /**
- * The targets list, fetched once and shared by every screen that needs names or ids.
- * A failed load is not cached. Pass `{fresh: true}` to force a reload.
+ * The targets list, shared by every screen that needs names or ids, reused for at most
+ * TARGETS_MAX_AGE_MS. A failed load is not cached. Pass `{fresh: true}` to force a reload.
  * @param {{fresh?: boolean}} [options]
  * @returns {Promise<Array<TargetItem>>}
  */
 export function targets(options = {}) {
-  if (options.fresh || !targetsPromise) {
+  const stale = Date.now() - targetsLoadedAt > TARGETS_MAX_AGE_MS;
+  if (options.fresh || stale || !targetsPromise) {
     const loading = api.get(URLS.targets).then((page) => /** @type {Array<TargetItem>} */ (page?.items || []));
     targetsPromise = loading;
+    targetsLoadedAt = Date.now();
     loading.catch(() => {
       if (targetsPromise === loading) targetsPromise = null;
     });
