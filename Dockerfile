@@ -34,6 +34,11 @@ COPY --chown=relais:relais email_processing ./email_processing
 COPY --chown=relais:relais preferences ./preferences
 COPY --chown=relais:relais static ./static
 COPY --chown=relais:relais templates ./templates
+# The operators' command (relais replay, check-config, gmail ...) for a shell in the container.
+COPY --chmod=0755 deployment/image/relais /opt/venv/bin/relais
+# The app's bytecode, compiled once here: the image never writes it (PYTHONDONTWRITEBYTECODE),
+# so without this every worker start compiled every module of the app again (~0.2 s each).
+RUN python -m compileall -q /app
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

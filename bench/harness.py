@@ -45,6 +45,20 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in text.split()]
 
 
+def _exe(pid: int) -> str | None:
+    try:
+        return os.readlink(f"/proc/{pid}/exe")
+    except OSError:
+        return None
+
+
+def workers_of(pid: int) -> list[int]:
+    """A gunicorn master's workers: its children running the same program. The embedded Redis
+    server, which the master starts when REDIS_URL is unset, is a child too but not a worker."""
+    exe = _exe(pid)
+    return [child for child in children(pid) if exe is not None and _exe(child) == exe]
+
+
 def wait_http(url: str, timeout: float = 30, any_status: bool = False) -> None:
     """Until `url` answers 200 (or anything at all, with `any_status`)."""
     deadline = time.monotonic() + timeout
@@ -145,7 +159,7 @@ class Server:
 
     def rss(self) -> dict[str, Any]:
         assert self.proc is not None
-        workers = children(self.proc.pid)
+        workers = workers_of(self.proc.pid)
         return {
             "master_mb": rss_mb(self.proc.pid),
             "workers_mb": [rss_mb(pid) for pid in workers if rss_mb(pid) is not None],
@@ -191,6 +205,7 @@ class RssSampler:
         self.server = server
         self.interval = interval
         self.peak: dict[int, float] = {}
+        self.workers: set[int] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
 
@@ -203,7 +218,9 @@ class RssSampler:
         """Read every process once; keep the highest reading per pid."""
         assert self.server.proc is not None
         master = self.server.proc.pid
-        for pid in [master, *children(master)]:
+        workers = workers_of(master)
+        self.workers.update(workers)
+        for pid in [master, *workers]:
             mb = rss_mb(pid)
             if mb is not None:
                 self.peak[pid] = max(mb, self.peak.get(pid, 0.0))
@@ -221,5 +238,5 @@ class RssSampler:
         """Peak MB of the master and of each worker (workers sorted, largest last)."""
         assert self.server.proc is not None
         master = self.server.proc.pid
-        workers = sorted(mb for pid, mb in self.peak.items() if pid != master)
+        workers = sorted(mb for pid, mb in self.peak.items() if pid in self.workers)
         return {"master_mb": self.peak.get(master), "workers_mb": workers}

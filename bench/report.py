@@ -343,7 +343,8 @@ def goal_figures(report: dict[str, Any]) -> list[tuple[str, Any, str, bool | Non
     worst = dig(report, "adversarial", "worst_ms")
     workers = dig(report, "ingress", "saturation", "rss_peak", "workers_mb") or []
     rss_max = max(workers) if workers else None
-    cold = report.get("cold_start_s")
+    starts = cold_starts(report)
+    cold = starts[len(starts) // 2] if starts else None  # the median: one start is one sample
 
     def below(value: Any, limit: float) -> bool | None:
         return None if value is None else value < limit
@@ -370,7 +371,7 @@ def goal_figures(report: dict[str, Any]) -> list[tuple[str, Any, str, bool | Non
         ),
         ("worst email of the adversarial corpus, 1 MiB (ms)", worst, "< 50", below(worst, 50)),
         ("RSS per worker at saturation, peak (MB)", rss_max, "< 120", below(rss_max, 120)),
-        ("cold start to /ready (s)", cold, "< 1", below(cold, 1)),
+        ("cold start to /ready, median of the run's starts (s)", cold, "< 1", below(cold, 1)),
     ]
 
 

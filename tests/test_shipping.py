@@ -44,6 +44,8 @@ def test_dockerfile_essentials():
     assert "HEALTHCHECK" in text and "/health" in text
     assert 'CMD ["gunicorn", "-c", "gunicorn.conf.py"]' in text
     assert "RELAIS_ENV=production" in text
+    # It never writes bytecode, so the app's is compiled at build time (each start saves it).
+    assert "PYTHONDONTWRITEBYTECODE=1" in text and "RUN python -m compileall -q /app" in text
 
 
 def test_base_image_is_pinned_by_digest_with_its_tag():
@@ -132,3 +134,26 @@ def test_render_blueprint_structure():
     assert set(env) <= known
     for entry in env.values():
         assert len(set(entry) & {"value", "sync", "generateValue", "fromService"}) == 1
+
+
+def test_the_image_has_the_relais_command(tmp_path: Path):
+    """The launcher the Dockerfile copies to /opt/venv/bin/relais runs the operators' command
+    from the code in /app (here: the checkout, on PYTHONPATH, from another directory)."""
+    text = (ROOT / "Dockerfile").read_text()
+    assert "COPY --chmod=0755 deployment/image/relais /opt/venv/bin/relais" in text
+    ignore = (ROOT / ".dockerignore").read_text().splitlines()
+    assert ignore.index("!deployment/image") > ignore.index("deployment")  # sent to the build
+    launcher = ROOT / "deployment" / "image" / "relais"
+    assert launcher.read_text().startswith("#!/opt/venv/bin/python\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, str(launcher), "--help"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    for command in ("replay", "release", "check-config", "import-legacy", "gmail"):
+        assert f"  {command}" in result.stdout, result.stdout

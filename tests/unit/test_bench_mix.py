@@ -153,7 +153,8 @@ def goals_doc() -> dict:
         "end_to_end": {"delivery": {"end_to_end_ms": {"p99": 120.0}}},
         "rules": {"evaluate_us": {"p50": 800.0, "p99": 1500.0}},
         "adversarial": {"worst_ms": 42.0},
-        "cold_start_s": 0.9,
+        "cold_start_s": 1.7,  # the first start (the embedded Redis starting too)
+        "delivery": {"sinks": {"0ms": {"1": {"cold_starts_s": [0.9, 1.0]}}}},
     }
 
 
@@ -165,6 +166,8 @@ def test_goals_compare_each_figure_with_its_goal() -> None:
     rules = "1,000 rules (200 regex), 50 KB body: p50 / p99 per email (ms)"
     assert figures[rules] == ((0.8, 1.5), True)
     assert figures["RSS per worker at saturation, peak (MB)"] == (101.5, True)
+    # The median of every start the run made, not the first one alone.
+    assert figures["cold start to /ready, median of the run's starts (s)"] == (1.0, False)
     text = summary({**goals_doc(), "when": "now"}, None)
     assert "| ingress at saturation, share of the floor | 30% | >= 50 % | no |" in text
 
