@@ -40,7 +40,15 @@ from typing import Any
 import redis
 
 from bench import adversarial, delivery_bench, loadgen, rules_bench, slow_clients
-from bench.harness import BENCH_TOKEN, RssSampler, Server, Sink, floor_server, relais_server
+from bench.harness import (
+    BENCH_TOKEN,
+    CpuMeter,
+    RssSampler,
+    Server,
+    Sink,
+    floor_server,
+    relais_server,
+)
 from bench.mix import Mix, Repeats, answer_of, load_fixtures, share
 from bench.report import summary
 from bench.stats import summarize_ms
@@ -67,10 +75,17 @@ def spec_for(server: Server, path: str, mix: Mix | Repeats) -> loadgen.RequestSp
 
 
 def load(
-    server: Server, path: str, mix: Mix | Repeats, rate: float | None, duration: float
+    server: Server,
+    path: str,
+    mix: Mix | Repeats,
+    rate: float | None,
+    duration: float,
+    cpu: CpuMeter | None = None,
 ) -> dict:
-    """One load run (fixed rate, or saturation when ``rate`` is None); the mix counted."""
-    with RssSampler(server) as sampler:
+    """One load run (fixed rate, or saturation when ``rate`` is None); the mix counted, and
+    the CPU each process spent per request."""
+    cpu = cpu or CpuMeter(server)
+    with RssSampler(server) as sampler, cpu:
         result = loadgen.run(
             spec_for(server, path, mix),
             rate=rate,
@@ -81,6 +96,7 @@ def load(
     doc = result.to_dict()
     doc["mix"] = {**mix_counts(doc["answers"]), "sent_by_kind": dict(mix.sent)}
     doc["rss_peak"] = sampler.report()
+    doc["cpu_ms_per_request"] = cpu.per_request_ms(doc["completed"])
     return doc
 
 
@@ -111,7 +127,8 @@ def ingress_run(ctx: dict[str, Any], name: str, rate: float | None) -> dict[str,
     server, sink = ctx["server"], ctx["sink"]
     sink.reset()
     mix = Mix(f"{name}_{ctx['stamp']}", ctx["fixtures"])
-    doc = load(server, INGRESS, mix, rate, ctx["duration"])
+    cpu = CpuMeter(server, ctx["server_redis"], sink)
+    doc = load(server, INGRESS, mix, rate, ctx["duration"], cpu)
     accepted = doc["mix"]["accepted"]
     doc["delivery"] = delivery_figures(sink.wait_for(accepted, DRAIN_TIMEOUT_S), accepted)
     doc["rss_after"] = server.rss()
@@ -131,11 +148,14 @@ def prime(server: Server, path: str, repeats: Repeats) -> None:
             resp.read()
 
 
-def duplicates_run(ctx: dict[str, Any], server: Server, path: str, tag: str) -> dict[str, Any]:
+def duplicates_run(
+    ctx: dict[str, Any], server: Server, path: str, tag: str, redis_url: str | None
+) -> dict[str, Any]:
     """Saturation with duplicates only: the emails are sent once, then again and again."""
     repeats = Repeats(Mix(f"dups_{tag}_{ctx['stamp']}", ctx["fixtures"], duplicates=False))
     prime(server, path, repeats)
-    return load(server, path, repeats, None, ctx["duration"])
+    cpu = CpuMeter(server, redis_url, ctx["sink"] if tag == "relais" else None)
+    return load(server, path, repeats, None, ctx["duration"], cpu)
 
 
 def resolve_redis(arg: str | None) -> str | None:
@@ -166,7 +186,7 @@ def on_relais(
     sink = Sink().start()
     server = relais_server(redis_url, data_dir, sink.hook_url)
     server.start("/ready")
-    ctx.update(server=server, sink=sink)
+    ctx.update(server=server, sink=sink, server_redis=redis_url)
     report: dict[str, Any] = {"cold_start_s": round(server.ready_after, 2)}
     try:
         if idle:
@@ -174,7 +194,9 @@ def on_relais(
             report["rss_idle"] = server.rss()
         report["ingress"] = {name: ingress_run(ctx, name, r) for name, r in runs}
         if idle:
-            report["ingress"]["duplicates"] = duplicates_run(ctx, server, INGRESS, "relais")
+            report["ingress"]["duplicates"] = duplicates_run(
+                ctx, server, INGRESS, "relais", redis_url
+            )
         report["end_to_end"] = ingress_run(ctx, "e2e", E2E_RATE)
         report["rss_after"] = server.rss()
         report["durability"] = ready_durability(server)
@@ -214,8 +236,8 @@ def run_floor(ctx: dict[str, Any], rates: list[float]) -> dict[str, Any]:
     try:
         for name, rate in run_names(rates):
             mix = Mix(f"floor_{name}_{ctx['stamp']}", ctx["fixtures"])
-            runs[name] = load(server, FLOOR, mix, rate, ctx["duration"])
-        runs["duplicates"] = duplicates_run(ctx, server, FLOOR, "floor")
+            runs[name] = load(server, FLOOR, mix, rate, ctx["duration"], CpuMeter(server, url))
+        runs["duplicates"] = duplicates_run(ctx, server, FLOOR, "floor", url)
     finally:
         server.stop()
         if not ctx["redis_url"]:

@@ -11,10 +11,13 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_TOKEN = "bench-ingress-token-0123456789"  # noqa: S105 - a local benchmark's token
@@ -57,6 +60,87 @@ def workers_of(pid: int) -> list[int]:
     server, which the master starts when REDIS_URL is unset, is a child too but not a worker."""
     exe = _exe(pid)
     return [child for child in children(pid) if exe is not None and _exe(child) == exe]
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def cpu_s(pid: int) -> float | None:
+    """User and system CPU seconds a process has used so far (None once it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def redis_pid(url: str | None) -> int | None:
+    """The process of the Redis at `url` when it runs on this machine (its INFO says which)."""
+    if not url:
+        return None
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "unix" and parts.hostname not in LOCAL_HOSTS:
+        return None
+    client = redis.Redis.from_url(url, socket_timeout=2)
+    try:
+        pid = int(client.info("server")["process_id"])
+    except (redis.RedisError, OSError, KeyError, ValueError):
+        return None
+    finally:
+        client.close()
+    return pid if Path(f"/proc/{pid}").exists() else None
+
+
+class CpuMeter:
+    """CPU time spent during a run by the server (master and workers), the Redis it uses (its
+    embedded one, or one at a local URL), the sink, and this process (the load generator):
+    divided by the requests answered, where each request's cost goes."""
+
+    def __init__(self, server: Server, redis_url: str | None = None, sink: Sink | None = None):
+        self.server = server
+        self.redis_url = redis_url
+        self.sink = sink
+        self.used: dict[str, float] = {}
+        self._start: dict[int, float] = {}
+        self._own = 0.0
+
+    def groups(self) -> dict[str, list[int]]:
+        """Process ids by role, read now (a worker restarted during the run is found at the end)."""
+        assert self.server.proc is not None
+        master = self.server.proc.pid
+        workers = workers_of(master)
+        found: dict[str, list[int]] = {"server": [master, *workers]}
+        embedded = [pid for pid in children(master) if pid not in workers]
+        local = redis_pid(self.redis_url)
+        redis_pids = embedded or ([local] if local else [])
+        if redis_pids:
+            found["redis"] = redis_pids
+        if self.sink is not None and self.sink.proc is not None:
+            found["sink"] = [self.sink.proc.pid]
+        return found
+
+    def __enter__(self) -> CpuMeter:
+        for pids in self.groups().values():
+            for pid in pids:
+                self._start[pid] = cpu_s(pid) or 0.0
+        self._own = time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        own = time.process_time() - self._own
+        for role, pids in self.groups().items():
+            self.used[role] = sum((cpu_s(pid) or 0.0) - self._start.get(pid, 0.0) for pid in pids)
+        self.used["load_generator"] = own
+
+    def per_request_ms(self, requests: int) -> dict[str, float]:
+        """Milliseconds of CPU per answered request, by role, and their total."""
+        if requests <= 0:
+            return {}
+        shares = {role: round(s * 1000 / requests, 3) for role, s in self.used.items()}
+        shares["total"] = round(sum(self.used.values()) * 1000 / requests, 3)
+        return shares
 
 
 def wait_http(url: str, timeout: float = 30, any_status: bool = False) -> None:

@@ -175,3 +175,30 @@ def test_goals_compare_each_figure_with_its_goal() -> None:
 def test_goals_show_a_dash_for_a_missing_figure() -> None:
     figures = goal_figures({"ingress": {}})
     assert all(met is None for _, _, _, met in figures)
+
+
+def test_the_cpu_per_request_is_shown_beside_the_floors() -> None:
+    doc = goals_doc()
+    doc["ingress"]["saturation"]["cpu_ms_per_request"] = {
+        "server": 4.38,
+        "redis": 0.69,
+        "sink": 0.08,
+        "load_generator": 0.27,
+        "total": 5.42,
+    }
+    doc["floor"]["saturation"]["cpu_ms_per_request"] = {"server": 1.02, "total": 1.29}
+    text = summary({**doc, "when": "now"}, None)
+    assert (
+        "- saturation: Relais server 4.38, redis 0.69, sink 0.08, load generator 0.27, "
+        "total 5.42; floor server 1.02, total 1.29"
+    ) in text
+    assert "- duplicates:" not in text  # no figures, no line
+
+
+def test_goal_values_read_as_what_they_are() -> None:
+    doc = goals_doc()
+    doc["ingress"]["duplicates"]["achieved_rate"] = 1011.1  # the floor's 1,000: above it
+    doc["delivery"]["sinks"]["0ms"]["1"]["cold_starts_s"] = [0.97, 0.97]
+    text = summary({**doc, "when": "now"}, None)
+    assert "| duplicate pushes at saturation, share of the floor | 101% | >= 80 % | yes |" in text
+    assert "| cold start to /ready, median of the run's starts (s) | 0.97 | < 1 | yes |" in text
