@@ -43,13 +43,18 @@ def check_eviction_policy(client: redis.Redis) -> None:
         )
 
 
-def report_durability(reading: Durability) -> None:
-    """One line at start saying what a 200 survives; a warning when a Redis crash loses it."""
-    detail = (
+def durability_detail(reading: Durability) -> str:
+    """What the level rests on: `redis 7.0.15, AOF on, appendfsync always, ...`."""
+    return (
         f"{reading.server} {reading.version}, AOF {_on_off(reading.aof)}, "
         f"appendfsync {reading.appendfsync}, snapshots {_on_off(reading.rdb)}, "
         f"WAITAOF {'used' if reading.waitaof else 'not used'}"
     )
+
+
+def report_durability(reading: Durability) -> None:
+    """One line at start saying what a 200 survives; a warning when a Redis crash loses it."""
+    detail = durability_detail(reading)
     if reading.level in WEAK_LEVELS:
         logger.warning(
             "startup: Redis durability is %s (%s): a Redis crash or restart can lose emails "

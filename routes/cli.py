@@ -21,7 +21,7 @@ from flask import Blueprint, Flask
 from pydantic import ValidationError
 
 from config.redis_conn import REDIS_DOWN_ERRORS
-from config.startup_checks import StartupError, check_eviction_policy
+from config.startup_checks import StartupError, check_eviction_policy, durability_detail
 from services.app import Services, get_services
 from services.documents.registry import REGISTRY
 from services.errors import ServiceError
@@ -195,6 +195,8 @@ def check_config() -> None:
         click.echo(f"PROBLEM {line}")
     if problems:
         sys.exit(1)
+    reading = services.delivery.durability.current()
+    click.echo(f"Redis durability: {reading.level} ({durability_detail(reading)})")
     click.echo("configuration OK")
 
 

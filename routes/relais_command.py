@@ -36,11 +36,19 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-def _app() -> Any:
+# Commands that run until stopped log as the server does; the others answer and exit, so
+# their INFO lines (secrets read, Redis durability...) would only bury the answer.
+LONG_RUNNING = frozenset({"worker"})
+
+
+def _app(quiet: bool = True) -> Any:
+    """The app, logging warnings and errors only when `quiet` (LOG_LEVEL in the environment
+    wins)."""
     from app_render import create_app
 
+    overrides = {"log_level": "WARNING"} if quiet and "LOG_LEVEL" not in os.environ else {}
     try:
-        return create_app()
+        return create_app(overrides)
     except (SettingsError, StartupError) as exc:
         _fail(str(exc), 2)
     except REDIS_DOWN_ERRORS as exc:
@@ -48,19 +56,19 @@ def _app() -> Any:
     return None  # pragma: no cover (_fail exits)
 
 
-def in_app(command: click.Command) -> click.Command:
+def in_app(command: click.Command, quiet: bool = True) -> click.Command:
     """A copy of `command` that runs inside a fresh app's context, with one-line errors (for
     a group such as `gmail`: each of its subcommands, the group itself needs no app)."""
     if isinstance(command, click.Group):
         group = copy.copy(command)
-        group.commands = {name: in_app(sub) for name, sub in command.commands.items()}
+        group.commands = {name: in_app(sub, quiet) for name, sub in command.commands.items()}
         return group
     original: Callable[..., Any] | None = command.callback
     assert original is not None
 
     @functools.wraps(original)
     def run(*args: Any, **kwargs: Any) -> Any:
-        app = _app()
+        app = _app(quiet)
         try:
             with app.app_context():
                 return original(*args, **kwargs)
@@ -96,7 +104,7 @@ def run() -> None:
 
 def _register() -> None:
     for name, command in sorted(bp.cli.commands.items()):
-        main.add_command(in_app(command), name)
+        main.add_command(in_app(command, quiet=name not in LONG_RUNNING), name)
 
 
 _register()

@@ -450,7 +450,8 @@ class WorkerPool:
         for claimed in leftovers:
             if self._queue.release(claimed):
                 logger.warning("shutdown: released delivery %s for another worker", claimed.id)
-        logger.info("delivery workers stopped (%d released)", len(leftovers))
+        if self._threads:  # a process that never started any (a command) has nothing to say
+            logger.info("delivery workers stopped (%d released)", len(leftovers))
 
     def run_once(self) -> State | None:
         """Claim and attempt one due delivery; None if nothing is due."""

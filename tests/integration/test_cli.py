@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -25,7 +26,10 @@ def invoke(app, *args):
 
 
 def test_check_config_ok_and_problems(app, redis_client):
-    assert invoke(app, "check-config").output.strip() == "configuration OK"
+    lines = invoke(app, "check-config").output.strip().splitlines()
+    assert lines[-1] == "configuration OK"
+    # What a 200 survives, read off the server (AOF and fsync settings, WAITAOF or not).
+    assert re.fullmatch(r"Redis durability: \w+ \(.*appendfsync \w+.*WAITAOF .*\)", lines[0])
     redis_client.hset(
         "relais:config:routing_rules",
         mapping={"version": 1, "updated_at": 0, "data": '{"rules": 5}'},

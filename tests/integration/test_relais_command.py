@@ -3,6 +3,11 @@ codes that mean something, one-line errors instead of tracebacks."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -55,3 +60,23 @@ def test_bad_settings_are_one_line_and_exit_2(monkeypatch, tmp_path):
     result = CliRunner().invoke(main, ["check-config"])
     assert result.exit_code == 2
     assert result.output.startswith("relais: missing secrets in production")
+
+
+def run_relais(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    command = Path(sys.executable).with_name("relais")
+    return subprocess.run(
+        [str(command), *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_command_prints_its_answer_not_the_servers_info_lines(env):
+    result = run_relais("replay", "dlv_nope")
+    assert (result.returncode, result.stdout.strip()) == (1, "dlv_nope: not_found")
+    assert '"level": "INFO"' not in result.stderr, result.stderr
+    chatty = run_relais("replay", "dlv_nope", LOG_LEVEL="INFO")
+    assert '"level": "INFO"' in chatty.stderr  # the environment's LOG_LEVEL wins
