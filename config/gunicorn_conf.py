@@ -18,6 +18,7 @@ from typing import Any
 from config import embedded_redis
 from config.local_secrets import complete_secrets
 from config.log import gunicorn_logconfig, init_logging
+from config.malloc_arenas import cap_arenas
 from config.redis_conn import connect
 from config.settings import SettingsError, load_settings
 from config.startup_checks import StartupError, check_data_dir, check_eviction_policy
@@ -29,6 +30,8 @@ try:
     complete_secrets(_settings)  # production: refuse without secrets, before any worker boots
 except (SettingsError, StartupError) as exc:
     sys.exit(f"relais: {exc}")
+
+cap_arenas()  # before any worker forks: each inherits it (config/malloc_arenas.py)
 
 # Metrics of every worker are summed from files in this directory (prometheus-client's
 # multiprocess mode); it must exist, empty, before any worker imports prometheus_client.

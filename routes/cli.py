@@ -20,6 +20,7 @@ import click
 from flask import Blueprint, Flask
 from pydantic import ValidationError
 
+from config.malloc_arenas import cap_arenas
 from config.redis_conn import REDIS_DOWN_ERRORS
 from config.startup_checks import StartupError, check_eviction_policy, durability_detail
 from services.app import Services, get_services
@@ -45,6 +46,7 @@ def worker(threads: int | None) -> None:
         logger.info("shutdown: signal %s received, draining deliveries", signum)
         stop.set()
 
+    cap_arenas()  # a threaded process, like a server's worker (config/malloc_arenas.py)
     # Before the threads start: a SIGTERM from then on drains, never kills mid-attempt.
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
