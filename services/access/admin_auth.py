@@ -15,6 +15,7 @@ against that device only, so guesses from elsewhere cannot lock the admin out of
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -117,10 +118,16 @@ class AdminAuth:
         self._keys = keys
         self._user = user
         self._hasher = PasswordHasher()  # argon2id with the library's current parameters
-        self._hash = password_hash(password, self._hasher)
+        self._password = password
         self._policy = policy
         self._clock = clock
         self._reserve = client.register_script(_RESERVE_ATTEMPT)
+
+    @functools.cached_property
+    def _hash(self) -> str:
+        """The password's hash, made at the first sign-in rather than at start: a plain
+        password costs argon2 ~0.15 s, which every worker paid before answering anything."""
+        return password_hash(self._password, self._hasher)
 
     # -- login ------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from argon2 import PasswordHasher
 
 from services.access.admin_auth import AdminAuth
 from tests.conftest import TEST_PASSWORD
@@ -99,3 +100,20 @@ def test_refused_logins_and_csrf_are_logged_and_counted(make_app, caplog):
     )
     for event in ("login_failed", "login_limited", "csrf_refused", "login_ok"):
         assert f'relais_auth_events_total{{event="{event}"}}' in text
+
+
+def test_a_plain_password_is_hashed_at_the_first_sign_in_not_at_each_start(make_app, monkeypatch):
+    """argon2 costs ~0.15 s: a worker no longer pays it before answering anything."""
+    hashed = {"n": 0}
+    real = PasswordHasher.hash
+
+    def counting(self, password, *args, **kwargs):
+        hashed["n"] += 1
+        return real(self, password, *args, **kwargs)
+
+    monkeypatch.setattr(PasswordHasher, "hash", counting)
+    client = make_app(dashboard_password="plain-password-1234").test_client()
+    assert hashed["n"] == 0
+    assert login(client, password="wrong").status_code == 401
+    assert login(client, password="plain-password-1234").status_code == 200
+    assert hashed["n"] == 1  # once, then kept
