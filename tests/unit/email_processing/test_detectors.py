@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import re
 from datetime import datetime
 from typing import Any
 
@@ -218,3 +220,33 @@ def test_run_detectors_refuses_a_naive_now() -> None:
 def test_detector_match_to_dict() -> None:
     found = DetectorMatch("recadrage", {"delivery_time": "14h30", "urgent": False})
     assert found.to_dict() == {"detector": "recadrage", "delivery_time": "14h30", "urgent": False}
+
+
+# -- "tarifs habituels" found by RE2 exactly as Python's re.IGNORECASE found it ----------------
+
+USUAL_RATES_BEFORE = re.compile(r"tarifs\s+habituels", re.IGNORECASE)
+
+
+def test_the_spelled_out_cases_are_exactly_ignorecase() -> None:
+    from email_processing.detectors.desabo import EXTRA_CASES, SPACE
+
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        expected = {chr(c) for c in range(0x10000) if re.fullmatch(letter, chr(c), re.IGNORECASE)}
+        assert expected == {letter, letter.upper(), *EXTRA_CASES.get(letter, "")}, letter
+    spaces = {chr(c) for c in range(0x110000) if chr(c).isspace()}
+    assert spaces == {chr(int(code, 16)) for code in re.findall(r"\\x\{([0-9a-f]+)\}", SPACE)}
+
+
+def test_usual_rates_are_found_as_before_on_random_texts() -> None:
+    from email_processing.detectors.desabo import _USUAL_RATES
+
+    rng = random.Random(20261203)
+    pool = list("tarifshbuelTARIFSHBUEL xyz\u0130\u0131\u017f\u212a\xa0\t\n\u3000\u2028é")
+    words = ["tarifs habituels", "TARIFS\xa0\u3000HABITUELS", "tar\u0131fs hab\u0130tuel\u017f"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 40)))
+        if rng.random() < 0.3:
+            at = rng.randint(0, len(text))
+            text = text[:at] + rng.choice(words) + text[at:]
+        before = USUAL_RATES_BEFORE.search(text) is not None
+        assert (_USUAL_RATES.search(text) is not None) == before, repr(text)
