@@ -6,7 +6,11 @@ import re
 from datetime import UTC, datetime, time, timedelta
 
 # One clock time; minutes optional after `h`, required after `:`. Not glued to digits or letters.
-TIME = r"(?<![\d:])(\d{1,2})(?:h(\d{2})?(?![\da-z])|:(\d{2})(?!\d))"
+# The check that no digit or `:` comes before looks back from after the first digit, so the
+# pattern starts with a digit and `re` skips in C to the digits (31 -> 10 ms per MiB without
+# any; a look-behind first was tried at every position). Same matches as
+# `(?<![\d:])(\d{1,2})...`: tests/unit/email_processing/test_detectors.py compares them.
+TIME = r"(\d(?<![\d:]\d)\d?)(?:h(\d{2})?(?![\da-z])|:(\d{2})(?!\d))"
 _ANY_TIME = re.compile(TIME)
 
 

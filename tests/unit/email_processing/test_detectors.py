@@ -250,3 +250,16 @@ def test_usual_rates_are_found_as_before_on_random_texts() -> None:
             text = text[:at] + rng.choice(words) + text[at:]
         before = USUAL_RATES_BEFORE.search(text) is not None
         assert (_USUAL_RATES.search(text) is not None) == before, repr(text)
+
+
+def test_clock_times_are_found_as_before_on_random_texts() -> None:
+    from email_processing.detectors.timeparse import TIME
+
+    before = re.compile(r"(?<![\d:])(\d{1,2})(?:h(\d{2})?(?![\da-z])|:(\d{2})(?!\d))")
+    now = re.compile(TIME)
+    rng = random.Random(20261203)
+    pool = list("0123456789:h ab\n٣")  # an Arabic-Indic digit: `\d` is Unicode
+    for _ in range(20000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 16)))
+        expected = [(m.span(), m.groups()) for m in before.finditer(text)]
+        assert [(m.span(), m.groups()) for m in now.finditer(text)] == expected, repr(text)
