@@ -80,11 +80,10 @@ def load(
     mix: Mix | Repeats,
     rate: float | None,
     duration: float,
-    cpu: CpuMeter | None = None,
+    cpu: CpuMeter,
 ) -> dict:
     """One load run (fixed rate, or saturation when ``rate`` is None); the mix counted, and
     the CPU each process spent per request."""
-    cpu = cpu or CpuMeter(server)
     with RssSampler(server) as sampler, cpu:
         result = loadgen.run(
             spec_for(server, path, mix),
@@ -149,12 +148,11 @@ def prime(server: Server, path: str, repeats: Repeats) -> None:
 
 
 def duplicates_run(
-    ctx: dict[str, Any], server: Server, path: str, tag: str, redis_url: str | None
+    ctx: dict[str, Any], server: Server, path: str, tag: str, cpu: CpuMeter
 ) -> dict[str, Any]:
     """Saturation with duplicates only: the emails are sent once, then again and again."""
     repeats = Repeats(Mix(f"dups_{tag}_{ctx['stamp']}", ctx["fixtures"], duplicates=False))
     prime(server, path, repeats)
-    cpu = CpuMeter(server, redis_url, ctx["sink"] if tag == "relais" else None)
     return load(server, path, repeats, None, ctx["duration"], cpu)
 
 
@@ -194,9 +192,8 @@ def on_relais(
             report["rss_idle"] = server.rss()
         report["ingress"] = {name: ingress_run(ctx, name, r) for name, r in runs}
         if idle:
-            report["ingress"]["duplicates"] = duplicates_run(
-                ctx, server, INGRESS, "relais", redis_url
-            )
+            cpu = CpuMeter(server, redis_url, sink)
+            report["ingress"]["duplicates"] = duplicates_run(ctx, server, INGRESS, "relais", cpu)
         report["end_to_end"] = ingress_run(ctx, "e2e", E2E_RATE)
         report["rss_after"] = server.rss()
         report["durability"] = ready_durability(server)
@@ -237,7 +234,7 @@ def run_floor(ctx: dict[str, Any], rates: list[float]) -> dict[str, Any]:
         for name, rate in run_names(rates):
             mix = Mix(f"floor_{name}_{ctx['stamp']}", ctx["fixtures"])
             runs[name] = load(server, FLOOR, mix, rate, ctx["duration"], CpuMeter(server, url))
-        runs["duplicates"] = duplicates_run(ctx, server, FLOOR, "floor", url)
+        runs["duplicates"] = duplicates_run(ctx, server, FLOOR, "floor", CpuMeter(server, url))
     finally:
         server.stop()
         if not ctx["redis_url"]:

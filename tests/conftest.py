@@ -25,9 +25,6 @@ from tests.support.sink import Sink
 
 # A developer's own ./.env must not change what the tests see (config/settings.py).
 os.environ["RELAIS_DOTENV"] = "0"
-# Subprocesses' output goes to pipes the tests read only at the end: no access log there
-# unless a test asks for it (a full pipe would block the server).
-os.environ["ACCESS_LOG"] = "false"
 
 TEST_TOKEN = "test-ingress-token-0123456789"
 TEST_PASSWORD = "test-password-123"

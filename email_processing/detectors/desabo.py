@@ -19,9 +19,12 @@ FORBIDDEN = ("annulation", "facturation", "facture", "moment", "reference client
 URGENT = ("urgent", "urgence")
 # Letters that Python's re.IGNORECASE matches beyond their two ASCII cases.
 EXTRA_CASES = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
-# Python's `\s` on text (str.isspace: none lies above U+3000), spelled out for RE2, whose own
-# `\s` is ASCII only.
-SPACE = "".join(f"\\x{{{ord(char):x}}}" for char in map(chr, range(0x3001)) if char.isspace())
+# Python's `\s` on text (the characters str.isspace accepts), spelled out for RE2, whose own
+# `\s` is ASCII only; a test checks it against every Unicode character.
+SPACE = (
+    r"\x{9}-\x{d}\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}-\x{2029}"
+    r"\x{202f}\x{205f}\x{3000}"
+)
 
 
 def any_case(words: str) -> str:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import signal
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -16,49 +14,17 @@ import pytest
 
 from config import embedded_redis
 from tests.conftest import TEST_TOKEN, TEST_WHSEC, old_payload
-from tests.support.processes import ROOT, relais_env
+from tests.support.processes import Spawned, relais_env, start_gunicorn
 from tests.support.redis_server import free_port
 
 pytestmark = pytest.mark.slow
 
 
-def spawn(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """gunicorn with our config, its output read as it comes: a pipe nobody reads fills at
-    64 KB, and then every process writing a log line (a request's access line) blocks."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    output = bytearray()
-    assert proc.stdout is not None
-    stream = proc.stdout
-    reader = threading.Thread(target=lambda: output.extend(stream.read()), daemon=True)
-    reader.start()
-    OUTPUTS[proc.pid] = (output, reader)
-    return proc
-
-
-OUTPUTS: dict[int, tuple[bytearray, threading.Thread]] = {}
-
-
-def finish(proc: subprocess.Popen[bytes], timeout: float = 30) -> str:
-    """Wait for gunicorn to exit; everything it wrote."""
-    proc.wait(timeout)
-    output, reader = OUTPUTS.pop(proc.pid)
-    reader.join(10)
-    assert proc.stdout is not None
-    proc.stdout.close()
-    return output.decode(errors="replace")
-
-
-def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def wait_ready(port: int, proc: Spawned, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(finish(proc))
+            raise AssertionError(proc.finish())
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=1) as resp:
                 if resp.status == 200:
@@ -92,7 +58,7 @@ def test_gunicorn_delivers_and_stops_cleanly(redis_url, redis_client, sink, tmp_
         webhook_secret=TEST_WHSEC,
         shutdown_grace_seconds=3,
     )
-    proc = spawn(env)
+    proc = start_gunicorn(env)
     try:
         wait_ready(port, proc)
         accepted = [post(port, old_payload(subject=f"lot {n}")) for n in range(5)]
@@ -101,8 +67,7 @@ def test_gunicorn_delivers_and_stops_cleanly(redis_url, redis_client, sink, tmp_
         assert sorted(r.json()["subject"] for r in received) == [f"lot {n}" for n in range(5)]
     finally:
         proc.send_signal(signal.SIGTERM)
-        out = finish(proc)
-    log = out
+        log = proc.finish()
     assert proc.returncode == 0, log
     assert "delivery workers stopped" in log
     if embedded:
@@ -112,7 +77,7 @@ def test_gunicorn_delivers_and_stops_cleanly(redis_url, redis_client, sink, tmp_
         assert embedded_redis._ping(embedded_redis.socket_path(tmp_path / "data")) is False
 
 
-def start_gunicorn(tmp_path, sink, redis_url, **extra):
+def serve(tmp_path, sink, redis_url, **extra):
     port = free_port()
     env = relais_env(
         relais_env="development",
@@ -125,7 +90,7 @@ def start_gunicorn(tmp_path, sink, redis_url, **extra):
         webhook_secret=TEST_WHSEC,
         **extra,
     )
-    proc = spawn(env)
+    proc = start_gunicorn(env)
     wait_ready(port, proc)
     return port, proc
 
@@ -140,7 +105,7 @@ def scrape(port: int, token: str) -> str:
 
 def test_metrics_sum_every_worker(redis_url, redis_client, sink, tmp_path):
     token = "metrics-token-123456"
-    port, proc = start_gunicorn(tmp_path, sink, redis_url, metrics_token=token)
+    port, proc = serve(tmp_path, sink, redis_url, metrics_token=token)
     counters = tmp_path / "data" / "prometheus"
     try:
         from concurrent.futures import ThreadPoolExecutor
@@ -168,11 +133,11 @@ def test_metrics_sum_every_worker(redis_url, redis_client, sink, tmp_path):
             assert delivered in text
     finally:
         proc.send_signal(signal.SIGTERM)
-        finish(proc)
+        proc.finish()
 
 
 def test_sigterm_under_load_no_5xx_and_nothing_lost(redis_url, redis_client, sink, tmp_path):
-    port, proc = start_gunicorn(tmp_path, sink, redis_url, shutdown_grace_seconds=5)
+    port, proc = serve(tmp_path, sink, redis_url, shutdown_grace_seconds=5)
     answers: list[tuple[str, int]] = []
     stop = threading.Event()
 
@@ -196,7 +161,7 @@ def test_sigterm_under_load_no_5xx_and_nothing_lost(redis_url, redis_client, sin
         time.sleep(0.05)
     started = time.monotonic()
     proc.send_signal(signal.SIGTERM)
-    out = finish(proc)
+    out = proc.finish()
     elapsed = time.monotonic() - started
     stop.set()
     thread.join(10)
@@ -205,7 +170,7 @@ def test_sigterm_under_load_no_5xx_and_nothing_lost(redis_url, redis_client, sin
     assert [a for a in answers if a[1] >= 500] == []
     accepted = {subject for subject, code in answers if code == 200}
     # Whatever was accepted but not yet sent is still queued: a new server delivers it.
-    _port2, proc2 = start_gunicorn(tmp_path, sink, redis_url)
+    _port2, proc2 = serve(tmp_path, sink, redis_url)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -216,11 +181,11 @@ def test_sigterm_under_load_no_5xx_and_nothing_lost(redis_url, redis_client, sin
         assert accepted <= set(delivered)
     finally:
         proc2.send_signal(signal.SIGTERM)
-        finish(proc2)
+        proc2.finish()
 
 
 def test_gunicorn_logs_are_json_lines_with_an_access_log(redis_url, redis_client, sink, tmp_path):
-    port, proc = start_gunicorn(tmp_path, sink, redis_url, access_log=True)
+    port, proc = serve(tmp_path, sink, redis_url, access_log=True)
     try:
         req = urllib.request.Request(
             f"http://127.0.0.1:{port}/health?token=hunter2", headers={"X-Request-ID": "req-json-1"}
@@ -231,7 +196,7 @@ def test_gunicorn_logs_are_json_lines_with_an_access_log(redis_url, redis_client
             urllib.request.urlopen(magic, timeout=5).close()
     finally:
         proc.send_signal(signal.SIGTERM)
-        out = finish(proc)
+        out = proc.finish()
     lines = [line for line in out.splitlines() if line.strip()]
     docs = [json.loads(line) for line in lines]  # every line, gunicorn's own included
     access = [d for d in docs if d["logger"] == "gunicorn.access"]

@@ -55,8 +55,8 @@ def wait_outcome(services, deadline_s=15):
 def stop(proc, sig=signal.SIGTERM, timeout=30):
     if proc.poll() is None:
         proc.send_signal(sig)
-    out, _ = proc.communicate(timeout=timeout)
-    return proc.returncode, out.decode(errors="replace")
+    out = proc.finish(timeout)
+    return proc.returncode, out
 
 
 def test_kill_9_mid_attempt_is_reclaimed_and_delivered_again_with_the_same_id(app, env, sink):

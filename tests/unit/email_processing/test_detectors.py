@@ -234,7 +234,10 @@ def test_the_spelled_out_cases_are_exactly_ignorecase() -> None:
         expected = {chr(c) for c in range(0x10000) if re.fullmatch(letter, chr(c), re.IGNORECASE)}
         assert expected == {letter, letter.upper(), *EXTRA_CASES.get(letter, "")}, letter
     spaces = {chr(c) for c in range(0x110000) if chr(c).isspace()}
-    assert spaces == {chr(int(code, 16)) for code in re.findall(r"\\x\{([0-9a-f]+)\}", SPACE)}
+    spelled = set()
+    for first, last in re.findall(r"\\x\{([0-9a-f]+)\}(?:-\\x\{([0-9a-f]+)\})?", SPACE):
+        spelled.update(map(chr, range(int(first, 16), int(last or first, 16) + 1)))
+    assert spelled == spaces
 
 
 def test_usual_rates_are_found_as_before_on_random_texts() -> None:
