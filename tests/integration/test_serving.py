@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import TEST_TOKEN, old_payload
-from tests.integration.test_gunicorn import start_gunicorn
+from tests.integration.test_gunicorn import serve
 
 pytestmark = pytest.mark.slow
 
@@ -22,14 +22,12 @@ SLOW_CLIENTS = 200
 
 @pytest.fixture
 def server(redis_url, redis_client, sink, tmp_path) -> Iterator[int]:
-    port, proc = start_gunicorn(
-        tmp_path, sink, redis_url, trusted_proxies=0, ingress_max_bytes=4096
-    )
+    port, proc = serve(tmp_path, sink, redis_url, trusted_proxies=0, ingress_max_bytes=4096)
     try:
         yield port
     finally:
         proc.terminate()
-        proc.communicate(timeout=30)
+        proc.finish()
 
 
 def raw(port: int, request: bytes, timeout: float = 10) -> bytes:
