@@ -32,6 +32,7 @@ from config.keys import (
     WAKE_LIST_MAX,
     Keys,
 )
+from services.delivery.json_text import compact
 
 ATTEMPTS_KEPT = 50  # attempt documents kept per delivery (replays add more)
 
@@ -385,8 +386,7 @@ class ScriptCall:
         return [self.arg]
 
 
-def _json(doc: Mapping[str, Any]) -> str:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+_json = compact
 
 
 def _t(value: float) -> str:

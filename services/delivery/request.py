@@ -6,12 +6,12 @@ delivery detail's payload preview, and a target's test send.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from email_processing.payload import build_payload
+from services.delivery.json_text import compact
 from services.delivery.queue import StoredEmail
 from services.delivery.record import DeliveryRecord
 from services.delivery.signing import signature_headers
@@ -61,7 +61,7 @@ class WebhookRequests:
         self, target: WebhookTarget, webhook_id: str, payload: Mapping[str, Any]
     ) -> SignedRequest:
         """The body as sent and its headers: the target's own, then the signature's."""
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        body = compact(payload)
         now = self._clock()
         headers = dict(target.options.headers)
         headers.update(signature_headers(target.signing_secrets(now), webhook_id, int(now), body))
