@@ -1,0 +1,56 @@
+"""The queue's and the webhooks' JSON text (orjson) reads as the standard library wrote it."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from email_processing.payload import build_payload
+from services.delivery.json_text import compact
+
+
+def stdlib(doc: object) -> str:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def random_value(rnd: random.Random, depth: int = 0, floats: bool = True) -> object:
+    kinds = ["str", "int", "bool", "none", *(["float"] if floats else [])]
+    kinds += ["list", "dict"] if depth < 3 else []
+    kind = rnd.choice(kinds)
+    if kind == "str":
+        alphabet = 'aé"\\\n\t\x00\x1f\u2028\u00a0🙂/<>&'
+        return "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 12)))
+    if kind == "int":
+        return rnd.randint(-(2**53), 2**53)
+    if kind == "float":
+        return rnd.choice([0.0, -1.5, 1764700000.123456, rnd.random() * 10 ** rnd.randint(-5, 15)])
+    if kind == "list":
+        return [random_value(rnd, depth + 1, floats) for _ in range(rnd.randint(0, 4))]
+    if kind == "dict":
+        return {f"k{n}\u00e9\n": random_value(rnd, depth + 1, floats) for n in range(3)}
+    return {"bool": rnd.random() < 0.5, "none": None}[kind]
+
+
+def test_the_text_is_the_standard_librarys_for_random_documents() -> None:
+    rnd = random.Random(20261203)
+    for _ in range(3_000):
+        doc = {"v": random_value(rnd, floats=False)}
+        assert compact(doc) == stdlib(doc)
+
+
+def test_floats_may_be_written_otherwise_but_read_back_the_same() -> None:
+    rnd = random.Random(20261204)
+    for _ in range(3_000):
+        doc = {"v": random_value(rnd)}
+        assert json.loads(compact(doc)) == json.loads(stdlib(doc)) == doc
+
+
+def test_keys_that_are_not_strings_are_written_as_strings() -> None:
+    assert compact({"a": {1: "x", 2: None}}) == stdlib({"a": {1: "x", 2: None}})
+
+
+def test_a_webhook_payload_reads_back_the_same() -> None:
+    meta = {"subject": "Lot 12 é", "sender": "A <a@example.com>", "email_id": "e1"}
+    payload = build_payload(meta, "<p>Bonjour&nbsp;é</p>" * 1000, target_id="t")
+    assert json.loads(compact(payload)) == payload
+    assert compact(payload) == stdlib(payload)
