@@ -105,6 +105,8 @@ def test_a_target_shows_its_success_and_latency_over_time(
 
     card.get_by_role("button", name=words["week"]).click()
     page.locator(".target-stats button[data-range='7d'][aria-pressed=true]").wait_for()
+    # The day's charts stay while the week's load (the body is aria-busy): wait for the week's.
+    card.locator(".target-stats-body:not([aria-busy]) svg.chart").first.wait_for()
     charts_fit(page)
     assert card.locator("svg.chart .day-label").count() >= 1
     shot(page, f"targets-stats-week-{lang}-375")
