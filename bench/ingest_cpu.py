@@ -12,7 +12,9 @@ REDIS_URL, which is flushed); no delivery threads. Prints the CPU and wall time 
 the answers by status. `--mix` sends the load benchmark's mix instead (bench/mix.py: samples,
 20 KB and 200 KB HTML emails, one duplicate in ten) and adds the CPU per kind of request.
 `--profile FILE` writes a cProfile of the measured requests (`python -m pstats FILE`, or a
-flame graph with flameprof/snakeviz).
+flame graph with flameprof/snakeviz). `--steps` adds the CPU per request of each part of
+the ingest (the duplicate check, the analysis by stage, the routing, the admit script) and
+of what lies around it (HTTP, Flask, validation, the answer).
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import redis
 from flask import Flask
@@ -59,6 +62,44 @@ def mix_requests(tag: str) -> Callable[[int], Request]:
     return lambda n: (mix.kind(n), mix(n))
 
 
+# What `--steps` times: a label, where the function lives (IngestService's own methods, or
+# the analysis stages as the ingest module calls them), its name.
+STEPS = (
+    ("duplicate check", "service", "_seen_already"),
+    ("analysis: normalise", "module", "normalize_email"),
+    ("analysis: links", "module", "extract_links"),
+    ("analysis: detectors", "module", "run_detectors"),
+    ("routing: rules", "module", "evaluate"),
+    ("admit script", "service", "_admit"),
+    ("ingest in all", "service", "ingest"),
+)
+
+
+def _timed(function: Callable[..., Any], spent: list[float]) -> Callable[..., Any]:
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent.append(time.process_time() - started)
+
+    return timed
+
+
+@contextmanager
+def timed_steps() -> Iterator[dict[str, list[float]]]:
+    """Each of STEPS records its CPU time for as long as the block runs."""
+    from services.delivery import ingest
+
+    spent: dict[str, list[float]] = {label: [] for label, _, _ in STEPS}
+    with ExitStack() as stack:
+        for label, where, name in STEPS:
+            holder = ingest.IngestService if where == "service" else ingest
+            timed = _timed(getattr(holder, name), spent[label])
+            stack.enter_context(mock.patch.object(holder, name, timed))
+        yield spent
+
+
 @contextmanager
 def relais_app(redis_url: str) -> Iterator[Flask]:
     redis.Redis.from_url(redis_url).flushdb()
@@ -82,12 +123,16 @@ def relais_app(redis_url: str) -> Iterator[Flask]:
 
 
 def measure(
-    redis_url: str, emails: int, mix: bool = False, profile: str | None = None
+    redis_url: str,
+    emails: int,
+    mix: bool = False,
+    profile: str | None = None,
+    steps: bool = False,
 ) -> dict[str, Any]:
     build = mix_requests if mix else sample_requests
     warm, measured = build("w"), build("m")
     headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
-    with relais_app(redis_url) as app:
+    with relais_app(redis_url) as app, ExitStack() as timing:
         client = app.test_client()
         for n in range(WARM_UP):
             client.post("/api/ingress/gmail", data=warm(n)[1], headers=headers)
@@ -95,6 +140,7 @@ def measure(
         statuses: Counter[str] = Counter()
         per_kind: dict[str, list[float]] = defaultdict(list)
         profiler = cProfile.Profile() if profile else None
+        spent = timing.enter_context(timed_steps()) if steps else {}
         cpu, wall = time.process_time(), time.perf_counter()
         if profiler:
             profiler.enable()
@@ -107,7 +153,7 @@ def measure(
             profiler.disable()
             profiler.dump_stats(profile)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    return {
+    report = {
         "emails": emails,
         "requests": "mix" if mix else "samples",
         "cpu_ms_per_email": round(cpu / emails * 1000, 3),
@@ -115,6 +161,19 @@ def measure(
         "cpu_ms_by_kind": {k: round(sum(v) / len(v) * 1000, 3) for k, v in per_kind.items()},
         "answers": dict(statuses),
     }
+    if steps:
+        report["cpu_ms_per_request_by_step"] = _by_step(spent, cpu, emails)
+    return report
+
+
+def _by_step(spent: dict[str, list[float]], cpu: float, emails: int) -> dict[str, float]:
+    """CPU ms per request of each step (over all requests, so the mix's weights apply), and
+    what lies outside the ingest."""
+    per_request = {label: round(sum(times) / emails * 1000, 3) for label, times in spent.items()}
+    per_request["around the ingest (HTTP, Flask, validation, answer)"] = round(
+        (cpu - sum(spent["ingest in all"])) / emails * 1000, 3
+    )
+    return per_request
 
 
 def main() -> None:
@@ -123,10 +182,11 @@ def main() -> None:
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL"))
     parser.add_argument("--mix", action="store_true", help="the load benchmark's request mix")
     parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the measured part")
+    parser.add_argument("--steps", action="store_true", help="CPU per request of each ingest step")
     args = parser.parse_args()
     if not args.redis_url:
         parser.error("give --redis-url or set REDIS_URL (the database is flushed)")
-    print(json.dumps(measure(args.redis_url, args.emails, args.mix, args.profile)))
+    print(json.dumps(measure(args.redis_url, args.emails, args.mix, args.profile, args.steps)))
 
 
 if __name__ == "__main__":
