@@ -22,6 +22,7 @@ from routes.cli import init_cli
 from routes.errors import init_errors
 from routes.request_context import init_request_context
 from routes.security_headers import init_security_headers
+from routes.sessions import init_sessions
 from services.container import build_services
 
 # Keys of `overrides` that are not settings: test seams.
@@ -46,6 +47,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         template_folder=str(assets / "templates"),
     )
     init_flask_config(app, settings)
+    init_sessions(app)
     init_services(app, settings, seams.get("clock", time.time), seams.get("resolver"))
     init_proxies(app, settings)
     init_request_context(app)

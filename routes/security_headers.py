@@ -13,13 +13,18 @@ NO_STORE_PREFIXES = ("/api/", "/auth/")
 
 
 def _secure(resp: Response) -> Response:
+    """Each header the view did not set, added (`add` appends; `setdefault` re-validated and
+    searched the list once more per header)."""
     headers = resp.headers
-    for name, value in SECURITY_HEADERS.items():
-        headers.setdefault(name, value)
+    present = {name.lower() for name in headers.keys()}  # noqa: SIM118 (Headers, not a dict)
+    wanted = dict(SECURITY_HEADERS)
     if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        wanted["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     if request.path.startswith(NO_STORE_PREFIXES):
-        headers.setdefault("Cache-Control", "no-store")
+        wanted["Cache-Control"] = "no-store"
+    for name, value in wanted.items():
+        if name.lower() not in present:
+            headers.add(name, value)
     return resp
 
 
