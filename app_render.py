@@ -20,6 +20,7 @@ from config.startup_checks import check_data_dir, check_eviction_policy, report_
 from routes import init_blueprints
 from routes.cli import init_cli
 from routes.errors import init_errors
+from routes.json_answers import OrjsonProvider
 from routes.request_context import init_request_context
 from routes.security_headers import init_security_headers
 from routes.sessions import init_sessions
@@ -74,8 +75,7 @@ def init_flask_config(app: Flask, settings: Settings) -> None:
         MAX_CONTENT_LENGTH=settings.ingress_max_bytes,
         JSON_SORT_KEYS=False,
     )
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = OrjsonProvider(app)  # UTF-8, in the order built, by orjson
 
 
 def init_proxies(app: Flask, settings: Settings) -> None:
