@@ -376,14 +376,17 @@ class Replayed(StrEnum):
 
 @dataclass(frozen=True)
 class ScriptCall:
-    """One script invocation: its `KEYS` and its one JSON argument."""
+    """One script invocation: its `KEYS`, its JSON argument (`ARGV[1]`) and, after it, texts
+    the script only stores (`ARGV[2]`...): an email's bodies, which Lua's JSON decoder would
+    otherwise read in full (0.73 ms of Redis for 200 KB of HTML, against 0.28 ms as is)."""
 
     keys: list[str]
     arg: str
+    texts: tuple[str, ...] = ()
 
     @property
     def args(self) -> list[str]:
-        return [self.arg]
+        return [self.arg, *self.texts]
 
 
 _json = compact
@@ -453,12 +456,10 @@ class Calls:
             dedup=dedup,
             email_id=email_id,
             meta=_json(meta),
-            body=body,
-            plain_body=plain_body,
             status=status,
             deliveries=_planned(deliveries),
         )
-        return ScriptCall(keys, arg)
+        return ScriptCall(keys, arg, (body, plain_body))  # ARGV[2], ARGV[3]
 
     def seen(self, now: float, email_id: str, aliases: Iterable[str]) -> ScriptCall:
         k = self.keys

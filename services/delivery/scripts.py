@@ -1,10 +1,13 @@
 """The delivery queue's Lua scripts. Each runs atomically in Redis.
 
 Every script takes its arguments as one JSON document (`ARGV[1]`, decoded as `A`), built
-by services/delivery/record.py: named, never positional. Fixed keys come in `KEYS`, named
-at the top of each script in the order record.py lists them; a key that depends on an id
-found inside the script (a delivery's, a target's) is built from a template of
-config/keys.py, passed in `A.t` (`key('delivery', id)`), so key names live there only.
+by services/delivery/record.py: named, never positional. The one exception is what a
+script only stores and never reads: ADMIT's email bodies come after it, as they are
+(`ARGV[2]`, `ARGV[3]`), so Redis does not decode a whole body as JSON. Fixed keys come
+in `KEYS`, named at the top of each script in the order record.py lists them; a key that
+depends on an id found inside the script (a delivery's, a target's) is built from a
+template of config/keys.py, passed in `A.t` (`key('delivery', id)`), so key names live
+there only.
 Relais needs a single-node Redis (Render Key Value is one).
 
 Numbers that are stored (times) travel as strings, so Redis keeps them exactly.
@@ -53,8 +56,8 @@ def _script(body: str) -> str:
 
 # KEYS: seen, email, emails_index, deliveries_index, last_ingress, stats, parked,
 #       then the seen keys of the email's other ids (the old formula's, for the old script)
-# A: now, dedup_ttl, retention, dedup, email_id, meta, body, plain_body, status,
-#    deliveries [{id, at ('' = the waitlist), fields}]
+# A: now, dedup_ttl, retention, dedup, email_id, meta, status,
+#    deliveries [{id, at ('' = the waitlist), fields}]; ARGV[2] body, ARGV[3] plain_body
 # Returns 'accepted' or 'duplicate'.
 ADMIT = _script(
     """
@@ -76,7 +79,7 @@ if A.dedup then
   end
   for i = 8, #KEYS do redis.call('SET', KEYS[i], A.now, 'EX', A.dedup_ttl) end
 end
-redis.call('HSET', email, 'meta', A.meta, 'body', A.body, 'plain_body', A.plain_body)
+redis.call('HSET', email, 'meta', A.meta, 'body', ARGV[2], 'plain_body', ARGV[3])
 redis.call('EXPIRE', email, A.retention)
 redis.call('ZADD', emails, A.now, A.email_id)
 redis.call('ZREMRANGEBYSCORE', emails, '-inf', now - A.retention)

@@ -114,3 +114,20 @@ def test_a_move_to_the_waitlist_has_no_due_time():
 
 def test_the_complete_scripts_reply_is_a_named_outcome():
     assert [completed(n) for n in (0, 1, 2)] == list(Completed)
+
+
+def test_the_admit_script_gets_the_bodies_as_they_are_after_its_json():
+    call = Calls(Keys("r:"), dedup_ttl=1, retention=1).admit(
+        5.0,
+        email_id="e1",
+        meta={"subject": "s"},
+        body='<p>Désabo \\u00e9 "x"</p>',
+        plain_body="plain",
+        status="accepted",
+        dedup=True,
+        deliveries=[],
+        aliases=[],
+    )
+    arg = json.loads(call.arg)
+    assert "body" not in arg and "plain_body" not in arg
+    assert call.args == [call.arg, '<p>Désabo \\u00e9 "x"</p>', "plain"]
