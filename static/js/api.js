@@ -17,9 +17,17 @@ export class ApiError extends Error {
 
 let csrfToken = '';
 
-/** A 401: the session ended (expired, or signed out everywhere): back to the sign-in page. */
-function onSignedOut() {
-  if (globalThis.location && location.pathname !== '/login') location.assign('/login');
+let leaving = false;
+
+/**
+ * Back to the sign-in page, once: after a sign-out, or on a 401 (the session expired, or was
+ * ended everywhere). A second request (a timed refresh answered 401 after the sign-out)
+ * would start a second navigation and abort the first.
+ */
+export function toSignIn() {
+  if (leaving || !globalThis.location || location.pathname === '/login') return;
+  leaving = true;
+  location.assign('/login');
 }
 
 /** @param {string} token */
@@ -65,7 +73,7 @@ export async function request(method, path, options = {}) {
   const resp = await send(path, options.query, requestInit(method, options));
   const data = await parse(resp);
   if (resp.ok) return data;
-  if (resp.status === 401 && !path.startsWith('/api/auth/login')) onSignedOut();
+  if (resp.status === 401 && !path.startsWith('/api/auth/login')) toSignIn();
   const retryAfter = resp.headers.get('Retry-After');
   throw new ApiError(resp.status, { ...data, ...(retryAfter ? { retry_after: retryAfter } : {}) });
 }

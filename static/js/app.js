@@ -1,7 +1,7 @@
 // The dashboard shell: session, ARIA tabs with hash routing, language switch,
 // sign-out, the unsaved-changes guard. Screens are mounted lazily.
 
-import { api, setCsrfToken } from './api.js';
+import { api, setCsrfToken, toSignIn } from './api.js';
 import { h, replace } from './dom.js';
 import { URLS, invalidateTargets } from './endpoints.js';
 import { LANGS, addMessages, getLang, initLang, onLangChange, setLang, t } from './i18n.js';
@@ -213,7 +213,7 @@ async function signOut(event) {
   button.disabled = true;
   try {
     await api.post(URLS.logout);
-    location.assign('/login');
+    toSignIn();
   } catch (err) {
     notify(errorText(err), 'error');
     button.disabled = false;
@@ -255,7 +255,7 @@ async function start() {
   try {
     session = await api.get(URLS.session);
   } catch {
-    location.assign('/login');
+    toSignIn();
     return;
   }
   setCsrfToken(session.csrf_token);

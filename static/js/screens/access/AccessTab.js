@@ -1,6 +1,6 @@
 // Access: magic links (MagicLinks.js), log out everywhere, the audit log (auditView.js).
 
-import { api } from '../../api.js';
+import { api, toSignIn } from '../../api.js';
 import { h, replace, uid } from '../../dom.js';
 import { URLS } from '../../endpoints.js';
 import { t } from '../../i18n.js';
@@ -18,7 +18,7 @@ function sessionsSection() {
     onclick: async () => {
       if (!(await confirmDialog(t('access.sessions.confirm'), { danger: true, confirmLabel: t('access.sessions.logout_all') }))) return;
       const done = await runAction(logoutAll, () => api.post(URLS.logoutAll), { silent: true });
-      if (done) location.assign('/login');
+      if (done) toSignIn();
     },
   });
   const title = uid('h');
