@@ -120,10 +120,10 @@ def decode_references(text: str) -> str:
     return _CONTROLS.sub("", decoded) if "&#" in text else decoded  # only `&#` makes one
 
 
-def _replace_tags(text: str) -> str:
+def _replace_tags(text: str, dense: bool) -> str:
     """Each tag replaced by a break, a space or nothing (runs of adjacent tags at once when
     the text is dense with them)."""
-    if text.count("><") > len(text) // RUN_DENSITY:
+    if dense:
         parts = _TAG_RUN.split(text)  # text, block?, inline?, other?, text...
         for slot, replacement in enumerate(_RUN_TEXT, start=1):
             parts[slot::4] = map(replacement.__getitem__, parts[slot::4])
@@ -141,10 +141,15 @@ def _strip_markup(html: str) -> str:
         return text
     if "<!--" in text:
         text = _COMMENT.sub("", text)
-    text = _RAW_TEXT.sub(" ", text)
+    dense = text.count("><") > len(text) // RUN_DENSITY
+    # In markup this dense the script/style pass tries a match at very many `<`; it is only
+    # run where one may start: `<` then `s`, `S` or `\u017f`, what IGNORECASE reads as `s`.
+    # (In ordinary markup that check would cost more than the pass.)
+    if not dense or "<s" in text or "<S" in text or "<\u017f" in text:
+        text = _RAW_TEXT.sub(" ", text)
     if "<!" in text or "<?" in text:
         text = _DECLARATION.sub("", text)
-    text = _replace_tags(text)
+    text = _replace_tags(text, dense)
     if "<" in text:
         text = _LOOSE_TAG.sub(" ", text)
     return text

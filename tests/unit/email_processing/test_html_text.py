@@ -73,3 +73,11 @@ def test_unknown_tag_names_are_remembered_up_to_a_bound(monkeypatch: pytest.Monk
     monkeypatch.setattr(html_text, "NAMES_REMEMBERED", 3)
     assert [names[n] for n in ("DIV", "td", "x1", "x2")] == ["\ue000", " ", " ", " "]
     assert set(names) == {"div", "DIV", "td"}
+
+
+@pytest.mark.usefixtures("by_runs")
+def test_script_bodies_are_dropped_in_dense_markup_whatever_the_case() -> None:
+    # Dense markup runs the script/style pass only where `<s`, `<S` or `<\u017f` appears,
+    # the characters its IGNORECASE pattern reads as `s`.
+    for tag in ("script", "Script", "SCRIPT", "\u017fcript", "style", "STYLE"):
+        assert html_to_text(f"<b><i>a</i></b><{tag}>hidden</{tag}>b") == "a b"
