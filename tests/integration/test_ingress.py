@@ -25,6 +25,17 @@ def client(app):
     return app.test_client()
 
 
+def test_an_attachment_size_beyond_64_bits_is_stored(app, client):
+    # The schema bounds the size below only; the stored JSON (and the webhook's) must still be
+    # written (the fast writer does not take such integers: the standard one does).
+    size = 2**70
+    payload = old_payload(gmail_message_id="big1", attachments=[{"name": "f.pdf", "size": size}])
+    resp = client.post(URL, json=payload, headers=auth())
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    stored = app.extensions["relais"].delivery.queue.load_email("big1")
+    assert stored.meta["attachments"][0]["size"] == size
+
+
 @pytest.mark.parametrize(
     "header",
     [f"Bearer {TEST_TOKEN}", TEST_TOKEN, f"bearer   {TEST_TOKEN}  "],

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import random
 
+import pytest
+
 from email_processing.payload import build_payload
 from services.delivery.json_text import compact
 from tests.support.json_docs import random_value
@@ -37,3 +39,13 @@ def test_a_webhook_payload_reads_back_the_same() -> None:
     payload = build_payload(meta, "<p>Bonjour&nbsp;é</p>" * 1000, target_id="t")
     assert json.loads(compact(payload)) == payload
     assert compact(payload) == stdlib(payload)
+
+
+def test_integers_beyond_64_bits_are_written_as_the_standard_library_does() -> None:
+    doc = {"size": 2**70, "neg": -(2**80), "ok": 1}
+    assert compact(doc) == stdlib(doc)
+
+
+def test_what_no_writer_can_write_is_still_an_error() -> None:
+    with pytest.raises(TypeError):
+        compact({"x": object()})
