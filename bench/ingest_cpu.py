@@ -101,7 +101,7 @@ def timed_steps() -> Iterator[dict[str, list[float]]]:
 
 
 @contextmanager
-def relais_app(redis_url: str) -> Iterator[Flask]:
+def relais_app(redis_url: str, webhook_url: str = "http://127.0.0.1:9/hook") -> Iterator[Flask]:
     redis.Redis.from_url(redis_url).flushdb()
     with tempfile.TemporaryDirectory() as data_dir:
         app = create_app(
@@ -110,7 +110,7 @@ def relais_app(redis_url: str) -> Iterator[Flask]:
                 "data_dir": data_dir,
                 "redis_url": redis_url,
                 "worker_threads": 0,
-                "webhook_url": "http://127.0.0.1:9/hook",
+                "webhook_url": webhook_url,
                 "allow_private_targets": True,
                 "process_api_token": TOKEN,
                 "log_level": "WARNING",
