@@ -220,6 +220,7 @@ def test_key_figures_stay_on_at_most_two_lines_with_the_exact_time_on_hover(
     live.push(email_payload())
     page = signed_in
     panel = overview(page, lang)
+    refresh(page, lang)  # the screen may have loaded before the push (signed in first)
     moment = panel.locator("[data-metric=ingress] time")
     moment.wait_for()
     assert re.search(r"\d{4}", moment.get_attribute("title") or ""), "the exact time on hover"
