@@ -14,18 +14,16 @@ compare two commits by running it in each, alternately.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.ingest_cpu import TOKEN, mix_requests, relais_app
+from bench.ingest_cpu import HEADERS, measured, mix_requests, relais_app
 from bench.mix import answer_of
 
 SINK = Path(__file__).resolve().parent / "sink_server.py"
@@ -49,32 +47,24 @@ def sink_process() -> Iterator[str]:
 def measure(redis_url: str, emails: int, profile: str | None = None) -> dict[str, Any]:
     """Push `emails` of the mix, then drain their deliveries with one thread's steps."""
     requests = mix_requests("d")
-    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
     with sink_process() as hook, relais_app(redis_url, webhook_url=hook) as app:
         client = app.test_client()
         accepted = 0
         for n in range(emails):
-            resp = client.post("/api/ingress/gmail", data=requests(n)[1], headers=headers)
+            resp = client.post("/api/ingress/gmail", data=requests(n)[1], headers=HEADERS)
             accepted += answer_of(resp.status_code, resp.get_data()) == "accepted"
         pool = app.extensions["relais"].delivery.pool(1)
-        profiler = cProfile.Profile() if profile else None
         delivered = 0
-        cpu, wall = time.process_time(), time.perf_counter()
-        if profiler:
-            profiler.enable()
-        while pool.run_once() is not None:  # claim, attempt, complete
-            delivered += 1
-        if profiler and profile:
-            profiler.disable()
-            profiler.dump_stats(profile)
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        with measured(profile) as spent:
+            while pool.run_once() is not None:  # claim, attempt, complete
+                delivered += 1
     per = max(delivered, 1)
     return {
         "emails": emails,
         "accepted": accepted,
         "delivered": delivered,
-        "cpu_ms_per_delivery": round(cpu / per * 1000, 3),
-        "wall_ms_per_delivery": round(wall / per * 1000, 3),
+        "cpu_ms_per_delivery": round(spent.cpu / per * 1000, 3),
+        "wall_ms_per_delivery": round(spent.wall / per * 1000, 3),
     }
 
 

@@ -28,6 +28,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -37,6 +38,7 @@ from flask import Flask
 
 from app_render import create_app
 from bench.mix import Mix, answer_of, load_fixtures
+from services.delivery import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token-123456"  # noqa: S105 (a local benchmark's own token)
@@ -60,6 +62,33 @@ def mix_requests(tag: str) -> Callable[[int], Request]:
     """The load benchmark's mix (its duplicates included)."""
     mix = Mix(tag, load_fixtures())
     return lambda n: (mix.kind(n), mix(n))
+
+
+HEADERS = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+
+
+@dataclass
+class Spent:
+    """CPU and wall seconds of a measured block (filled when it ends)."""
+
+    cpu: float = 0.0
+    wall: float = 0.0
+
+
+@contextmanager
+def measured(profile: str | None) -> Iterator[Spent]:
+    """Time the block's CPU and wall clock; with `profile`, write a cProfile of it there."""
+    spent, profiler = Spent(), cProfile.Profile() if profile else None
+    cpu, wall = time.process_time(), time.perf_counter()
+    if profiler:
+        profiler.enable()
+    try:
+        yield spent
+    finally:
+        if profiler and profile:
+            profiler.disable()
+            profiler.dump_stats(profile)
+        spent.cpu, spent.wall = time.process_time() - cpu, time.perf_counter() - wall
 
 
 # What `--steps` times: a label, where the function lives (IngestService's own methods, or
@@ -89,8 +118,6 @@ def _timed(function: Callable[..., Any], spent: list[float]) -> Callable[..., An
 @contextmanager
 def timed_steps() -> Iterator[dict[str, list[float]]]:
     """Each of STEPS records its CPU time for as long as the block runs."""
-    from services.delivery import ingest
-
     spent: dict[str, list[float]] = {label: [] for label, _, _ in STEPS}
     with ExitStack() as stack:
         for label, where, name in STEPS:
@@ -130,29 +157,22 @@ def measure(
     steps: bool = False,
 ) -> dict[str, Any]:
     build = mix_requests if mix else sample_requests
-    warm, measured = build("w"), build("m")
-    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    warm, later = build("w"), build("m")
     with relais_app(redis_url) as app, ExitStack() as timing:
         client = app.test_client()
         for n in range(WARM_UP):
-            client.post("/api/ingress/gmail", data=warm(n)[1], headers=headers)
-        requests = [measured(n) for n in range(emails)]
+            client.post("/api/ingress/gmail", data=warm(n)[1], headers=HEADERS)
+        requests = [later(n) for n in range(emails)]
         statuses: Counter[str] = Counter()
         per_kind: dict[str, list[float]] = defaultdict(list)
-        profiler = cProfile.Profile() if profile else None
         spent = timing.enter_context(timed_steps()) if steps else {}
-        cpu, wall = time.process_time(), time.perf_counter()
-        if profiler:
-            profiler.enable()
-        for kind, body in requests:
-            started = time.process_time()
-            resp = client.post("/api/ingress/gmail", data=body, headers=headers)
-            per_kind[kind].append(time.process_time() - started)
-            statuses[answer_of(resp.status_code, resp.get_data()).split(":")[0]] += 1
-        if profiler and profile:
-            profiler.disable()
-            profiler.dump_stats(profile)
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        with measured(profile) as total:
+            for kind, body in requests:
+                started = time.process_time()
+                resp = client.post("/api/ingress/gmail", data=body, headers=HEADERS)
+                per_kind[kind].append(time.process_time() - started)
+                statuses[answer_of(resp.status_code, resp.get_data()).split(":")[0]] += 1
+    cpu, wall = total.cpu, total.wall
     report = {
         "emails": emails,
         "requests": "mix" if mix else "samples",

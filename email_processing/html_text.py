@@ -48,16 +48,6 @@ _ATTRS = r"""(?:[^<>"']++|"[^"<]*+"|'[^'<]*+')*+"""
 _BREAK = "\ue000"
 _NAME_END = r"(?![A-Za-z0-9:-])"
 _TAG = re.compile(rf"</?([A-Za-z][A-Za-z0-9:-]*){_ATTRS}>")
-# Markup dense with adjacent tags (`<div><div><div>`) is read by runs: `re` spends about a
-# third of the time per tag inside a run that it spends on a match of its own. A run is
-# adjacent tags of one kind (block, inline, other); it becomes what one tag of it becomes
-# (breaks, nothing or spaces repeated read as one once whitespace is collapsed). Each kind
-# ends in an empty group, so the split gives "" in that kind's slot and None in the others,
-# mapped in C. For ordinary markup one split by tag is cheaper: a run's extra step costs a
-# lone tag about as much as it saves.
-RUN_DENSITY = 32  # read by runs when `><` occurs more than once per this many characters
-
-
 NAMES_REMEMBERED = 4096  # tag names beyond the known ones kept (hostile mail invents many)
 
 
@@ -74,6 +64,14 @@ class _TagText(dict[str, str]):
 
 
 _TAG_TEXT = _TagText({**dict.fromkeys(BLOCK_TAGS, _BREAK), **dict.fromkeys(INLINE_TAGS, "")})
+# Markup dense with adjacent tags (`<div><div><div>`) is read by runs: `re` spends about a
+# third of the time per tag inside a run that it spends on a match of its own. A run is
+# adjacent tags of one kind (block, inline, other); it becomes what one tag of it becomes
+# (breaks, nothing or spaces repeated read as one once whitespace is collapsed). Each kind
+# ends in an empty group, so the split gives "" in that kind's slot and None in the others,
+# mapped in C. For ordinary markup one split by tag is cheaper: a run's extra step costs a
+# lone tag about as much as it saves.
+RUN_DENSITY = 32  # read by runs when `><` occurs more than once per this many characters
 _BLOCK_NAME = rf"(?:{'|'.join(sorted(BLOCK_TAGS))}){_NAME_END}"
 _INLINE_NAME = rf"(?:{'|'.join(sorted(INLINE_TAGS))}){_NAME_END}"
 _OTHER_NAME = rf"(?!{_BLOCK_NAME})(?!{_INLINE_NAME})[A-Za-z][A-Za-z0-9:-]*+"

@@ -389,9 +389,6 @@ class ScriptCall:
         return [self.arg, *self.texts]
 
 
-_json = compact
-
-
 def _t(value: float) -> str:
     """A time as the scripts store it: exact text."""
     return repr(float(value))
@@ -418,12 +415,12 @@ class Calls:
             "dead": k.queue_dead,
         }
         base = {"t": k.lua_templates, "queues": queues, "stats_ttl": STATS_TTL}
-        return _json({**base, "wake_max": WAKE_LIST_MAX})[:-1]
+        return compact({**base, "wake_max": WAKE_LIST_MAX})[:-1]
 
     def _common(self, **members: Any) -> str:
         if not members:
             return self._base + "}"
-        return self._base + "," + _json(members)[1:]
+        return self._base + "," + compact(members)[1:]
 
     def admit(
         self,
@@ -455,7 +452,7 @@ class Calls:
             retention=self.retention,
             dedup=dedup,
             email_id=email_id,
-            meta=_json(meta),
+            meta=compact(meta),
             status=status,
             deliveries=_planned(deliveries),
         )
@@ -489,7 +486,7 @@ class Calls:
             "token": token,
             "max_attempts": max_attempts,
             "retention": self.retention,
-            "lease_error": _json(lease_error),
+            "lease_error": compact(lease_error),
             "limits": {target: list(v) for target, v in limits.items()},
             "max_in_flight": max_in_flight,
         }
@@ -529,7 +526,7 @@ class Calls:
             outcome=str(outcome),
             now=_t(now),
             next_at="" if next_at is None else _t(next_at),
-            attempt=_json(attempt),
+            attempt=compact(attempt),
             fields=dict(fields),
             target=target,
             retention=self.retention,
@@ -588,7 +585,7 @@ class Calls:
         arg = self._common(
             now=_t(now),
             retention=self.retention,
-            meta=_json(meta),
+            meta=compact(meta),
             status=status,
             email_id=email_id,
             deliveries=_planned(deliveries),
