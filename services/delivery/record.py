@@ -352,6 +352,9 @@ class Claimed:
 class ClaimResult:
     delivery: Claimed | None
     next_due: float | None
+    # Nothing claimed because every due delivery seen waits for a target at its cap of
+    # attempts under way: only a finished attempt can change that, not a new email.
+    busy: bool = False
 
 
 class Admitted(StrEnum):
@@ -609,7 +612,8 @@ def completed(reply: Any) -> Completed:
 def claimed(reply: list[Any], token: str) -> ClaimResult:
     """The claim script's reply: a leased record, or when the next delivery falls due."""
     if not reply[0]:
-        return ClaimResult(None, float(reply[1]) if reply[1] else None)
+        busy = len(reply) > 2 and reply[2] == "busy"
+        return ClaimResult(None, float(reply[1]) if reply[1] else None, busy)
     flat = reply[2:]
     raw = dict(zip(flat[::2], flat[1::2], strict=True))
     return ClaimResult(Claimed(DeliveryRecord.from_hash(raw), token), None)

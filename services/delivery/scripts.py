@@ -186,9 +186,16 @@ local function circuit(target)
   return nil
 end
 
+-- Whether the target has max_in_flight attempts under way; read once per target and call
+-- (nothing this call does frees a slot, and taking one ends the call).
+local at_cap = {}
 local function busy(target)
   if A.max_in_flight <= 0 then return false end
-  return tonumber(redis.call('GET', key('inflight', target)) or '0') >= A.max_in_flight
+  if at_cap[target] == nil then
+    local slots = tonumber(redis.call('GET', key('inflight', target)) or '0')
+    at_cap[target] = slots >= A.max_in_flight
+  end
+  return at_cap[target]
 end
 
 -- Why its target cannot take the delivery now ('' when it can).
@@ -226,11 +233,11 @@ end
 -- One due delivery: {claimed...}, 'skip' (left queued: its target is at its cap) or 'moved'.
 local function consider(queue, id)
   local dkey = key('delivery', id)
-  if redis.call('EXISTS', dkey) == 0 then
+  local target = redis.call('HGET', dkey, 'target_id')
+  if not target and redis.call('EXISTS', dkey) == 0 then
     redis.call('ZREM', queue, id)
     return 'moved'
   end
-  local target = redis.call('HGET', dkey, 'target_id')
   local why = unusable(target)
   if why ~= '' then
     -- Its target is missing or switched off: it waits for it, no attempt counted.
@@ -266,7 +273,8 @@ for _, q in ipairs({A.queues.high, A.queues.normal}) do
     if result == 'skip' then skipped = true end
   end
 end
-if skipped then return {'', tostring(now + 0.25)} end
+-- Every due delivery seen waits for a busy target: only a finished attempt frees a slot.
+if skipped then return {'', tostring(now + 0.25), 'busy'} end
 local best = earliest()
 return {'', best and tostring(best) or ''}
 """

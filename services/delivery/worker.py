@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 SNIPPET_BYTES = 500
 IDLE_WAIT_MAX = 1.0
+BUSY_WAIT_MIN = 0.01
 # Errors no retry can fix: the delivery goes to the dead letters at once (replayable).
 # A target that is missing or switched off is not one of them: its deliveries wait for it.
 # A failed DNS lookup is not either: it is retried like a refused connection; only a host
@@ -500,7 +501,13 @@ class WorkerPool:
             wait = IDLE_WAIT_MAX
             if result.next_due is not None:
                 wait = min(wait, max(0.0, result.next_due - self._clock()))
-            self._queue.wait_for_work(wait)
+            if result.busy:
+                # A new email's doorbell cannot free a slot: answering each one would scan
+                # the same waiting deliveries again (found at saturation: ~60 Redis reads
+                # per delivery). The threads holding the slots claim again as they finish.
+                self._stopping.wait(max(BUSY_WAIT_MIN, wait))
+            else:
+                self._queue.wait_for_work(wait)
             return
         with self._lock:
             self._in_flight[slot] = result.delivery

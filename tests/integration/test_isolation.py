@@ -127,3 +127,25 @@ def test_the_dashboard_sees_the_circuit(app, services, sink):
     targets = {t["id"]: t for t in AdminClient(app).get("/api/targets").get_json()["items"]}
     assert targets["a"]["circuit"]["open_until"] is not None
     assert targets["b"]["circuit"] == {"failures": 0, "open_until": None}
+
+
+def test_a_claim_that_finds_only_busy_targets_says_so(app, services):
+    assert services.delivery.queue.claim(60, 8, max_in_flight=1).busy is False  # nothing due
+    push(app, 1), push(app, 2)
+    claim(services), claim(services)  # one delivery of each target under way
+    result = services.delivery.queue.claim(60, 8, max_in_flight=1)
+    assert result.delivery is None and result.busy is True
+    assert services.delivery.queue.claim(60, 8, max_in_flight=2).busy is False  # room again
+
+
+def test_a_worker_waiting_for_a_busy_target_leaves_the_doorbell_alone(app, services):
+    """A new email cannot free a slot: the thread waits for the slots' holders to finish
+    instead of taking the doorbell and scanning the same waiting deliveries again."""
+    push(app, 1), push(app, 2)
+    claim(services), claim(services)
+    redis = services.delivery.queue._redis
+    wake = services.delivery.queue._keys.queue_wake
+    rung = redis.llen(wake)
+    assert rung > 0  # each accepted delivery rang it
+    services.delivery.workers._step(slot=1)
+    assert redis.llen(wake) == rung
