@@ -30,7 +30,6 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, cast
 
 import redis
@@ -52,26 +51,15 @@ from services.delivery.record import (
     Replayed,
     ScriptCall,
     State,
+    StoredEmail,
     claimed,
     completed,
+    stored_email,
 )
 
 logger = logging.getLogger(__name__)
 
 WAITING_BATCH = 500  # waiting deliveries read per round trip by the reconciler
-
-
-@dataclass(frozen=True)
-class StoredEmail:
-    meta: dict[str, Any]
-    body: str
-    plain_body: str
-
-    @property
-    def delivery_links(self) -> list[dict[str, Any]] | None:
-        """The file links found at ingest (None when there were none)."""
-        links: list[dict[str, Any]] | None = self.meta.get("analysis", {}).get("links") or None
-        return links
 
 
 class DeliveryQueue:
@@ -238,7 +226,7 @@ class DeliveryQueue:
         self._redis.blpop([self._keys.queue_wake], timeout=seconds)
 
     def load_email(self, email_id: str) -> StoredEmail | None:
-        return _stored_email(_str_dict(self._redis.hgetall(self._keys.email(email_id))))
+        return stored_email(_str_dict(self._redis.hgetall(self._keys.email(email_id))))
 
     def unknown_emails(self, email_ids: list[str]) -> list[str]:
         """The ids never accepted: neither a dedup claim nor a stored email exists."""
@@ -267,7 +255,7 @@ class DeliveryQueue:
         pipe = self._redis.pipeline(transaction=False)
         for email_id in ids:
             pipe.hgetall(self._keys.email(str(email_id)))
-        stored = (_stored_email(_str_dict(raw)) for raw in pipe.execute())
+        stored = (stored_email(_str_dict(raw)) for raw in pipe.execute())
         return [email for email in stored if email is not None]
 
     # -- operator actions -------------------------------------------------
@@ -380,11 +368,3 @@ class DeliveryQueue:
 def _str_dict(raw: Any) -> dict[str, str]:
     """redis-py's reply, typed as what `decode_responses=True` makes it."""
     return cast(dict[str, str], raw)
-
-
-def _stored_email(fields: dict[str, str]) -> StoredEmail | None:
-    if "meta" not in fields:
-        return None
-    return StoredEmail(
-        json.loads(fields["meta"]), fields.get("body", ""), fields.get("plain_body", "")
-    )

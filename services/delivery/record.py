@@ -320,11 +320,35 @@ class Move:
 
 
 @dataclass(frozen=True)
+class StoredEmail:
+    meta: dict[str, Any]
+    body: str
+    plain_body: str
+
+    @property
+    def delivery_links(self) -> list[dict[str, Any]] | None:
+        """The file links found at ingest (None when there were none)."""
+        links: list[dict[str, Any]] | None = self.meta.get("analysis", {}).get("links") or None
+        return links
+
+
+def stored_email(fields: Mapping[str, str]) -> StoredEmail | None:
+    """An email's hash as stored at ingest; None when it is gone (past its retention)."""
+    if "meta" not in fields:
+        return None
+    return StoredEmail(
+        json.loads(fields["meta"]), fields.get("body", ""), fields.get("plain_body", "")
+    )
+
+
+@dataclass(frozen=True)
 class Claimed:
-    """A delivery leased by a worker: its record and the lease token that proves it."""
+    """A delivery leased by a worker: its record, the lease token that proves it, and its
+    email as the claim read it (None: the email is gone, past its retention)."""
 
     record: DeliveryRecord
     token: str
+    email: StoredEmail | None = None
 
     @property
     def id(self) -> str:
@@ -614,6 +638,10 @@ def claimed(reply: list[Any], token: str) -> ClaimResult:
     if not reply[0]:
         busy = len(reply) > 2 and reply[2] == "busy"
         return ClaimResult(None, float(reply[1]) if reply[1] else None, busy)
-    flat = reply[2:]
-    raw = dict(zip(flat[::2], flat[1::2], strict=True))
-    return ClaimResult(Claimed(DeliveryRecord.from_hash(raw), token), None)
+    size = int(reply[1])  # the delivery's fields, then its email's (read in the same call)
+    record, email = _pairs(reply[2 : 2 + size]), _pairs(reply[2 + size :])
+    return ClaimResult(Claimed(DeliveryRecord.from_hash(record), token, stored_email(email)), None)
+
+
+def _pairs(flat: list[Any]) -> dict[str, str]:
+    return dict(zip(flat[::2], flat[1::2], strict=True))

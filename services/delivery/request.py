@@ -12,8 +12,7 @@ from typing import Any
 
 from email_processing.payload import build_payload
 from services.delivery.json_text import compact
-from services.delivery.queue import StoredEmail
-from services.delivery.record import DeliveryRecord
+from services.delivery.record import DeliveryRecord, StoredEmail
 from services.delivery.signing import signature_headers
 from services.documents.targets import WebhookTarget
 

@@ -223,10 +223,17 @@ local function lease(id, dkey, target)
   if tonumber(redis.call('HGET', cb, 'open_until') or '0') > 0 then
     redis.call('HSET', cb, 'probe_until', A.lease_until)
   end
+  -- The reply: the id, how many fields of the delivery follow, then its email's fields
+  -- (none when the email is gone), which the attempt needs: no second round trip for them.
+  local fields = redis.call('HGETALL', dkey)
+  local out = {id, tostring(#fields)}
+  for _, v in ipairs(fields) do out[#out + 1] = v end
   local email = redis.call('HGET', dkey, 'email_id')
-  if email then redis.call('EXPIRE', key('email', email), A.retention) end
-  local out = {id, ''}
-  for _, v in ipairs(redis.call('HGETALL', dkey)) do out[#out + 1] = v end
+  if email then
+    local ekey = key('email', email)
+    redis.call('EXPIRE', ekey, A.retention)
+    for _, v in ipairs(redis.call('HGETALL', ekey)) do out[#out + 1] = v end
+  end
   return out
 end
 

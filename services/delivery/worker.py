@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from config.log import request_id_var
 from config.redis_conn import REDIS_DOWN_ERRORS
 from preferences import ProcessingPreferences
-from services.delivery.queue import DeliveryQueue, StoredEmail
+from services.delivery.queue import DeliveryQueue
 from services.delivery.record import (
     Breaker,
     Claimed,
@@ -24,6 +24,7 @@ from services.delivery.record import (
     Health,
     Hold,
     State,
+    StoredEmail,
 )
 from services.delivery.request import SignedRequest, WebhookRequests
 from services.documents.preferences import PreferencesService
@@ -187,7 +188,7 @@ class Deliverer:
         target = self._targets.find(claimed.target_id)
         if target is None or not target.enabled:
             return self._wait_for_target(claimed, target)
-        email = self._queue.load_email(claimed.email_id)
+        email = claimed.email
         if email is None:
             return self._record(claimed, prefs, Verdict(ok=False, error="email_expired"), {})
         links = self._links(claimed, email)

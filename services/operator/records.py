@@ -23,8 +23,14 @@ from config.keys import Keys
 from email_processing.identity import webhook_id
 from email_processing.normalize import html_to_text
 from services.access.audit import AuditLog
-from services.delivery.queue import DeliveryQueue, StoredEmail
-from services.delivery.record import FINISHED_STATES, QUEUED_STATES, DeliveryRecord, Replayed
+from services.delivery.queue import DeliveryQueue
+from services.delivery.record import (
+    FINISHED_STATES,
+    QUEUED_STATES,
+    DeliveryRecord,
+    Replayed,
+    StoredEmail,
+)
 from services.delivery.request import WebhookRequests
 from services.documents.runtime_flags import RuntimeFlagsService
 from services.errors import NotFound

@@ -11,7 +11,8 @@ from email_processing.detectors import DETECTOR_NAMES
 from email_processing.inbound import InboundEmail
 from email_processing.rules import RuleSet, compile_rules
 from services.delivery.ingest import IngestContext, IngestService, analysis_doc
-from services.delivery.queue import DeliveryQueue, StoredEmail
+from services.delivery.queue import DeliveryQueue
+from services.delivery.record import StoredEmail
 from services.errors import NotFound
 
 MAX_REPLAY = 1000

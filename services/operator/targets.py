@@ -27,7 +27,8 @@ from email_processing.inbound import InboundEmail
 from email_processing.rules import RuleSet, expand_webhook_url
 from preferences import ProcessingPreferences
 from services.access.audit import MASK, AuditLog
-from services.delivery.queue import DeliveryQueue, StoredEmail
+from services.delivery.queue import DeliveryQueue
+from services.delivery.record import StoredEmail
 from services.delivery.worker import Deliverer, health_of, recordable_headers
 from services.documents.base import Requires
 from services.documents.preferences import PreferencesService

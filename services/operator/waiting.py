@@ -33,13 +33,14 @@ import redis
 from config.keys import EMAIL_LOCK_TTL, RECONCILE_LOCK_TTL, Keys
 from services.access.audit import AuditLog
 from services.delivery.ingest import IngestContext, IngestService, analysis_doc
-from services.delivery.queue import DeliveryQueue, StoredEmail
+from services.delivery.queue import DeliveryQueue
 from services.delivery.record import (
     TARGET_HOLDS,
     WAITING_STATES,
     DeliveryRecord,
     Move,
     State,
+    StoredEmail,
 )
 from services.delivery.replan import WAITING_FIELDS, Snapshot, plan_waiting
 from services.documents.build import Documents

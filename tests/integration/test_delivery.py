@@ -348,3 +348,20 @@ def test_private_target_is_refused_when_not_allowed(make_app, sink, clock):
     assert services.delivery.workers.run_once() == "dead"
     assert record(services, delivery_id).last_error == "invalid_url"
     assert sink.requests == []
+
+
+def test_the_claim_reads_the_email_with_its_delivery(app, services):
+    accepted = push(app, gmail_message_id="gm-claim")
+    claimed = services.delivery.queue.claim(60, 8).delivery
+    assert claimed.id == accepted["deliveries"][0]["id"]
+    assert claimed.email == services.delivery.queue.load_email("gm-claim")
+    assert claimed.email.body == old_payload()["body"]
+
+
+def test_an_email_gone_before_its_attempt_is_dead_letter_not_sent(app, services, sink):
+    accepted = push(app, gmail_message_id="gm-gone")
+    services.redis.delete(services.keys.email("gm-gone"))  # past its retention
+    assert services.delivery.workers.run_once() == "dead"
+    gone = record(services, accepted["deliveries"][0]["id"])
+    assert gone.state == "dead" and gone.last_error == "email_expired"
+    assert sink.requests == []

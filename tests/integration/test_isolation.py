@@ -143,8 +143,7 @@ def test_a_worker_waiting_for_a_busy_target_leaves_the_doorbell_alone(app, servi
     instead of taking the doorbell and scanning the same waiting deliveries again."""
     push(app, 1), push(app, 2)
     claim(services), claim(services)
-    redis = services.delivery.queue._redis
-    wake = services.delivery.queue._keys.queue_wake
+    redis, wake = services.redis, services.keys.queue_wake
     rung = redis.llen(wake)
     assert rung > 0  # each accepted delivery rang it
     services.delivery.workers._step(slot=1)
