@@ -505,7 +505,9 @@ class WorkerPool:
             if result.busy:
                 # A new email's doorbell cannot free a slot: answering each one would scan
                 # the same waiting deliveries again (found at saturation: ~60 Redis reads
-                # per delivery). The threads holding the slots claim again as they finish.
+                # per delivery). The threads holding the slots claim again as they finish;
+                # a delivery to another target arriving meanwhile waits at most `wait`
+                # (the claim's 0.25 s), or less if a slot holder finishes first.
                 self._stopping.wait(max(BUSY_WAIT_MIN, wait))
             else:
                 self._queue.wait_for_work(wait)
