@@ -348,7 +348,8 @@ class Claimed:
 
     record: DeliveryRecord
     token: str
-    email: StoredEmail | None = None
+    # Never in a repr (a logged lease must not print mail) nor in comparisons.
+    email: StoredEmail | None = field(default=None, repr=False, compare=False)
 
     @property
     def id(self) -> str:

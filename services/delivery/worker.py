@@ -37,7 +37,9 @@ logger = logging.getLogger(__name__)
 
 SNIPPET_BYTES = 500
 IDLE_WAIT_MAX = 1.0
-BUSY_WAIT_MIN = 0.01
+# How long a thread whose due deliveries all wait for busy targets sleeps before it looks
+# again: what a delivery to another target may wait then, and at most 20 scans a second.
+BUSY_WAIT = 0.05
 # Errors no retry can fix: the delivery goes to the dead letters at once (replayable).
 # A target that is missing or switched off is not one of them: its deliveries wait for it.
 # A failed DNS lookup is not either: it is retried like a refused connection; only a host
@@ -505,10 +507,10 @@ class WorkerPool:
             if result.busy:
                 # A new email's doorbell cannot free a slot: answering each one would scan
                 # the same waiting deliveries again (found at saturation: ~60 Redis reads
-                # per delivery). The threads holding the slots claim again as they finish;
-                # a delivery to another target arriving meanwhile waits at most `wait`
-                # (the claim's 0.25 s), or less if a slot holder finishes first.
-                self._stopping.wait(max(BUSY_WAIT_MIN, wait))
+                # per delivery). The threads holding the slots claim again as they finish
+                # (in due order, so mostly the capped target's next); a delivery to another
+                # target arriving meanwhile waits for this thread: BUSY_WAIT at most.
+                self._stopping.wait(BUSY_WAIT)
             else:
                 self._queue.wait_for_work(wait)
             return

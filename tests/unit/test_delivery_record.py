@@ -17,6 +17,7 @@ from services.delivery.record import (
     Health,
     Move,
     State,
+    StoredEmail,
     completed,
 )
 
@@ -131,3 +132,10 @@ def test_the_admit_script_gets_the_bodies_as_they_are_after_its_json():
     arg = json.loads(call.arg)
     assert "body" not in arg and "plain_body" not in arg
     assert call.args == [call.arg, '<p>Désabo \\u00e9 "x"</p>', "plain"]
+
+
+def test_a_lease_never_prints_its_email() -> None:
+    email = StoredEmail({"subject": "secret subject"}, "<p>the body</p>", "the body")
+    lease = Claimed(record(), "tok", email)
+    assert "secret" not in repr(lease) and "the body" not in repr(lease)
+    assert lease == Claimed(record(), "tok")
