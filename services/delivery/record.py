@@ -378,7 +378,8 @@ class ClaimResult:
     delivery: Claimed | None
     next_due: float | None
     # Nothing claimed because every due delivery seen waits for a target at its cap of
-    # attempts under way: only a finished attempt can change that, not a new email.
+    # attempts under way: only a finished attempt can change that, not a new email, and
+    # no due time says when (next_due is None).
     busy: bool = False
 
 

@@ -280,8 +280,9 @@ for _, q in ipairs({A.queues.high, A.queues.normal}) do
     if result == 'skip' then skipped = true end
   end
 end
--- Every due delivery seen waits for a busy target: only a finished attempt frees a slot.
-if skipped then return {'', tostring(now + 0.25), 'busy'} end
+-- Every due delivery seen waits for a busy target: only a finished attempt frees a slot,
+-- so no due time is given (the worker looks again shortly, services/delivery/worker.py).
+if skipped then return {'', '', 'busy'} end
 local best = earliest()
 return {'', best and tostring(best) or ''}
 """

@@ -134,7 +134,7 @@ def test_a_claim_that_finds_only_busy_targets_says_so(app, services):
     push(app, 1), push(app, 2)
     claim(services), claim(services)  # one delivery of each target under way
     result = services.delivery.queue.claim(60, 8, max_in_flight=1)
-    assert result.delivery is None and result.busy is True
+    assert result.delivery is None and result.busy is True and result.next_due is None
     assert services.delivery.queue.claim(60, 8, max_in_flight=2).busy is False  # room again
 
 
