@@ -17,11 +17,14 @@ from types import SimpleNamespace
 
 from bench.harness import CpuMeter, children, cpu_s, workers_of
 
-# A "master": starts each command given as a JSON argument, then waits.
+# A "master": starts each command given as a JSON argument, says so, then waits. Popen
+# returns once its child has exec'd: before that, a forked child still runs the master's
+# program, and would be counted as a worker (a test failed once on that).
 PARENT = """
 import json, subprocess, sys, time
 for command in json.loads(sys.argv[1]):
     subprocess.Popen(command)
+print("started", flush=True)
 time.sleep(30)
 """
 BURN = """
@@ -35,17 +38,18 @@ time.sleep(30)
 @contextmanager
 def master_of(*commands: list[str]) -> Iterator[subprocess.Popen[bytes]]:
     """A parent process with these children, all running; every one killed afterwards."""
-    parent = subprocess.Popen([sys.executable, "-c", PARENT, json.dumps(commands)])
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, json.dumps(commands)], stdout=subprocess.PIPE
+    )
     try:
-        deadline = time.monotonic() + 10
-        while len(children(parent.pid)) < len(commands) and time.monotonic() < deadline:
-            time.sleep(0.02)
+        assert parent.stdout is not None
+        assert parent.stdout.readline() == b"started\n"  # every child has exec'd
         yield parent
     finally:
         for pid in children(parent.pid):
             os.kill(pid, signal.SIGKILL)
         parent.kill()
-        parent.wait()
+        parent.communicate()  # reaps it and closes its pipe
 
 
 def test_workers_are_the_children_running_the_masters_program() -> None:
